@@ -1,0 +1,23 @@
+"""The three roles of the design card, as Django groups."""
+
+ADMIN = "admin"
+COMMISSIONER = "commissioner"
+KEYWORKER = "keyworker"
+ROLES = (ADMIN, COMMISSIONER, KEYWORKER)
+
+# Model permissions per role, as (app_label, model or "*" for every model, actions).
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    ADMIN: [
+        ("services", "*", ("view", "add", "change", "delete")),
+        ("areas", "*", ("view", "add", "change", "delete")),
+        ("auth", "user", ("view", "add", "change")),
+    ],
+    COMMISSIONER: [
+        ("services", "*", ("view",)),
+        ("areas", "*", ("view",)),
+    ],
+    KEYWORKER: [
+        ("services", "*", ("view",)),
+        ("areas", "locality", ("view",)),
+    ],
+}

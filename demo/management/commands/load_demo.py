@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from choicemap.imports import ImportFailed
+from demo.services import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the Dorset demo (localities, menu, providers, sites, offers) and demo logins. Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", help="password for the demo users (default: settings.DEMO_PASSWORD)")
+
+    def handle(self, *args, **options):
+        try:
+            report = load_demo(password=options["password"])
+        except ImportFailed as failure:
+            raise CommandError("The demo data did not import:\n" + "\n".join(f"  {p}" for p in failure.problems))
+        for noun, imported in report.imports:
+            self.stdout.write(f"{noun}: {imported.summary(noun)}")
+        self.stdout.write(self.style.SUCCESS("Demo logins (username / password / role):"))
+        for username, password, role in report.logins:
+            self.stdout.write(f"  {username} / {password} / {role}")

@@ -1,0 +1,82 @@
+from django import forms
+from django.contrib import admin
+from leaflet.admin import LeafletGeoAdmin
+
+from .models import Delivery, MenuOption, Provider, Site, SiteOffer
+
+
+@admin.register(MenuOption)
+class MenuOptionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "category", "active", "display_order"]
+    list_editable = ["active", "display_order"]
+    list_filter = ["category", "active"]
+    search_fields = ["code", "name", "description"]
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    fields = ["code", "name", "postcode", "active"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "contact"]
+    list_filter = ["kind"]
+    search_fields = ["name", "contact"]
+    inlines = [SiteInline]
+
+
+class SiteOfferForm(forms.ModelForm):
+    class Meta:
+        model = SiteOffer
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        delivery = cleaned.get("delivery")
+        localities = cleaned.get("outreach_localities")
+        if localities and delivery != Delivery.OUTREACH:
+            self.add_error("outreach_localities", "Only outreach offers list localities.")
+        if delivery == Delivery.OUTREACH and not localities:
+            self.add_error("outreach_localities", "Choose the localities where the outreach sessions are held.")
+        return cleaned
+
+
+class SiteOfferInline(admin.StackedInline):
+    model = SiteOffer
+    form = SiteOfferForm
+    extra = 0
+    autocomplete_fields = ["option", "outreach_localities"]
+    fieldsets = [
+        (None, {"fields": [("option", "delivery", "active"), ("capacity_per_week", "waiting_weeks"),
+                           ("min_age", "max_age"), "opening_hours"]}),
+        ("Where it reaches", {"fields": ["outreach_localities", "home_visit_km"]}),
+    ]
+
+
+@admin.register(Site)
+class SiteAdmin(LeafletGeoAdmin):
+    list_display = ["code", "name", "provider", "postcode", "active", "offer_count"]
+    list_filter = ["active", "provider", "offers__option", "offers__delivery"]
+    search_fields = ["code", "name", "address", "postcode", "provider__name"]
+    list_select_related = ["provider"]
+    inlines = [SiteOfferInline]
+    fields = [("code", "name"), "provider", ("address", "postcode"), "location", "active"]
+
+    @admin.display(description="offers")
+    def offer_count(self, site: Site) -> int:
+        return site.offers.count()
+
+
+@admin.register(SiteOffer)
+class SiteOfferAdmin(admin.ModelAdmin):
+    form = SiteOfferForm
+    list_display = ["site", "option", "delivery", "capacity_per_week", "waiting_weeks", "active"]
+    list_filter = ["delivery", "active", "option", "site__provider"]
+    search_fields = ["site__code", "site__name", "option__code", "option__name"]
+    list_select_related = ["site", "option"]
+    autocomplete_fields = ["site", "option", "outreach_localities"]

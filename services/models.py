@@ -1,0 +1,147 @@
+from django.contrib.gis.db import models
+from django.core.validators import RegexValidator
+from django.db.models import F, Q
+
+
+class OptionCategory(models.TextChoices):
+    PHARMACOLOGICAL = "pharmacological", "Pharmacological"
+    PSYCHOSOCIAL = "psychosocial", "Psychosocial"
+    RECOVERY = "recovery", "Recovery support"
+    HARM_REDUCTION = "harm_reduction", "Harm reduction"
+    RESIDENTIAL = "residential", "Residential"
+    OTHER = "other", "Other"
+
+
+class MenuOption(models.Model):
+    """One option on the treatment menu, e.g. opioid substitution with methadone."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=OptionCategory.choices)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    display_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["display_order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=OptionCategory.values),
+                name="menuoption_category_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ProviderKind(models.TextChoices):
+    NHS = "nhs", "NHS"
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    VOLUNTARY = "voluntary", "Voluntary sector"
+    PRIVATE = "private", "Private"
+
+
+class Provider(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    # Blank when a provider first arrives through a catalogue import that does not say.
+    kind = models.CharField(max_length=20, choices=ProviderKind.choices, blank=True)
+    contact = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="") | Q(kind__in=ProviderKind.values), name="provider_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="sites")
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    location = models.PointField(srid=4326)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Delivery(models.TextChoices):
+    ON_SITE = "on_site", "On site"
+    OUTREACH = "outreach", "Outreach (held in named localities)"
+    HOME_VISIT = "home_visit", "Home visit (within a radius)"
+    REMOTE = "remote", "Remote"
+
+
+opening_hours_validator = RegexValidator(
+    r"^((Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))?(,(Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))?)*"
+    r" ([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d(,([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d)*"
+    r"(; ?|$))+$",
+    "Use opening-hours form such as 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.",
+)
+
+
+class SiteOffer(models.Model):
+    """One menu option offered by one provider at one site, in one delivery mode."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="offers")
+    option = models.ForeignKey(MenuOption, on_delete=models.PROTECT, related_name="offers")
+    delivery = models.CharField(max_length=12, choices=Delivery.choices, default=Delivery.ON_SITE)
+    capacity_per_week = models.PositiveIntegerField(null=True, blank=True)
+    waiting_weeks = models.FloatField(null=True, blank=True, help_text="Current wait; blank = unknown.")
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    outreach_localities = models.ManyToManyField(
+        "areas.Locality", blank=True, related_name="outreach_offers",
+        help_text="Only for outreach: the localities where sessions are held.",
+    )
+    home_visit_km = models.FloatField(
+        null=True, blank=True, help_text="Only for home visits: radius from the site, in km."
+    )
+    opening_hours = models.CharField(
+        max_length=200, blank=True, validators=[opening_hours_validator],
+        help_text="Weekly hours, e.g. 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["site__code", "option__display_order", "option__code", "delivery"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "option", "delivery"], name="siteoffer_unique_site_option_delivery",
+                violation_error_message="This site already offers this option in this delivery mode.",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values), name="siteoffer_delivery_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(waiting_weeks__isnull=True) | Q(waiting_weeks__gte=0),
+                name="siteoffer_waiting_weeks_not_negative",
+                violation_error_message="Waiting time cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
+                name="siteoffer_min_age_not_above_max_age",
+                violation_error_message="Minimum age cannot be above maximum age.",
+            ),
+            models.CheckConstraint(
+                # NULL > 0 is NULL, which a CHECK lets through: say not-null explicitly.
+                condition=(Q(delivery=Delivery.HOME_VISIT) & Q(home_visit_km__isnull=False) & Q(home_visit_km__gt=0))
+                | (~Q(delivery=Delivery.HOME_VISIT) & Q(home_visit_km__isnull=True)),
+                name="siteoffer_radius_only_and_always_for_home_visits",
+                violation_error_message="A home visit needs a positive radius; other deliveries have none.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.option.code} at {self.site.code} ({self.get_delivery_display()})"
