@@ -13,6 +13,8 @@ from django.db import connection, transaction
 
 from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, run_import
 
+from reach.services import schedule_default_recompute
+
 from .models import Locality, Rurality
 
 # About 35–55 m in Dorset: invisible at county zoom, shrinks boundary files several-fold.
@@ -180,6 +182,8 @@ def import_localities(
         report.created = len(codes) - len(existing)
         report.updated = len(existing)
         refresh_drawing_geometries()
+        if report.changed:
+            schedule_default_recompute()
         return report
 
     return run_import(write, dry_run=dry_run)

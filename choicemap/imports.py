@@ -42,6 +42,10 @@ class ImportReport:
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deactivated)
+
     def summary(self, noun: str) -> str:
         parts = [f"{self.created} {noun} created", f"{self.updated} updated"]
         if self.deactivated:

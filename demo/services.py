@@ -32,7 +32,7 @@ def load_demo(*, password: str | None = None) -> DemoReport:
     report.imports.append(("providers", import_providers(path=DEMO_DIR / "providers.csv")))
     report.imports.append(("options", import_options(path=DEMO_DIR / "options.csv")))
     report.imports.append(("localities", import_localities(path=DEMO_DIR / "localities.geojson")))
-    report.imports.append(("offers", import_catalogue(path=DEMO_DIR / "catalogue.csv")))
+    report.imports.append(("offers", import_catalogue(path=DEMO_DIR / "catalogue.csv", replace=True)))
     for username, role, superuser in DEMO_USERS:
         ensure_user(username=username, password=password, role=role, superuser=superuser)
         report.logins.append((username, password, role))

@@ -2,11 +2,13 @@ from django import forms
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
+from reach.admin import RecomputeOnChangeAdmin
+
 from .models import Delivery, MenuOption, Provider, Site, SiteOffer
 
 
 @admin.register(MenuOption)
-class MenuOptionAdmin(admin.ModelAdmin):
+class MenuOptionAdmin(RecomputeOnChangeAdmin):
     list_display = ["code", "name", "category", "active", "display_order"]
     list_editable = ["active", "display_order"]
     list_filter = ["category", "active"]
@@ -59,7 +61,7 @@ class SiteOfferInline(admin.StackedInline):
 
 
 @admin.register(Site)
-class SiteAdmin(LeafletGeoAdmin):
+class SiteAdmin(RecomputeOnChangeAdmin, LeafletGeoAdmin):
     list_display = ["code", "name", "provider", "postcode", "active", "offer_count"]
     list_filter = ["active", "provider", "offers__option", "offers__delivery"]
     search_fields = ["code", "name", "address", "postcode", "provider__name"]
@@ -73,7 +75,7 @@ class SiteAdmin(LeafletGeoAdmin):
 
 
 @admin.register(SiteOffer)
-class SiteOfferAdmin(admin.ModelAdmin):
+class SiteOfferAdmin(RecomputeOnChangeAdmin):
     form = SiteOfferForm
     list_display = ["site", "option", "delivery", "capacity_per_week", "waiting_weeks", "active"]
     list_filter = ["delivery", "active", "option", "site__provider"]

@@ -10,6 +10,8 @@ from django.contrib.gis.geos import Point
 from areas.models import Locality
 from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import
 
+from reach.services import schedule_default_recompute
+
 from .models import Delivery, MenuOption, OptionCategory, Provider, ProviderKind, Site, SiteOffer
 
 OPTION_COLUMNS = ["code", "name", "category"]
@@ -57,6 +59,8 @@ def import_options(*, path: Path | str, dry_run: bool = False) -> ImportReport:
                 report.updated += 1
             else:
                 report.unchanged += 1
+        if report.changed:
+            schedule_default_recompute()
         return report
 
     return run_import(write, dry_run=dry_run)
@@ -227,6 +231,8 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
         if replace:
             report.deactivated = (SiteOffer.objects.filter(active=True).exclude(pk__in=kept_offer_ids)
                                   .update(active=False))
+        if report.changed:
+            schedule_default_recompute()
         return report
 
     return run_import(write, dry_run=dry_run)

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_gis",
     "django_filters",
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "accounts",
     "areas",
     "services",
+    "reach",
     "demo",
 ]
 
@@ -130,3 +132,7 @@ LOGGING = {
 
 # Debian 12 ships GDAL 3.6; spatial references here come only from admins' import commands.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# A catalogue or locality change queues one recompute of the default reach profile.
+REACH_AUTO_RECOMPUTE = env.bool("REACH_AUTO_RECOMPUTE", default=True)
+CELERY_TASK_IGNORE_RESULT = True  # runs keep their own status in the database

@@ -1,0 +1,59 @@
+from django.contrib import admin, messages
+
+from .models import ReachProfile, ReachRun, RunStatus
+from .services import cancel_run, schedule_default_recompute, start_run
+
+
+class RecomputeOnChangeAdmin(admin.ModelAdmin):
+    """Catalogue and locality edits queue one (coalesced) recompute of the default profile."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        schedule_default_recompute()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        schedule_default_recompute()
+
+
+@admin.register(ReachProfile)
+class ReachProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_default", "walk_minutes", "pt_minutes", "car_minutes", "max_wait_weeks",
+                    "count_remote", "real_choice_providers"]
+    fieldsets = [
+        (None, {"fields": ["name", "description", "is_default"]}),
+        ("Time limits (minutes)", {"fields": [("walk_minutes", "pt_minutes", "car_minutes")]}),
+        ("Crow-fly estimate", {"fields": [("walk_kmh", "pt_kmh", "car_kmh"),
+                                          ("walk_access_minutes", "pt_access_minutes", "car_access_minutes"),
+                                          "detour_factor"]}),
+        ("What counts", {"fields": ["max_wait_weeks", "count_remote", "real_choice_providers",
+                                    "default_car_share"]}),
+    ]
+    actions = ["compute_now"]
+
+    @admin.action(description="Compute reach now with the selected profiles")
+    def compute_now(self, request, queryset):
+        for profile in queryset:
+            run = start_run(profile=profile, started_by=request.user)
+            self.message_user(request, f"Run {run.pk} queued for {profile.name}.", messages.SUCCESS)
+
+
+@admin.register(ReachRun)
+class ReachRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "profile_name", "provider", "status", "progress", "automatic", "created_at",
+                    "finished_at", "started_by"]
+    list_filter = ["status", "provider", "automatic", "profile_name"]
+    readonly_fields = [f.name for f in ReachRun._meta.fields]
+    actions = ["cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Cancel the selected queued or running runs")
+    def cancel(self, request, queryset):
+        cancelled = sum(cancel_run(run=run) for run in queryset.filter(
+            status__in=[RunStatus.QUEUED, RunStatus.RUNNING]))
+        self.message_user(request, f"{cancelled} run(s) cancelled.")

@@ -1,0 +1,60 @@
+import json
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reach.models import ReachProfile, ReachRun, RunStatus, TravelProvider
+from reach.selectors import default_profile
+from reach.services import create_run, enqueue_run, execute_run, parse_overrides
+
+FINISHED = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED}
+
+
+class Command(BaseCommand):
+    help = "Compute reach for every locality: on the Celery worker (default, waits) or in-process with --sync."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--profile", help="reach profile name (default: the default profile)")
+        parser.add_argument("--provider", choices=TravelProvider.values, default=TravelProvider.CROWFLY)
+        parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                            help="override one profile field for this run, e.g. --set car_minutes=20")
+        parser.add_argument("--sync", action="store_true", help="compute in this process, without the worker")
+        parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the worker")
+
+    def handle(self, *args, **options):
+        try:
+            profile = (ReachProfile.objects.get(name=options["profile"]) if options["profile"]
+                       else default_profile())
+        except ReachProfile.DoesNotExist:
+            names = ", ".join(ReachProfile.objects.values_list("name", flat=True)) or "none"
+            raise CommandError(f"No reach profile {options['profile']!r} (profiles: {names}).")
+        try:
+            overrides = parse_overrides(options["set"])
+        except ValueError as exc:
+            raise CommandError(str(exc))
+        run = create_run(profile=profile, provider=options["provider"], overrides=overrides)
+        self.stdout.write(f"Run {run.pk}: profile {run.profile_name}, provider {run.provider}")
+        if options["sync"]:
+            run = execute_run(run_id=run.pk)
+        else:
+            enqueue_run(run=run)
+            run = self._wait(run, options["timeout"])
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(f"Run {run.pk} {run.status}: {run.error.splitlines()[0] if run.error else ''}")
+        self.stdout.write(self.style.SUCCESS(f"Run {run.pk} succeeded in {sum(run.timings.values()):.2f} s "
+                                             f"({run.snapshot_counts.get('localities')} localities)."))
+        self.stdout.write(json.dumps(run.summary, indent=2, sort_keys=True))
+
+    def _wait(self, run: ReachRun, timeout: float) -> ReachRun:
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if (run.status, run.progress) != last:
+                self.stdout.write(f"  {run.status} {run.progress}%")
+                last = (run.status, run.progress)
+            if run.status in FINISHED:
+                return run
+            time.sleep(0.2)
+        raise CommandError(f"Run {run.pk} did not finish within {timeout:g} s: is a Celery worker running "
+                           "(make worker)? It stays queued; use --sync to compute without the worker.")

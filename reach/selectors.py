@@ -1,0 +1,231 @@
+"""Reads for reach: the catalogue snapshot the engine computes on, runs and their results."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db.models import QuerySet
+
+from areas.models import Locality
+from services.models import MenuOption, Site, SiteOffer
+
+from .engine import DELIVERY_CODES, LocalityArrays, OfferArrays, SiteArrays
+from .models import LocalityResult, ReachProfile, ReachRun, RunStatus, TravelTime
+from .travel import MODES, TravelTimes, matrix_travel_times
+
+
+@dataclass
+class CatalogueSnapshot:
+    """Everything one run computes on, as engine arrays plus the ids that map them back.
+
+    A scenario ("what if we add an outreach clinic in X") is this snapshot with rows changed or
+    appended before computing, so scenarios and plain runs share one code path.
+    """
+
+    locality_ids: np.ndarray
+    locality_codes: list[str]
+    locality_names: list[str]
+    localities: LocalityArrays
+    site_ids: np.ndarray
+    sites: SiteArrays
+    option_codes: list[str]
+    provider_ids: np.ndarray
+    offer_ids: np.ndarray
+    offers: OfferArrays
+    snapshot_id: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.snapshot_id:
+            self.snapshot_id = self._content_hash()
+
+    def _content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for array in (self.locality_ids, self.localities.lat, self.localities.lon, self.localities.population,
+                      self.localities.car_share, self.localities.imd_decile, self.site_ids, self.sites.lat,
+                      self.sites.lon, self.provider_ids, self.offer_ids, self.offers.site_idx,
+                      self.offers.option_idx, self.offers.provider_idx, self.offers.delivery,
+                      self.offers.capacity_per_week, self.offers.waiting_weeks, self.offers.active,
+                      self.offers.home_visit_km, self.offers.outreach_offer_idx, self.offers.outreach_locality_idx):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        for strings in (self.locality_codes, list(self.localities.rurality), self.option_codes):
+            digest.update("\x1f".join(map(str, strings)).encode())
+        return digest.hexdigest()
+
+    @property
+    def n_options(self) -> int:
+        return len(self.option_codes)
+
+    @property
+    def n_providers(self) -> int:
+        return int(self.provider_ids.size)
+
+    def counts(self) -> dict[str, int]:
+        return {"localities": int(self.locality_ids.size), "sites": int(self.site_ids.size),
+                "options": self.n_options, "providers": self.n_providers, "offers": int(self.offer_ids.size),
+                "candidate_offers": int(self.offers.active.sum())}
+
+
+def _nan_if_none(values) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def load_snapshot() -> CatalogueSnapshot:
+    """Localities, active menu options and every offer of them, in a stable order."""
+    loc_rows = list(Locality.objects.order_by("id").values_list(
+        "id", "code", "name", "origin", "population", "car_share", "rurality", "imd_decile"))
+    localities = LocalityArrays(
+        lat=np.array([r[3].y for r in loc_rows], dtype=np.float64),
+        lon=np.array([r[3].x for r in loc_rows], dtype=np.float64),
+        population=np.array([r[4] for r in loc_rows], dtype=np.float64),
+        car_share=_nan_if_none(r[5] for r in loc_rows),
+        rurality=np.array([r[6] for r in loc_rows], dtype=object),
+        imd_decile=np.array([r[7] or 0 for r in loc_rows], dtype=np.int16),
+    )
+    locality_index = {r[0]: i for i, r in enumerate(loc_rows)}
+
+    options = list(MenuOption.objects.filter(active=True).order_by("display_order", "code").values_list("id", "code"))
+    option_index = {option_id: i for i, (option_id, _) in enumerate(options)}
+
+    site_rows = list(Site.objects.order_by("id").values_list("id", "location", "provider_id", "active"))
+    site_index = {r[0]: i for i, r in enumerate(site_rows)}
+    site_active = {r[0]: r[3] for r in site_rows}
+    sites = SiteArrays(lat=np.array([r[1].y for r in site_rows], dtype=np.float64),
+                       lon=np.array([r[1].x for r in site_rows], dtype=np.float64))
+
+    offer_rows = list(
+        SiteOffer.objects.filter(option__active=True).order_by("id").values_list(
+            "id", "site_id", "option_id", "site__provider_id", "delivery", "capacity_per_week", "waiting_weeks",
+            "active", "home_visit_km")
+    )
+    provider_ids = np.array(sorted({r[3] for r in offer_rows}), dtype=np.int64)
+    provider_index = {p: i for i, p in enumerate(provider_ids.tolist())}
+    offer_index = {r[0]: i for i, r in enumerate(offer_rows)}
+    outreach = list(
+        SiteOffer.outreach_localities.through.objects.filter(siteoffer_id__in=offer_index)
+        .order_by("siteoffer_id", "locality_id").values_list("siteoffer_id", "locality_id")
+    )
+    offers = OfferArrays(
+        site_idx=[site_index[r[1]] for r in offer_rows],
+        option_idx=[option_index[r[2]] for r in offer_rows],
+        provider_idx=[provider_index[r[3]] for r in offer_rows],
+        delivery=[DELIVERY_CODES[r[4]] for r in offer_rows],
+        capacity_per_week=_nan_if_none(r[5] for r in offer_rows),
+        waiting_weeks=_nan_if_none(r[6] for r in offer_rows),
+        active=[r[7] and site_active[r[1]] for r in offer_rows],
+        home_visit_km=_nan_if_none(r[8] for r in offer_rows),
+        outreach_offer_idx=[offer_index[o] for o, _ in outreach],
+        outreach_locality_idx=[locality_index[loc] for _, loc in outreach],
+    )
+    return CatalogueSnapshot(
+        locality_ids=np.array([r[0] for r in loc_rows], dtype=np.int64),
+        locality_codes=[r[1] for r in loc_rows],
+        locality_names=[r[2] for r in loc_rows],
+        localities=localities,
+        site_ids=np.array([r[0] for r in site_rows], dtype=np.int64),
+        sites=sites,
+        option_codes=[code for _, code in options],
+        provider_ids=provider_ids,
+        offer_ids=np.array([r[0] for r in offer_rows], dtype=np.int64),
+        offers=offers,
+    )
+
+
+def matrix_travel_times_for(snapshot: CatalogueSnapshot) -> TravelTimes:
+    """The imported matrix restricted to the snapshot's localities and sites."""
+    locality_index = {int(v): i for i, v in enumerate(snapshot.locality_ids)}
+    site_index = {int(v): i for i, v in enumerate(snapshot.site_ids)}
+    rows = TravelTime.objects.values_list("locality_id", "site_id", "mode", "minutes").iterator(chunk_size=20000)
+    loc, site, mode, minutes = [], [], [], []
+    for locality_id, site_id, mode_name, value in rows:
+        if locality_id in locality_index and site_id in site_index:
+            loc.append(locality_index[locality_id])
+            site.append(site_index[site_id])
+            mode.append(MODES.index(mode_name))
+            minutes.append(value)
+    return matrix_travel_times(locality_idx=np.array(loc, dtype=np.int32), site_idx=np.array(site, dtype=np.int32),
+                               mode_idx=np.array(mode, dtype=np.int8), minutes=np.array(minutes, dtype=np.float32),
+                               n_localities=snapshot.locality_ids.size, n_sites=snapshot.site_ids.size)
+
+
+def default_profile() -> ReachProfile:
+    profile = ReachProfile.objects.filter(is_default=True).first()
+    if profile is None:
+        raise ReachProfile.DoesNotExist("No default reach profile: create one in the admin.")
+    return profile
+
+
+def current_run(*, profile: ReachProfile | None = None) -> ReachRun | None:
+    """The newest succeeded run; failed, cancelled and unfinished runs never replace it."""
+    runs = ReachRun.objects.filter(status=RunStatus.SUCCEEDED)
+    if profile is not None:
+        runs = runs.filter(profile=profile)
+    return runs.order_by("-finished_at", "-id").first()
+
+
+def run_results(*, run: ReachRun) -> QuerySet[LocalityResult]:
+    return LocalityResult.objects.filter(run=run).order_by("locality_code")
+
+
+EXPORT_COLUMNS = [
+    "locality_code", "locality_name", "population", "car_share", "menu_without_car", "menu_with_car",
+    "expected_menu", "real_choice_without_car", "real_choice_with_car", "options_without_car", "options_with_car",
+]
+
+
+def run_description(run: ReachRun) -> dict:
+    return {
+        "id": run.pk, "profile": run.profile_name, "params": run.params, "provider": run.provider,
+        "status": run.status, "automatic": run.automatic, "snapshot_id": run.snapshot_id,
+        "snapshot_counts": run.snapshot_counts, "option_codes": run.option_codes,
+        "created_at": run.created_at.isoformat() if run.created_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "timings": run.timings, "summary": run.summary,
+    }
+
+
+def _reachable_codes(codes: list[str], providers: list[int]) -> str:
+    return ";".join(sorted(code for code, count in zip(codes, providers) if count > 0))
+
+
+def result_row(result: LocalityResult, codes: list[str]) -> dict:
+    """The export_reach CSV row of one locality."""
+    return {
+        "locality_code": result.locality_code,
+        "locality_name": result.locality_name,
+        "population": result.population,
+        "car_share": round(result.car_share, 4),
+        "menu_without_car": result.menu_without_car,
+        "menu_with_car": result.menu_with_car,
+        "expected_menu": f"{result.expected_menu:.3f}",
+        "real_choice_without_car": result.real_choice_without_car,
+        "real_choice_with_car": result.real_choice_with_car,
+        "options_without_car": _reachable_codes(codes, result.providers_without_car),
+        "options_with_car": _reachable_codes(codes, result.providers_with_car),
+    }
+
+
+def option_detail(result: LocalityResult, codes: list[str], site_codes: dict[int, str]) -> dict:
+    """Per option: reach, providers, nearest site and minutes by mode, 2SFCA."""
+    detail = {}
+    for k, code in enumerate(codes):
+        nearest = {}
+        for mode in MODES:
+            site_id = getattr(result, f"nearest_{mode}_site")[k]
+            nearest[mode] = {"minutes": getattr(result, f"nearest_{mode}_minutes")[k],
+                             "site_code": site_codes.get(site_id) if site_id is not None else None}
+        detail[code] = {
+            "reachable_without_car": result.providers_without_car[k] > 0,
+            "reachable_with_car": result.providers_with_car[k] > 0,
+            "providers_without_car": result.providers_without_car[k],
+            "providers_with_car": result.providers_with_car[k],
+            "nearest": nearest,
+            "access_without_car": result.access_without_car[k],
+            "access_with_car": result.access_with_car[k],
+        }
+    return detail
+
+
+def site_codes_by_id() -> dict[int, str]:
+    return dict(Site.objects.values_list("id", "code"))

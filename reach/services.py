@@ -1,0 +1,278 @@
+"""Writes for reach: profiles, runs (create, execute, cancel), the travel-time matrix."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from areas.models import Locality
+from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import
+from services.models import Site
+
+from .engine import ReachParams, ReachResult, compute_reach, crowfly_for_params
+from .models import PROFILE_FIELDS, LocalityResult, Mode, ReachProfile, ReachRun, RunStatus, TravelProvider, \
+    TravelTime
+from .selectors import CatalogueSnapshot, default_profile, load_snapshot, matrix_travel_times_for
+
+logger = logging.getLogger(__name__)
+
+TRAVEL_TIME_COLUMNS = ["locality_code", "site_code", "mode", "minutes"]
+RESULT_COLUMNS = [
+    "run_id", "locality_id", "locality_code", "locality_name", "population", "car_share", "menu_without_car",
+    "menu_with_car", "expected_menu", "real_choice_without_car", "real_choice_with_car", "providers_without_car",
+    "providers_with_car", "nearest_walk_minutes", "nearest_pt_minutes", "nearest_car_minutes",
+    "nearest_walk_site", "nearest_pt_site", "nearest_car_site", "access_without_car", "access_with_car",
+]
+
+
+class RunFailed(Exception):
+    pass
+
+
+def ensure_default_profile() -> ReachProfile:
+    profile = ReachProfile.objects.filter(is_default=True).first()
+    return profile or ReachProfile.objects.create(name="Default", is_default=True,
+                                                  description="The design card's defaults.")
+
+
+def parse_overrides(assignments: list[str]) -> dict:
+    """`FIELD=VALUE` strings to typed profile overrides; unknown fields and bad values raise ValueError."""
+    overrides = {}
+    for assignment in assignments:
+        name, sep, raw = assignment.partition("=")
+        name, raw = name.strip(), raw.strip()
+        if not sep or name not in PROFILE_FIELDS:
+            raise ValueError(f"--set {assignment!r}: expected FIELD=VALUE with FIELD one of {', '.join(PROFILE_FIELDS)}")
+        model_field = ReachProfile._meta.get_field(name)
+        try:
+            if model_field.get_internal_type() == "BooleanField":
+                value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}[raw.lower()]
+            else:
+                value = model_field.to_python(raw)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError
+            for validator in model_field.validators:
+                validator(value)
+        except (KeyError, ValueError, ValidationError):
+            kind = {"BooleanField": "true or false", "FloatField": "number"}.get(
+                model_field.get_internal_type(), "whole number")
+            raise ValueError(f"--set {assignment!r}: {raw!r} is not a valid {kind}") from None
+        overrides[name] = value
+    return overrides
+
+
+@transaction.atomic
+def create_run(*, profile: ReachProfile | None = None, provider: str = TravelProvider.CROWFLY,
+               overrides: dict | None = None, started_by=None, automatic: bool = False) -> ReachRun:
+    """A queued run holding the exact parameters it will use."""
+    profile = profile or default_profile()
+    if provider not in TravelProvider.values:
+        raise ValueError(f"unknown travel-time provider {provider!r}")
+    params = {**profile.params(), **(overrides or {})}
+    ReachParams(**params)  # fails early on a field the engine does not know
+    return ReachRun.objects.create(profile=profile, profile_name=profile.name, params=params, provider=provider,
+                                   started_by=started_by, automatic=automatic)
+
+
+def enqueue_run(*, run: ReachRun) -> None:
+    """Send the run to the worker once the transaction that created it has committed."""
+    from .tasks import compute_reach_run
+
+    transaction.on_commit(lambda: compute_reach_run.delay(run.pk))
+
+
+def start_run(**kwargs) -> ReachRun:
+    with transaction.atomic():
+        run = create_run(**kwargs)
+        enqueue_run(run=run)
+    return run
+
+
+def schedule_default_recompute() -> None:
+    """After the current transaction commits, queue one recompute of the default profile.
+
+    Coalesced: while an automatic run of that profile is still queued, no second one is added.
+    """
+    if not settings.REACH_AUTO_RECOMPUTE:
+        return
+    transaction.on_commit(_queue_coalesced_default_run)
+
+
+def _queue_coalesced_default_run() -> None:
+    with transaction.atomic():
+        profile = ReachProfile.objects.select_for_update().filter(is_default=True).first()
+        if profile is None:
+            return
+        if ReachRun.objects.filter(profile=profile, automatic=True, status=RunStatus.QUEUED).exists():
+            return
+        run = create_run(profile=profile, automatic=True)
+        enqueue_run(run=run)
+
+
+def _set_progress(run_id: int, percent: int) -> None:
+    # Outside any transaction, so a page polling the run sees it move.
+    ReachRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(progress=max(0, min(100, percent)))
+
+
+def cancel_run(*, run: ReachRun) -> bool:
+    """Queued or running runs become cancelled; a running one stops before storing anything."""
+    return bool(ReachRun.objects.filter(pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+                .update(status=RunStatus.CANCELLED, finished_at=timezone.now()))
+
+
+def compute_snapshot(*, snapshot: CatalogueSnapshot, params: ReachParams, provider: str,
+                     progress=None) -> ReachResult:
+    if provider == TravelProvider.MATRIX:
+        travel = matrix_travel_times_for(snapshot)
+    else:
+        travel = crowfly_for_params(localities=snapshot.localities, sites=snapshot.sites, params=params)
+    return compute_reach(localities=snapshot.localities, sites=snapshot.sites, offers=snapshot.offers,
+                         n_options=snapshot.n_options, n_providers=snapshot.n_providers, travel=travel,
+                         params=params, progress=progress)
+
+
+def execute_run(*, run_id: int) -> ReachRun:
+    """Compute a run and store its results; re-running the same id replaces only its own results.
+
+    Any error marks the run failed (with the error text) and stores nothing, so the current
+    results stay what they were.
+    """
+    claimed = ReachRun.objects.filter(pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING,
+                                                             RunStatus.FAILED]).update(
+        status=RunStatus.RUNNING, progress=0, started_at=timezone.now(), finished_at=None, error="")
+    run = ReachRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise RunFailed(f"no reach run {run_id}")
+    if not claimed:
+        return run  # already succeeded or cancelled: nothing to do
+    timings: dict[str, float] = {}
+    try:
+        started = time.perf_counter()
+        snapshot = load_snapshot()
+        timings["load_seconds"] = round(time.perf_counter() - started, 3)
+        _set_progress(run_id, 5)
+        started = time.perf_counter()
+        params = ReachParams(**run.params)
+        result = compute_snapshot(snapshot=snapshot, params=params, provider=run.provider,
+                                  progress=lambda pct: _set_progress(run_id, 5 + int(pct * 0.8)))
+        timings["compute_seconds"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        with transaction.atomic():
+            locked = ReachRun.objects.select_for_update().get(pk=run_id)
+            if locked.status != RunStatus.RUNNING:
+                raise RunFailed(f"run is {locked.status}; results discarded")
+            LocalityResult.objects.filter(run_id=run_id).delete()
+            _store_results(run_id=run_id, snapshot=snapshot, result=result)
+            timings["store_seconds"] = round(time.perf_counter() - started, 3)
+            ReachRun.objects.filter(pk=run_id).update(
+                status=RunStatus.SUCCEEDED, progress=100, finished_at=timezone.now(), summary=result.summary,
+                snapshot_id=snapshot.snapshot_id, snapshot_counts=snapshot.counts(),
+                option_codes=snapshot.option_codes, timings=timings)
+    except Exception as exc:
+        logger.exception("reach run %s failed", run_id)
+        cancelled = isinstance(exc, RunFailed) and "cancelled" in str(exc)
+        ReachRun.objects.filter(pk=run_id).exclude(status=RunStatus.CANCELLED).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), timings=timings,
+            error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=5)}")
+        if not cancelled:
+            run.refresh_from_db()
+            return run
+    run.refresh_from_db()
+    return run
+
+
+def _pg_array(values: np.ndarray, *, digits: int | None = None, ids: np.ndarray | None = None) -> str:
+    """A PostgreSQL array literal; NaN (or index −1 for ids) becomes NULL."""
+    if ids is not None:
+        return "{" + ",".join("NULL" if v < 0 else str(int(ids[v])) for v in values.tolist()) + "}"
+    if digits is None:
+        return "{" + ",".join(str(v) for v in values.tolist()) + "}"
+    return "{" + ",".join("NULL" if v != v else str(round(v, digits)) for v in values.tolist()) + "}"
+
+
+def _store_results(*, run_id: int, snapshot: CatalogueSnapshot, result: ReachResult) -> None:
+    """COPY one row per locality: orders of magnitude faster than INSERTs at England scale."""
+    params = result.params
+    car_share = np.where(np.isnan(snapshot.localities.car_share), params.default_car_share,
+                         snapshot.localities.car_share)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for i, locality_id in enumerate(snapshot.locality_ids.tolist()):
+        writer.writerow([
+            run_id, locality_id, snapshot.locality_codes[i], snapshot.locality_names[i],
+            int(snapshot.localities.population[i]), float(car_share[i]),
+            int(result.menu_without_car[i]), int(result.menu_with_car[i]), float(result.expected_menu[i]),
+            int(result.real_choice_without_car[i]), int(result.real_choice_with_car[i]),
+            _pg_array(result.providers_without_car[i]), _pg_array(result.providers_with_car[i]),
+            _pg_array(result.nearest_minutes["walk"][i], digits=2),
+            _pg_array(result.nearest_minutes["pt"][i], digits=2),
+            _pg_array(result.nearest_minutes["car"][i], digits=2),
+            _pg_array(result.nearest_site["walk"][i], ids=snapshot.site_ids),
+            _pg_array(result.nearest_site["pt"][i], ids=snapshot.site_ids),
+            _pg_array(result.nearest_site["car"][i], ids=snapshot.site_ids),
+            _pg_array(result.accessibility_without_car[i], digits=6),
+            _pg_array(result.accessibility_with_car[i], digits=6),
+        ])
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {LocalityResult._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN WITH (FORMAT csv)",
+            buffer)
+
+
+def import_travel_times(*, path: Path | str, dry_run: bool = False) -> ImportReport:
+    """Replace the whole travel-time matrix from `locality_code,site_code,mode,minutes` (all-or-nothing).
+
+    The file is one routing engine's table, so rows are never merged with an older table.
+    """
+    reader = RowReader(path, required=TRAVEL_TIME_COLUMNS)
+    parse = reader.parse
+    locality_ids = dict(Locality.objects.values_list("code", "id"))
+    site_ids = dict(Site.objects.values_list("code", "id"))
+    seen: dict[tuple[str, str, str], int] = {}
+    rows: list[TravelTime] = []
+    for row_number, row in reader.rows():
+        where = f"row {row_number}"
+        locality_code, site_code = row["locality_code"], row["site_code"]
+        mode = parse.choice(where, "mode", row["mode"], Mode.values)
+        minutes = parse.number(where, "minutes", row["minutes"], required=True, minimum=0)
+        if not locality_code:
+            reader.problem(where, "locality_code", "is required")
+        elif locality_code not in locality_ids:
+            reader.problem(where, "locality_code", f"unknown locality code {locality_code!r}")
+        if not site_code:
+            reader.problem(where, "site_code", "is required")
+        elif site_code not in site_ids:
+            reader.problem(where, "site_code", f"unknown site code {site_code!r}")
+        key = (locality_code, site_code, mode)
+        if key in seen:
+            reader.problem(where, "mode", f"duplicate pair {locality_code}/{site_code}/{mode} (first on row {seen[key]})")
+        seen.setdefault(key, row_number)
+        if len(reader.problems) > 1000:
+            reader.problem(where, "", "more than 1,000 problems: stopped reading")
+            break
+        if locality_code in locality_ids and site_code in site_ids and mode and minutes is not None:
+            rows.append(TravelTime(locality_id=locality_ids[locality_code], site_id=site_ids[site_code], mode=mode,
+                                   minutes=minutes))
+    if reader.problems:
+        raise ImportFailed(reader.problems)
+
+    def write() -> ImportReport:
+        report = ImportReport(file=reader.file, dry_run=dry_run)
+        TravelTime.objects.all().delete()
+        TravelTime.objects.bulk_create(rows, batch_size=5000)
+        report.created = len(rows)
+        return report
+
+    return run_import(write, dry_run=dry_run)

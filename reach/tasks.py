@@ -1,0 +1,17 @@
+import logging
+
+from celery import shared_task
+
+from .services import RunFailed, execute_run
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, name="reach.compute_reach_run")
+def compute_reach_run(run_id: int) -> str:
+    """A redelivered message re-runs the same id, which replaces only that run's own results."""
+    try:
+        return execute_run(run_id=run_id).status
+    except RunFailed as exc:  # e.g. the run was deleted while queued: nothing to retry
+        logger.warning("%s", exc)
+        return "missing"

@@ -1,0 +1,63 @@
+import json
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from areas.models import Locality
+from services.models import Delivery, MenuOption, Provider, Site, SiteOffer
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in (Locality, MenuOption, Provider, Site, SiteOffer)}
+
+
+def test_load_demo_twice_gives_the_same_data_and_prints_logins(capsys):
+    call_command("load_demo")
+    first = counts()
+    call_command("load_demo")
+    assert counts() == first
+    out = capsys.readouterr().out
+    assert "commissioner / choicemap-demo / commissioner" in out
+
+
+def test_demo_matches_the_brief():
+    call_command("load_demo")
+    c = counts()
+    assert 60 <= c["Locality"] <= 150
+    assert c["MenuOption"] >= 10
+    assert 4 <= c["Provider"] <= 6
+    assert 20 <= c["Site"] <= 40
+    deliveries = set(SiteOffer.objects.values_list("delivery", flat=True))
+    assert deliveries == set(Delivery.values)
+    # Dense on the coast: Bournemouth, Poole and Weymouth hold more sites than the whole north and west.
+    points = [site.location for site in Site.objects.all()]
+    coastal = sum(1 for p in points if p.y < 50.75 and p.x > -2.5)
+    north_and_west = sum(1 for p in points if p.y > 50.85 or p.x < -2.6)
+    assert coastal > 2 * north_and_west
+    for locality in Locality.objects.all():
+        assert locality.geometry.valid and locality.geometry_simplified is not None
+        assert locality.rurality and locality.imd_decile and locality.car_share is not None
+    # Localities tile the county: no two overlap by more than rounding.
+    assert not Locality.objects.extra(where=["EXISTS (SELECT 1 FROM areas_locality o WHERE o.id <> areas_locality.id "
+                                            "AND ST_Area(ST_Intersection(o.geometry, areas_locality.geometry)) > 1e-8)"]
+                                     ).exists()
+
+
+def test_demo_users_can_sign_in_with_their_roles():
+    call_command("load_demo", password="another-demo-pass")
+    for username in ("admin", "commissioner", "keyworker"):
+        user = authenticate(username=username, password="another-demo-pass")
+        assert user is not None and user.groups.filter(name=username).exists()
+    assert authenticate(username="admin", password="another-demo-pass").is_staff
+
+
+def test_demo_files_are_valid_geojson_with_the_contract_properties():
+    from demo.services import DEMO_DIR
+
+    collection = json.loads((DEMO_DIR / "localities.geojson").read_text())
+    keys = set(collection["features"][0]["properties"])
+    assert {"code", "name", "population", "rurality", "imd_decile", "car_share", "origin_lat", "origin_lon",
+            "la_code", "la_name"} <= keys
