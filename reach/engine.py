@@ -11,8 +11,9 @@ Nothing here is dense in locality × site: on-site reach works on the sparse tra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -87,7 +88,9 @@ class LocalityArrays:
         self.car_share = np.asarray(self.car_share, dtype=np.float64)
         self.rurality = np.asarray(self.rurality)
         self.imd_decile = np.asarray(self.imd_decile, dtype=np.int64)
-        _check_lengths("localities", self.lat, self.lon, self.population, self.car_share, self.rurality, self.imd_decile)
+        _check_lengths(
+            "localities", self.lat, self.lon, self.population, self.car_share, self.rurality, self.imd_decile
+        )
         if np.any(self.population < 0):
             raise ValueError("population must be non-negative")
 
@@ -666,6 +669,10 @@ def _share(condition: np.ndarray, weights: np.ndarray) -> float | None:
     return float(weights[condition].sum() / total) if total > 0 else None
 
 
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and np.isnan(value)
+
+
 def _rurality_labels(rurality: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(labels, known): ints are all known, floats known when finite, strings known unless
     "" / None / NaN (returned as a str array)."""
@@ -675,7 +682,7 @@ def _rurality_labels(rurality: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if rurality.dtype.kind == "f":
         return rurality, np.isfinite(rurality)
     values = rurality.tolist()
-    known = np.array([v is not None and v == v and str(v) != "" for v in values], dtype=bool)
+    known = np.array([v is not None and not _is_nan(v) and str(v) != "" for v in values], dtype=bool)
     return np.array(["" if v is None else str(v) for v in values], dtype=str), known
 
 

@@ -8,8 +8,9 @@ duplicates) so the engine can build CSR matrices without sorting.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 from scipy.spatial import cKDTree

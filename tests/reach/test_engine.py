@@ -41,20 +41,20 @@ NaN = float("nan")
 
 
 def make_localities(n: int, **overrides: Any) -> LocalityArrays:
-    values: dict[str, Any] = dict(
-        lat=np.full(n, 50.0),
-        lon=np.zeros(n),
-        population=np.full(n, 1000.0),
-        car_share=np.full(n, 0.5),
-        rurality=np.array(["urban"] * n, dtype=object),
-        imd_decile=np.full(n, 5),
-    )
+    values: dict[str, Any] = {
+        "lat": np.full(n, 50.0),
+        "lon": np.zeros(n),
+        "population": np.full(n, 1000.0),
+        "car_share": np.full(n, 0.5),
+        "rurality": np.array(["urban"] * n, dtype=object),
+        "imd_decile": np.full(n, 5),
+    }
     values.update(overrides)
     return LocalityArrays(**values)
 
 
 def make_sites(n: int, **overrides: Any) -> SiteArrays:
-    values: dict[str, Any] = dict(lat=np.full(n, 50.0), lon=np.zeros(n))
+    values: dict[str, Any] = {"lat": np.full(n, 50.0), "lon": np.zeros(n)}
     values.update(overrides)
     return SiteArrays(**values)
 
@@ -171,7 +171,7 @@ def test_on_site_reach_by_mode_limits() -> None:
 
 def test_custom_limits_are_used() -> None:
     travel = matrix([(0, 0, "car", 50.0)], n_loc=1, n_sites=1)
-    common = dict(localities=make_localities(1), sites=make_sites(1), offers=make_offers([{}]), travel=travel)
+    common = {"localities": make_localities(1), "sites": make_sites(1), "offers": make_offers([{}]), "travel": travel}
     assert run(**common).menu_with_car.tolist() == [0]
     assert run(**common, params=ReachParams(car_minutes=50)).menu_with_car.tolist() == [1]
 
@@ -271,7 +271,9 @@ def test_home_visit_radius_boundary() -> None:
         assert res.reachable_without_car[:, 0].tolist() == expected, radius
         assert res.reachable_with_car[:, 0].tolist() == expected, radius
     # an unknown radius reaches nobody
-    res = run(localities=localities, sites=make_sites(1), offers=make_offers([{"delivery": "home_visit"}]), travel=travel)
+    res = run(
+        localities=localities, sites=make_sites(1), offers=make_offers([{"delivery": "home_visit"}]), travel=travel
+    )
     assert not res.reachable_with_car.any()
 
 
@@ -282,7 +284,9 @@ def test_remote_counts_only_when_profile_says_so() -> None:
     off = run(localities=localities, sites=make_sites(1), offers=offers, travel=travel)
     assert not off.reachable_with_car.any()
     assert off.accessibility_with_car.tolist() == [[0.0], [0.0]]
-    on = run(localities=localities, sites=make_sites(1), offers=offers, travel=travel, params=ReachParams(count_remote=True))
+    on = run(
+        localities=localities, sites=make_sites(1), offers=offers, travel=travel, params=ReachParams(count_remote=True)
+    )
     assert on.reachable_without_car[:, 0].tolist() == [True, True]
     assert on.menu_with_car.tolist() == [1, 1]
     # everyone is in the catchment: 8 / 4000 people → 2 per 1,000
@@ -331,7 +335,9 @@ def test_real_choice_counts_distinct_providers() -> None:
         ]
     )
     travel = matrix([(0, 0, "walk", 10.0), (0, 1, "pt", 30.0), (0, 2, "car", 25.0)], 1, 3)
-    res = run(localities=make_localities(1), sites=make_sites(3), offers=offers, travel=travel, n_options=3, n_providers=8)
+    res = run(
+        localities=make_localities(1), sites=make_sites(3), offers=offers, travel=travel, n_options=3, n_providers=8
+    )
     assert res.providers_without_car[0].tolist() == [1, 2, 1]
     assert res.providers_with_car[0].tolist() == [1, 2, 2]
     assert res.providers_with_car.dtype == np.int16
@@ -355,7 +361,9 @@ def test_more_than_64_providers_per_option() -> None:
     n = 70
     offers = make_offers([{"site": i, "option": 0, "provider": i} for i in range(n)])
     rows = [(0, i, "walk", 10.0) for i in range(n)] + [(1, i, "car", 10.0) for i in range(60, n)]
-    res = run(localities=make_localities(2), sites=make_sites(n), offers=offers, travel=matrix(rows, 2, n), n_providers=n)
+    res = run(
+        localities=make_localities(2), sites=make_sites(n), offers=offers, travel=matrix(rows, 2, n), n_providers=n
+    )
     assert res.providers_without_car[:, 0].tolist() == [70, 0]
     assert res.providers_with_car[:, 0].tolist() == [70, 10]
 
@@ -399,7 +407,9 @@ def test_2sfca_same_site_two_modes_counts_population_once() -> None:
     # L0 reaches the site by walk, pt and car: its population must be counted once
     offers = make_offers([{"capacity": 10.0}])
     travel = matrix([(0, 0, "walk", 5.0), (0, 0, "pt", 15.0), (0, 0, "car", 8.0)], 1, 1)
-    res = run(localities=make_localities(1, population=np.array([500.0])), sites=make_sites(1), offers=offers, travel=travel)
+    res = run(
+        localities=make_localities(1, population=np.array([500.0])), sites=make_sites(1), offers=offers, travel=travel
+    )
     np.testing.assert_allclose(res.accessibility_with_car, [[20.0]])
     np.testing.assert_allclose(res.accessibility_without_car, [[20.0]])
 
@@ -417,7 +427,11 @@ def test_zero_population_localities() -> None:
     assert res.summary["mean"]["menu_without_car"] == 1.0  # L0 weighs nothing
     # nobody at all: figures are None, never NaN
     empty = run(
-        localities=make_localities(2, population=np.zeros(2)), sites=make_sites(2), offers=offers, travel=travel, n_options=2
+        localities=make_localities(2, population=np.zeros(2)),
+        sites=make_sites(2),
+        offers=offers,
+        travel=travel,
+        n_options=2,
     )
     assert empty.summary["mean"]["expected_menu"] is None
     assert empty.summary["gini_expected_menu"] is None
@@ -477,7 +491,9 @@ def test_summary_equity_figures() -> None:
         imd_decile=np.array([1, 1, 0, 10]),
     )
     calls: list[int] = []
-    res = run(localities=localities, sites=make_sites(2), offers=offers, travel=travel, n_options=2, progress=calls.append)
+    res = run(
+        localities=localities, sites=make_sites(2), offers=offers, travel=travel, n_options=2, progress=calls.append
+    )
     assert res.menu_without_car.tolist() == [0, 1, 0, 1]
     assert res.menu_with_car.tolist() == [0, 1, 2, 1]
     np.testing.assert_allclose(res.expected_menu, [0.0, 1.0, 1.0, 1.0])
@@ -546,7 +562,9 @@ def test_integer_rurality_labels() -> None:
 
 
 def test_no_offers_and_shapes() -> None:
-    res = run(localities=make_localities(3), sites=make_sites(2), offers=make_offers([]), travel=matrix([], 3, 2), n_options=4)
+    res = run(
+        localities=make_localities(3), sites=make_sites(2), offers=make_offers([]), travel=matrix([], 3, 2), n_options=4
+    )
     assert res.reachable_with_car.shape == (3, 4) and not res.reachable_with_car.any()
     assert res.accessibility_with_car.shape == (3, 4)
     assert res.nearest_site["walk"].shape == (3, 4) and (res.nearest_site["walk"] == -1).all()
@@ -557,7 +575,12 @@ def test_rejects_mismatched_travel_and_bad_indices() -> None:
     with pytest.raises(ValueError):
         run(localities=make_localities(3), sites=make_sites(1), offers=make_offers([{}]), travel=matrix([], 2, 1))
     with pytest.raises(ValueError):
-        run(localities=make_localities(1), sites=make_sites(1), offers=make_offers([{"option": 3}]), travel=matrix([], 1, 1))
+        run(
+            localities=make_localities(1),
+            sites=make_sites(1),
+            offers=make_offers([{"option": 3}]),
+            travel=matrix([], 1, 1),
+        )
     with pytest.raises(ValueError):  # unknown delivery code
         OfferArrays(
             site_idx=[0],
@@ -570,7 +593,12 @@ def test_rejects_mismatched_travel_and_bad_indices() -> None:
             home_visit_km=[NaN],
         )
     with pytest.raises(ValueError):  # outreach venue in a locality that doesn't exist
-        run(localities=make_localities(1), sites=make_sites(1), offers=make_offers([{"delivery": "outreach"}], [(0, 5)]), travel=matrix([], 1, 1))
+        run(
+            localities=make_localities(1),
+            sites=make_sites(1),
+            offers=make_offers([{"delivery": "outreach"}], [(0, 5)]),
+            travel=matrix([], 1, 1),
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -649,7 +677,9 @@ def naive_reach(localities, sites, offers, travel, params, n_options):
         access = np.zeros((n_loc, n_options))
         for o in range(n_options):
             for loc in range(n_loc):
-                providers[loc, o] = len({int(offers.provider_idx[j]) for j in np.flatnonzero(reach_k[loc]) if offers.option_idx[j] == o})
+                providers[loc, o] = len(
+                    {int(offers.provider_idx[j]) for j in np.flatnonzero(reach_k[loc]) if offers.option_idx[j] == o}
+                )
         for j in range(offers.n):
             cap = offers.capacity_per_week[j]
             if math.isnan(cap) or not reach_k[:, j].any():
@@ -681,12 +711,22 @@ def test_engine_matches_naive_reference(seed: int, count_remote: bool) -> None:
     localities, sites, offers, n_options, n_prov = random_case(seed)
     params = ReachParams(count_remote=count_remote, walk_minutes=60, pt_minutes=40, car_minutes=25)
     travel = crowfly_for_params(localities=localities, sites=sites, params=params)
-    res = run(localities=localities, sites=sites, offers=offers, travel=travel, n_options=n_options, n_providers=n_prov, params=params)
+    res = run(
+        localities=localities,
+        sites=sites,
+        offers=offers,
+        travel=travel,
+        n_options=n_options,
+        n_providers=n_prov,
+        params=params,
+    )
     want = naive_reach(localities, sites, offers, travel, params, n_options)
     for scen in ("without_car", "with_car"):
         np.testing.assert_array_equal(getattr(res, f"providers_{scen}"), want[f"providers_{scen}"])
         np.testing.assert_array_equal(getattr(res, f"reachable_{scen}"), want[f"reachable_{scen}"])
-        np.testing.assert_allclose(getattr(res, f"accessibility_{scen}"), want[f"accessibility_{scen}"], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            getattr(res, f"accessibility_{scen}"), want[f"accessibility_{scen}"], rtol=1e-10, atol=1e-12
+        )
     for m in MODES:
         np.testing.assert_allclose(res.nearest_minutes[m], want["nearest_minutes"][m], rtol=1e-6)
         # the nearest site really offers a candidate of that option at that time
@@ -727,13 +767,23 @@ def test_engine_matches_naive_reference(seed: int, count_remote: bool) -> None:
 
 @pytest.mark.filterwarnings("ignore:The inplace keyword")  # access's own pandas usage
 def test_2sfca_matches_pysal_access() -> None:
-    access = pytest.importorskip("access")
-    pd = pytest.importorskip("pandas")
+    import access  # pinned in requirements.txt: a missing package must fail, not skip
+    import pandas as pd
     localities, sites, offers, n_options, n_prov = random_case(7, n_loc=80, n_sites=15, n_offers=70)
-    localities.population[:] = np.random.default_rng(7).integers(100, 3000, localities.n)  # access divides by 0 otherwise
+    localities.population[:] = np.random.default_rng(7).integers(
+        100, 3000, localities.n
+    )  # access divides by 0 otherwise
     params = ReachParams(count_remote=True)
     travel = crowfly_for_params(localities=localities, sites=sites, params=params)
-    res = run(localities=localities, sites=sites, offers=offers, travel=travel, n_options=n_options, n_providers=n_prov, params=params)
+    res = run(
+        localities=localities,
+        sites=sites,
+        offers=offers,
+        travel=travel,
+        n_options=n_options,
+        n_providers=n_prov,
+        params=params,
+    )
     # each offer's catchment by brute force, in both scenarios
     R = naive_reachability(localities, sites, offers, travel, params)
     demand_df = pd.DataFrame({"geoid": np.arange(localities.n), "pop": localities.population})

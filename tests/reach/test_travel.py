@@ -83,15 +83,15 @@ def test_crowfly_limit_is_inclusive_and_exact() -> None:
     # locality 1° of latitude north of the site: 111.195 km; at 60 km/h with no detour
     # and no access time that's 111.195 minutes
     minutes = R * math.pi / 180
-    common = dict(
-        locality_lat=np.array([51.0]),
-        locality_lon=np.array([0.0]),
-        site_lat=np.array([50.0]),
-        site_lon=np.array([0.0]),
-        speeds_kmh={"walk": 60.0, "pt": 60.0, "car": 60.0},
-        access_minutes={"walk": 0.0, "pt": 0.0, "car": 0.0},
-        detour_factor=1.0,
-    )
+    common = {
+        "locality_lat": np.array([51.0]),
+        "locality_lon": np.array([0.0]),
+        "site_lat": np.array([50.0]),
+        "site_lon": np.array([0.0]),
+        "speeds_kmh": {"walk": 60.0, "pt": 60.0, "car": 60.0},
+        "access_minutes": {"walk": 0.0, "pt": 0.0, "car": 0.0},
+        "detour_factor": 1.0,
+    }
     inside = crowfly_travel_times(**common, max_minutes={"walk": 111.2, "pt": 111.19, "car": 0.0})
     assert float(inside.pairs["walk"][2][0]) == pytest.approx(minutes, rel=1e-6)
     assert inside.pairs["pt"][0].size == 0  # 111.19 < 111.195
@@ -184,11 +184,11 @@ def test_matrix_accepts_integer_mode_codes() -> None:
 @pytest.mark.parametrize(
     "kwargs",
     [
-        dict(locality_idx=[2], site_idx=[0], mode_idx=[0], minutes=[1.0]),  # locality out of range
-        dict(locality_idx=[0], site_idx=[5], mode_idx=[0], minutes=[1.0]),  # site out of range
-        dict(locality_idx=[0], site_idx=[0], mode_idx=["bike"], minutes=[1.0]),
-        dict(locality_idx=[0], site_idx=[0], mode_idx=[3], minutes=[1.0]),
-        dict(locality_idx=[0], site_idx=[0], mode_idx=[0], minutes=[-1.0]),
+        {"locality_idx": [2], "site_idx": [0], "mode_idx": [0], "minutes": [1.0]},  # locality out of range
+        {"locality_idx": [0], "site_idx": [5], "mode_idx": [0], "minutes": [1.0]},  # site out of range
+        {"locality_idx": [0], "site_idx": [0], "mode_idx": ["bike"], "minutes": [1.0]},
+        {"locality_idx": [0], "site_idx": [0], "mode_idx": [3], "minutes": [1.0]},
+        {"locality_idx": [0], "site_idx": [0], "mode_idx": [0], "minutes": [-1.0]},
     ],
 )
 def test_matrix_rejects_bad_rows(kwargs: dict) -> None:
@@ -211,11 +211,11 @@ def test_providers_follow_protocol() -> None:
     matrix: TravelTimeProvider = MatrixProvider(
         locality_idx=np.array([0]), site_idx=np.array([0]), mode_idx=np.array(["walk"]), minutes=np.array([7.0])
     )
-    coords = dict(
-        locality_lat=np.array([POOLE[0]]),
-        locality_lon=np.array([POOLE[1]]),
-        site_lat=np.array([BOURNEMOUTH[0]]),
-        site_lon=np.array([BOURNEMOUTH[1]]),
-    )
+    coords = {
+        "locality_lat": np.array([POOLE[0]]),
+        "locality_lon": np.array([POOLE[1]]),
+        "site_lat": np.array([BOURNEMOUTH[0]]),
+        "site_lon": np.array([BOURNEMOUTH[1]]),
+    }
     assert crowfly.travel_times(**coords).n_pairs() == {"walk": 0, "pt": 1, "car": 1}
     assert matrix.travel_times(**coords).pairs["walk"][2].tolist() == [7.0]

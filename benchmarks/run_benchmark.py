@@ -1,0 +1,167 @@
+"""Whole-run benchmark at England scale: import, load from PostGIS, compute, store every row.
+
+Uses a database of its own (default `choicemap_bench`, dropped and recreated), so it never touches
+the demo. Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/run_benchmark.py [--localities 33755] [--sites 2000] [--offers 6000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.synthetic_england import make_england  # noqa: E402
+from reach.engine import HOME_VISIT, ON_SITE, OUTREACH, REMOTE  # noqa: E402
+
+DELIVERY_NAMES = {ON_SITE: "on_site", OUTREACH: "outreach", HOME_VISIT: "home_visit", REMOTE: "remote"}
+# The generator's settlement classes, as ONS 2011 rural-urban classes.
+ONS_CLASS = {"urban_conurbation": "A1", "urban_city_town": "C1", "rural_town_fringe": "D1",
+             "rural_village": "E1", "rural_dispersed": "E2", "": ""}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_inputs(folder: Path, *, n_localities: int, n_sites: int, n_offers: int) -> dict[str, Path]:
+    england = make_england(n_localities=n_localities, n_sites=n_sites, n_offers=n_offers)
+    loc, sites, offers = england.localities, england.sites, england.offers
+    points = shapely.points(loc.lon, loc.lat)
+    # Voronoi cells in input order, clipped to England's box: a boundary file of the real size.
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), ordered=True))
+    box = shapely.box(-5.8, 49.9, 1.9, 55.9)
+    cells = shapely.intersection(cells, box)
+    codes = [f"E0{i + 1:07d}" for i in range(loc.n)]
+    features = []
+    for i, cell in enumerate(cells):
+        features.append({
+            "type": "Feature",
+            "properties": {
+                "code": codes[i], "name": f"Synthetic {i + 1:05d}", "population": int(loc.population[i]),
+                "rurality": ONS_CLASS[loc.rurality[i]], "imd_decile": int(loc.imd_decile[i]) or None,
+                "car_share": None if np.isnan(loc.car_share[i]) else round(float(loc.car_share[i]), 3),
+                "origin_lat": round(float(loc.lat[i]), 6), "origin_lon": round(float(loc.lon[i]), 6),
+            },
+            "geometry": json.loads(shapely.to_geojson(shapely.set_precision(cell, 1e-6))),
+        })
+    paths = {"localities": folder / "england.geojson", "options": folder / "options.csv",
+             "catalogue": folder / "catalogue.csv"}
+    paths["localities"].write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    with paths["options"].open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["code", "name", "category"])
+        for k in range(england.n_options):
+            writer.writerow([f"OPT{k:02d}", f"Option {k}", "other"])
+    # A site has one provider in the catalogue model: the provider of its first offer.
+    site_provider = {}
+    for s, p in zip(offers.site_idx.tolist(), offers.provider_idx.tolist()):
+        site_provider.setdefault(s, p)
+    venues: dict[int, list[str]] = {}
+    for o, l in zip(offers.outreach_offer_idx.tolist(), offers.outreach_locality_idx.tolist()):
+        venues.setdefault(o, []).append(codes[l])
+    seen = set()
+    with paths["catalogue"].open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["provider", "site_code", "site_name", "lat", "lon", "option_code", "delivery",
+                         "capacity_per_week", "waiting_weeks", "min_age", "max_age", "outreach_localities",
+                         "home_visit_km", "active"])
+        for j in range(offers.n):
+            s = int(offers.site_idx[j])
+            key = (s, int(offers.option_idx[j]), int(offers.delivery[j]))
+            if key in seen:
+                continue
+            seen.add(key)
+            delivery = int(offers.delivery[j])
+            writer.writerow([
+                f"Provider {site_provider[s]:02d}", f"S{s:05d}", f"Site {s}", f"{sites.lat[s]:.6f}",
+                f"{sites.lon[s]:.6f}", f"OPT{offers.option_idx[j]:02d}", DELIVERY_NAMES[delivery],
+                "" if np.isnan(offers.capacity_per_week[j]) else int(offers.capacity_per_week[j]),
+                "" if np.isnan(offers.waiting_weeks[j]) else f"{offers.waiting_weeks[j]:g}", "", "",
+                ";".join(sorted(set(venues.get(j, [])))) if delivery == OUTREACH else "",
+                f"{offers.home_visit_km[j]:g}" if delivery == HOME_VISIT else "",
+                "true" if offers.active[j] else "false",
+            ])
+    return paths
+
+
+def fresh_database(name: str) -> str:
+    import psycopg2
+
+    base = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    admin = psycopg2.connect(base)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    url = base.rsplit("/", 1)[0] + "/" + name
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    conn.cursor().execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    conn.close()
+    return "postgis" + url[url.index(":"):]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--localities", type=int, default=33755)
+    parser.add_argument("--sites", type=int, default=2000)
+    parser.add_argument("--offers", type=int, default=6000)
+    parser.add_argument("--database", default="choicemap_bench")
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = fresh_database(args.database)
+    os.environ["REACH_AUTO_RECOMPUTE"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "choicemap.settings.local")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from areas.services import import_localities
+    from reach.models import LocalityResult
+    from reach.services import create_run, execute_run
+    from services.services import import_catalogue, import_options
+
+    call_command("migrate", verbosity=0)
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        paths = write_inputs(Path(folder), n_localities=args.localities, n_sites=args.sites, n_offers=args.offers)
+        print(f"synthetic inputs written: {time.perf_counter() - started:.1f} s "
+              f"(boundary file {paths['localities'].stat().st_size / 1e6:.0f} MB)")
+        started = time.perf_counter()
+        import_localities(path=paths["localities"])
+        print(f"import_localities: {args.localities} polygons in {time.perf_counter() - started:.1f} s")
+        import_options(path=paths["options"])
+        started = time.perf_counter()
+        report = import_catalogue(path=paths["catalogue"])
+        print(f"import_catalogue: {report.created} offers in {time.perf_counter() - started:.1f} s")
+
+    started = time.perf_counter()
+    run = execute_run(run_id=create_run().pk)
+    total = time.perf_counter() - started
+    print(f"whole run {run.pk}: {run.status} in {total:.2f} s "
+          f"(load {run.timings.get('load_seconds')} s, compute {run.timings.get('compute_seconds')} s, "
+          f"store {run.timings.get('store_seconds')} s); {LocalityResult.objects.filter(run=run).count()} rows; "
+          f"counts {run.snapshot_counts}")
+    print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
+    print(f"mean expected menu {run.summary['mean']['expected_menu']:.2f} of {run.summary['n_options']}, "
+          f"Gini {run.summary.get('gini_expected_menu')}")
+
+
+if __name__ == "__main__":
+    main()
