@@ -1,0 +1,32 @@
+# choicemap. A newcomer needs only:
+#   make run    portal with demo data on http://127.0.0.1:8000 (Ctrl-C stops it)
+#   make test   the whole test suite; pytest arguments via ARGS, e.g. make test ARGS="-k imports"
+# Both install and start what they need (scripts/bootstrap.sh); see the README.
+
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test bootstrap worker clean-var
+
+help:
+	@echo "make run        portal with demo data on http://127.0.0.1:$${PORT:-8000}"
+	@echo "make test       whole test suite (make test ARGS=\"-k imports\")"
+	@echo "make bootstrap  packages, .venv, PostgreSQL+PostGIS, Redis, var/env (run and test do this too)"
+	@echo "make worker     a Celery worker only, in the foreground"
+	@echo "make clean-var  stop the servers started under var/ and remove var/"
+
+# run, test and worker bootstrap through their scripts, so the scripts work on their own too.
+run:
+	@bash scripts/run.sh
+
+test:
+	@bash scripts/test.sh $(ARGS)
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+worker:
+	@bash scripts/run.sh --worker
+
+clean-var:
+	@bash scripts/bootstrap.sh --clean-var
