@@ -171,18 +171,27 @@ def import_localities(
             origin = Point(*given_origin, srid=4326)
         localities.append(Locality(code=code, geometry=geometry, origin=origin, **values))
 
+    compared_fields = ["name", "population", "rurality", "imd_decile", "car_share", "la_code", "la_name",
+                       "origin_is_weighted"]
+
+    def fingerprint(locality: Locality) -> tuple:
+        return (*(getattr(locality, f) for f in compared_fields), bytes(locality.geometry.wkb),
+                bytes(locality.origin.wkb))
+
     def write() -> ImportReport:
-        existing = set(Locality.objects.filter(code__in=codes).values_list("code", flat=True))
-        for start in progress(range(0, len(localities), 2000), (len(localities) + 1999) // 2000, "writing"):
+        existing = {loc.code: fingerprint(loc) for loc in Locality.objects.filter(code__in=codes)
+                    .only("code", "geometry", "origin", *compared_fields)}
+        changed = [loc for loc in localities if existing.get(loc.code) != fingerprint(loc)]
+        for start in progress(range(0, len(changed), 2000), (len(changed) + 1999) // 2000, "writing"):
             Locality.objects.bulk_create(
-                localities[start:start + 2000], update_conflicts=True, unique_fields=["code"],
-                update_fields=["name", "geometry", "origin", "origin_is_weighted", "population", "rurality",
-                               "imd_decile", "car_share", "la_code", "la_name", "updated_at"],
+                changed[start:start + 2000], update_conflicts=True, unique_fields=["code"],
+                update_fields=["geometry", "origin", "updated_at", *compared_fields],
             )
-        report.created = len(codes) - len(existing)
-        report.updated = len(existing)
-        refresh_drawing_geometries()
+        report.created = sum(1 for loc in changed if loc.code not in existing)
+        report.updated = len(changed) - report.created
+        report.unchanged = len(localities) - len(changed)
         if report.changed:
+            refresh_drawing_geometries()
             schedule_default_recompute()
         return report
 

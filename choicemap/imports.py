@@ -50,6 +50,8 @@ class ImportReport:
         parts = [f"{self.created} {noun} created", f"{self.updated} updated"]
         if self.deactivated:
             parts.append(f"{self.deactivated} deactivated")
+        if self.unchanged:
+            parts.append(f"{self.unchanged} unchanged")
         prefix = "Dry run, nothing written: " if self.dry_run else ""
         return prefix + ", ".join(parts) + "."
 

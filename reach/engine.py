@@ -447,7 +447,7 @@ def compute_reach(
 ) -> ReachResult:
     """Reach of every option from every locality, with and without a car, plus equity figures.
 
-    See /work/shared/DESIGN.md "The reach model". ``n_options`` is the number of active menu
+    See docs/DESIGN.md "The reach model". ``n_options`` is the number of active menu
     options (offers' option_idx must be < n_options).
     """
 

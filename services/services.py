@@ -85,10 +85,17 @@ def import_providers(*, path: Path | str, dry_run: bool = False) -> ImportReport
 
     def write() -> ImportReport:
         report = ImportReport(file=reader.file, dry_run=dry_run)
+        existing = {p.name: p for p in Provider.objects.filter(name__in=parsed)}
         for name, values in parsed.items():
-            _, created = Provider.objects.update_or_create(name=name, defaults=values)
-            report.created += created
-            report.updated += not created
+            provider = existing.get(name)
+            if provider is None:
+                Provider.objects.create(name=name, **values)
+                report.created += 1
+            elif any(getattr(provider, k) != v for k, v in values.items()):
+                Provider.objects.filter(pk=provider.pk).update(**values)
+                report.updated += 1
+            else:
+                report.unchanged += 1
         return report
 
     return run_import(write, dry_run=dry_run)

@@ -147,3 +147,21 @@ def test_neighbours_keep_a_shared_border_after_simplification(tmp_path):
     assert a.intersection(b).area < 1e-12
     assert a.touches(b) or a.intersects(b)
     assert a.num_coords + b.num_coords < 2 * len(left)
+
+
+def test_reimporting_the_same_file_changes_nothing_and_queues_no_recompute(tmp_path, settings,
+                                                                           django_capture_on_commit_callbacks):
+    from areas.services import import_localities
+
+    path = write(tmp_path, feature(), feature(code="E01000002", population=99))
+    import_localities(path=path)
+    settings.REACH_AUTO_RECOMPUTE = True
+    with django_capture_on_commit_callbacks() as callbacks:
+        report = import_localities(path=path)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
+    assert callbacks == []
+    path = write(tmp_path, feature(), feature(code="E01000002", population=100))
+    with django_capture_on_commit_callbacks() as callbacks:
+        report = import_localities(path=path)
+    assert (report.updated, report.unchanged) == (1, 1)
+    assert len(callbacks) == 1  # one coalesced recompute, after the commit

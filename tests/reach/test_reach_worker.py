@@ -99,3 +99,13 @@ def test_catalogue_changes_queue_one_coalesced_recompute(small_world):
         assert queued.get().profile.is_default
     finally:
         app.control.purge()
+
+
+def test_compute_reach_command_queues_on_the_worker_and_prints_progress(worker, capsys):
+    from django.core.management import call_command
+
+    call_command("compute_reach", "--set", "car_minutes=25")
+    out = capsys.readouterr().out
+    run = ReachRun.objects.get()
+    assert run.status == RunStatus.SUCCEEDED and run.params["car_minutes"] == 25
+    assert "succeeded 100%" in out and f"Run {run.pk} succeeded" in out
