@@ -73,6 +73,22 @@ def run_import(work, *, dry_run: bool):
     return result
 
 
+def upsert_by_key(*, model, key: str, rows: dict[str, dict], report: ImportReport,
+                  new_row_defaults=dict) -> None:
+    """Create missing rows, update rows whose values differ, count the rest as unchanged."""
+    existing = {getattr(obj, key): obj for obj in model.objects.filter(**{f"{key}__in": list(rows)})}
+    for key_value, values in rows.items():
+        obj = existing.get(key_value)
+        if obj is None:
+            model.objects.create(**{key: key_value}, **new_row_defaults(), **values)
+            report.created += 1
+        elif any(getattr(obj, name) != value for name, value in values.items()):
+            model.objects.filter(pk=obj.pk).update(**values)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+
+
 class RowReader:
     """Reads a CSV with a fixed set of required and optional columns, collecting problems."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.contrib.gis.geos import Point
 
 from areas.models import Locality
-from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import
+from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import, upsert_by_key
 
 from reach.services import schedule_default_recompute
 
@@ -45,20 +45,11 @@ def import_options(*, path: Path | str, dry_run: bool = False) -> ImportReport:
 
     def write() -> ImportReport:
         report = ImportReport(file=reader.file, dry_run=dry_run)
-        existing = {o.code: o for o in MenuOption.objects.filter(code__in=parsed)}
-        next_order = (MenuOption.objects.order_by("-display_order").values_list("display_order", flat=True).first() or 0)
-        for code, values in parsed.items():
-            values = {k: v for k, v in values.items() if k != "row"}
-            option = existing.get(code)
-            if option is None:
-                next_order += 10
-                MenuOption.objects.create(code=code, display_order=next_order, **values)
-                report.created += 1
-            elif any(getattr(option, k) != v for k, v in values.items()):
-                MenuOption.objects.filter(pk=option.pk).update(**values)
-                report.updated += 1
-            else:
-                report.unchanged += 1
+        last_order = MenuOption.objects.order_by("-display_order").values_list("display_order", flat=True).first()
+        new_orders = iter(range((last_order or 0) + 10, 10**9, 10))  # new options go to the end of the menu
+        rows = {code: {k: v for k, v in values.items() if k != "row"} for code, values in parsed.items()}
+        upsert_by_key(model=MenuOption, key="code", rows=rows, report=report,
+                      new_row_defaults=lambda: {"display_order": next(new_orders)})
         if report.changed:
             schedule_default_recompute()
         return report
@@ -85,17 +76,7 @@ def import_providers(*, path: Path | str, dry_run: bool = False) -> ImportReport
 
     def write() -> ImportReport:
         report = ImportReport(file=reader.file, dry_run=dry_run)
-        existing = {p.name: p for p in Provider.objects.filter(name__in=parsed)}
-        for name, values in parsed.items():
-            provider = existing.get(name)
-            if provider is None:
-                Provider.objects.create(name=name, **values)
-                report.created += 1
-            elif any(getattr(provider, k) != v for k, v in values.items()):
-                Provider.objects.filter(pk=provider.pk).update(**values)
-                report.updated += 1
-            else:
-                report.unchanged += 1
+        upsert_by_key(model=Provider, key="name", rows=parsed, report=report)
         return report
 
     return run_import(write, dry_run=dry_run)
