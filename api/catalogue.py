@@ -12,6 +12,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.settings import api_settings
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -74,7 +75,8 @@ class SiteSerializer(GeoFeatureModelSerializer):
 
     def to_internal_value(self, data):
         if not isinstance(data, dict) or not isinstance(data.get("properties", {}), dict):
-            raise serializers.ValidationError("Send a GeoJSON Feature whose properties are an object.")
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["Send a GeoJSON Feature whose properties are an object."]})
         if "properties" in data:
             data = {**data, "properties": dict(data["properties"])}
         return super().to_internal_value(data)

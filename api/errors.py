@@ -52,7 +52,7 @@ def _as_api_exception(exc: Exception) -> Exception:
         # Services validate with full_clean(); their messages keep their field names.
         return exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
     if isinstance(exc, ProtectedError):
-        used_by = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
+        used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         return Conflict(f"Still used by {', '.join(used_by)}: deactivate it instead of deleting it.",
                         code="protected")
     if isinstance(exc, Http404):

@@ -83,7 +83,9 @@ class RunCreateSerializer(serializers.Serializer):
         try:
             attrs["overrides"] = check_overrides(profile=attrs["profile"], overrides=attrs["overrides"])
         except DjangoValidationError as exc:
-            raise serializers.ValidationError({"overrides": exc.message_dict})
+            # Per-field problems keep their field name; a broken profile rule is about the overrides as a whole.
+            raise serializers.ValidationError(
+                {"overrides": exc.message_dict if hasattr(exc, "error_dict") else exc.messages})
         return attrs
 
 

@@ -111,7 +111,7 @@ def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
     try:
         candidate.validate_constraints(exclude={"is_default"})
     except ValidationError as exc:
-        raise ValidationError({"overrides": exc.messages}) from None
+        raise ValidationError(exc.messages) from None
     return checked
 
 
