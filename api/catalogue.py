@@ -19,7 +19,12 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from areas.models import Locality
 from services.models import MenuOption, Provider, Site, SiteOffer
 from services.services import (
-    create_option, create_provider, create_site, delete_catalogue_object, save_offer, update_catalogue_object,
+    create_option,
+    create_provider,
+    create_site,
+    delete_catalogue_object,
+    save_offer,
+    update_catalogue_object,
 )
 
 from .filters import CheckedBBoxFilter, OfferFilter, OptionFilter, ProviderFilter, SiteFilter
@@ -162,7 +167,8 @@ class ProviderViewSet(CatalogueViewSet):
 
 
 SITE_EXAMPLE = OpenApiExample(
-    "A site", value={"type": "Feature", "id": "BOU-01", "geometry": {"type": "Point", "coordinates": [-1.8425, 50.7258]},
+    "A site", value={"type": "Feature", "id": "BOU-01",
+                     "geometry": {"type": "Point", "coordinates": [-1.8425, 50.7258]},
                      "properties": {"name": "Boscombe Recovery Hub", "provider": 1, "address": "1 Christchurch Rd",
                                     "postcode": "BH1 4AA", "active": True}})
 

@@ -10,8 +10,7 @@ import io
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, \
-    extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -27,7 +26,6 @@ from reach.services import cancel_run, check_overrides, start_run
 from .errors import Conflict
 from .filters import RunFilter
 from .permissions import PLANNERS, RoleAccessMixin
-
 
 # --- profiles --------------------------------------------------------------------------------
 

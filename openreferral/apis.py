@@ -105,7 +105,10 @@ SERVICE_EXAMPLE = OpenApiExample("A service", response_only=True, value={
 
 
 class ApiDetailsView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_api_details", summary="About this Open Referral UK feed", tags=TAG, responses=ApiDetailsSerializer)
+    @extend_schema(
+        operation_id="openreferral_api_details",
+        summary="About this Open Referral UK feed",
+        tags=TAG, responses=ApiDetailsSerializer)
     def get(self, request):
         return Response({"version": m.HSDS_VERSION, "profile": m.PROFILE_URL,
                          "openapi_url": request.build_absolute_uri("/api/schema/")})
@@ -114,10 +117,13 @@ class ApiDetailsView(OpenReferralView):
 class ServiceListView(OpenReferralView):
     query_serializer = ServiceQuerySerializer
 
-    @extend_schema(operation_id="openreferral_service_list", summary="Services (one per site offer)", tags=TAG, parameters=[ServiceQuerySerializer],
-                   responses=PageSerializer,
-                   description="One service per site offer: a menu option offered at one site in one delivery "
-                               "mode. One-to-one fields only; /services/{id} has the rest.")
+    @extend_schema(
+        operation_id="openreferral_service_list",
+        summary="Services (one per site offer)",
+        tags=TAG, parameters=[ServiceQuerySerializer],
+        responses=PageSerializer,
+        description="One service per site offer: a menu option offered at one site in one delivery "
+                    "mode. One-to-one fields only; /services/{id} has the rest.")
     def get(self, request):
         query = self.query(request)
         offers = selectors.offers(search=query["search"], term_id=query["taxonomy_term_id"],
@@ -127,26 +133,35 @@ class ServiceListView(OpenReferralView):
 
 
 class ServiceDetailView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_service_detail", summary="One service, fully nested", tags=TAG, responses=OpenApiTypes.OBJECT,
-                   examples=[SERVICE_EXAMPLE],
-                   description="With its organization, schedules (from the opening hours), service areas "
-                               "(outreach localities), service_at_location with its location, and taxonomy "
-                               "terms (menu option, delivery mode).")
+    @extend_schema(
+        operation_id="openreferral_service_detail",
+        summary="One service, fully nested",
+        tags=TAG, responses=OpenApiTypes.OBJECT,
+        examples=[SERVICE_EXAMPLE],
+        description="With its organization, schedules (from the opening hours), service areas "
+                    "(outreach localities), service_at_location with its location, and taxonomy "
+                    "terms (menu option, delivery mode).")
     def get(self, request, record_id: str):
         offer = _found(selectors.offer_by_service_id(record_id), "service", record_id)
         return Response(selectors.service_record(offer, base_url=self.base_url(request), nested=True))
 
 
 class ServiceAtLocationListView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_service_at_location_list", summary="Services at locations", tags=TAG, parameters=[PageQuerySerializer],
-                   responses=PageSerializer)
+    @extend_schema(
+        operation_id="openreferral_service_at_location_list",
+        summary="Services at locations",
+        tags=TAG, parameters=[PageQuerySerializer],
+        responses=PageSerializer)
     def get(self, request):
         return self.page(request, selectors.offers(), selectors.service_at_location_record)
 
 
 class ServiceAtLocationDetailView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_service_at_location_detail", summary="One service at a location, with the service and the location", tags=TAG,
-                   responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="openreferral_service_at_location_detail",
+        summary="One service at a location, with the service and the location",
+        tags=TAG,
+        responses=OpenApiTypes.OBJECT)
     def get(self, request, record_id: str):
         offer = _found(selectors.offer_by_service_id(record_id, at_location=True), "service_at_location",
                        record_id)
@@ -154,54 +169,78 @@ class ServiceAtLocationDetailView(OpenReferralView):
 
 
 class OrganizationListView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_organization_list", summary="Organizations (providers)", tags=TAG, parameters=[PageQuerySerializer],
-                   responses=PageSerializer)
+    @extend_schema(
+        operation_id="openreferral_organization_list",
+        summary="Organizations (providers)",
+        tags=TAG, parameters=[PageQuerySerializer],
+        responses=PageSerializer)
     def get(self, request):
         return self.page(request, selectors.providers(), selectors.organization_record)
 
 
 class OrganizationDetailView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_organization_detail", summary="One organization", tags=TAG, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="openreferral_organization_detail",
+        summary="One organization",
+        tags=TAG, responses=OpenApiTypes.OBJECT)
     def get(self, request, record_id: str):
         return Response(selectors.organization_record(
             _found(selectors.provider_by_id(record_id), "organization", record_id)))
 
 
 class LocationListView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_location_list", summary="Locations (sites)", tags=TAG, parameters=[PageQuerySerializer],
-                   responses=PageSerializer)
+    @extend_schema(
+        operation_id="openreferral_location_list",
+        summary="Locations (sites)",
+        tags=TAG, parameters=[PageQuerySerializer],
+        responses=PageSerializer)
     def get(self, request):
         return self.page(request, selectors.sites(), selectors.location_record)
 
 
 class LocationDetailView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_location_detail", summary="One location", tags=TAG, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="openreferral_location_detail",
+        summary="One location",
+        tags=TAG, responses=OpenApiTypes.OBJECT)
     def get(self, request, record_id: str):
         return Response(selectors.location_record(_found(selectors.site_by_id(record_id), "location", record_id)))
 
 
 class TaxonomyListView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_taxonomy_list", summary="Taxonomies: the treatment menu and delivery modes", tags=TAG,
-                   parameters=[PageQuerySerializer], responses=PageSerializer)
+    @extend_schema(
+        operation_id="openreferral_taxonomy_list",
+        summary="Taxonomies: the treatment menu and delivery modes",
+        tags=TAG,
+        parameters=[PageQuerySerializer], responses=PageSerializer)
     def get(self, request):
         return self.page(request, m.TAXONOMIES, dict)
 
 
 class TaxonomyDetailView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_taxonomy_detail", summary="One taxonomy", tags=TAG, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="openreferral_taxonomy_detail",
+        summary="One taxonomy",
+        tags=TAG, responses=OpenApiTypes.OBJECT)
     def get(self, request, record_id: str):
         taxonomy = next((t for t in m.TAXONOMIES if t["id"] == record_id), None)
         return Response(_found(taxonomy, "taxonomy", record_id))
 
 
 class TaxonomyTermListView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_taxonomy_term_list", summary="Taxonomy terms: menu categories, menu options, delivery modes", tags=TAG,
-                   parameters=[PageQuerySerializer], responses=PageSerializer)
+    @extend_schema(
+        operation_id="openreferral_taxonomy_term_list",
+        summary="Taxonomy terms: menu categories, menu options, delivery modes",
+        tags=TAG,
+        parameters=[PageQuerySerializer], responses=PageSerializer)
     def get(self, request):
         return self.page(request, selectors.taxonomy_terms(), dict)
 
 
 class TaxonomyTermDetailView(OpenReferralView):
-    @extend_schema(operation_id="openreferral_taxonomy_term_detail", summary="One taxonomy term", tags=TAG, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="openreferral_taxonomy_term_detail",
+        summary="One taxonomy term",
+        tags=TAG, responses=OpenApiTypes.OBJECT)
     def get(self, request, record_id: str):
         return Response(_found(selectors.term_by_id(record_id), "taxonomy term", record_id))

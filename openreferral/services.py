@@ -17,8 +17,16 @@ from django.core.exceptions import ValidationError
 from areas.models import Locality
 from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, run_import
 from reach.services import schedule_default_recompute
-from services.models import Delivery, MenuOption, OptionCategory, Provider, ProviderKind, Site, SiteOffer, \
-    opening_hours_validator
+from services.models import (
+    Delivery,
+    MenuOption,
+    OptionCategory,
+    Provider,
+    ProviderKind,
+    Site,
+    SiteOffer,
+    opening_hours_validator,
+)
 from services.services import offer_problems
 
 from . import mapping as m

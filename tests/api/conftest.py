@@ -28,4 +28,4 @@ def api(users):
     return client
 
 
-from tests.reach.conftest import small_world  # noqa: E402,F401  (two localities, two providers, three offers)
+from tests.reach.conftest import small_world  # noqa: F401  (two localities, two providers, three offers)

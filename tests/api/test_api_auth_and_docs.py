@@ -6,7 +6,6 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.roles import COMMISSIONER, KEYWORKER
-
 from tests.api.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
