@@ -227,5 +227,17 @@ def option_detail(result: LocalityResult, codes: list[str], site_codes: dict[int
     return detail
 
 
+def locality_reach(*, run: ReachRun, locality_code: str) -> dict | None:
+    """One locality's figures in a run: the export row plus every option, in menu order, with its name."""
+    result = run_results(run=run).filter(locality_code=locality_code).first()
+    if result is None:
+        return None
+    codes = run.option_codes
+    names = dict(MenuOption.objects.filter(code__in=codes).values_list("code", "name"))
+    detail = option_detail(result, codes, site_codes_by_id())
+    return {**result_row(result, codes), "expected_menu": round(result.expected_menu, 3),
+            "options": [{"code": code, "name": names.get(code, code), **detail[code]} for code in codes]}
+
+
 def site_codes_by_id() -> dict[int, str]:
     return dict(Site.objects.values_list("id", "code"))

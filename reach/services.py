@@ -72,6 +72,49 @@ def parse_overrides(assignments: list[str]) -> dict:
     return overrides
 
 
+def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
+    """Typed per-run overrides of profile fields, held to the profile's own rules.
+
+    Raises ValidationError naming each bad field, e.g. a negative time or a speed of zero.
+    """
+    problems: dict[str, list[str]] = {}
+    checked = {}
+    for name, value in overrides.items():
+        if name not in PROFILE_FIELDS:
+            problems[name] = [f"Not a profile field (fields: {', '.join(PROFILE_FIELDS)})."]
+            continue
+        kind = ReachProfile._meta.get_field(name).get_internal_type()
+        if kind == "BooleanField":
+            if isinstance(value, bool):
+                checked[name] = value
+            else:
+                problems[name] = ["Must be true or false."]
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems[name] = ["Must be a number."]
+        elif kind == "FloatField":
+            try:
+                number = float(value)
+            except OverflowError:
+                number = math.inf
+            if math.isfinite(number):
+                checked[name] = number
+            else:
+                problems[name] = ["Must be a finite number."]
+        elif 0 <= value <= 32767 and float(value).is_integer():
+            checked[name] = int(value)
+        else:
+            problems[name] = ["Must be a whole number from 0 to 32767."]
+    if problems:
+        raise ValidationError(problems)
+    candidate = ReachProfile(**{**profile.params(), **checked})
+    try:
+        candidate.validate_constraints(exclude={"is_default"})
+    except ValidationError as exc:
+        raise ValidationError(exc.messages) from None
+    return checked
+
+
 @transaction.atomic
 def create_run(*, profile: ReachProfile | None = None, provider: str = TravelProvider.CROWFLY,
                overrides: dict | None = None, started_by=None, automatic: bool = False) -> ReachRun:

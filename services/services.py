@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from areas.models import Locality
 from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import, upsert_by_key
@@ -225,3 +227,90 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
 
     return run_import(write, dry_run=dry_run)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Single-object writes (the API's catalogue endpoints). Each validates the whole object against
+# the model's fields and constraints before saving, and queues one recompute after the commit.
+# ---------------------------------------------------------------------------------------------
+
+CatalogueObject = MenuOption | Provider | Site | SiteOffer
+
+
+def _validate_and_save(instance: CatalogueObject) -> CatalogueObject:
+    instance.full_clean()
+    instance.save()
+    schedule_default_recompute()
+    return instance
+
+
+def offer_problems(*, delivery: str, home_visit_km, outreach_localities, min_age, max_age) -> dict[str, list[str]]:
+    """The rules that span several offer fields, reported against the field to change."""
+    problems: dict[str, list[str]] = {}
+    if delivery == Delivery.HOME_VISIT and home_visit_km is None:
+        problems["home_visit_km"] = ["A home visit offer needs a radius in km."]
+    if delivery != Delivery.HOME_VISIT and home_visit_km is not None:
+        problems["home_visit_km"] = [f"Only home visit offers have a radius, not {delivery}."]
+    if delivery == Delivery.OUTREACH and not outreach_localities:
+        problems["outreach_localities"] = ["Choose the localities where the outreach sessions are held."]
+    if delivery != Delivery.OUTREACH and outreach_localities:
+        problems["outreach_localities"] = [f"Only outreach offers list localities, not {delivery}."]
+    if min_age is not None and max_age is not None and min_age > max_age:
+        problems["min_age"] = [f"Minimum age {min_age} is above maximum age {max_age}."]
+    return problems
+
+
+@transaction.atomic
+def create_option(*, code: str, name: str, category: str, description: str = "", active: bool = True,
+                  display_order: int | None = None) -> MenuOption:
+    """A new menu option; without a display order it goes to the end of the menu."""
+    if display_order is None:
+        last = MenuOption.objects.order_by("-display_order").values_list("display_order", flat=True).first()
+        display_order = (last or 0) + 10
+    return _validate_and_save(MenuOption(code=code, name=name, category=category, description=description,
+                                         active=active, display_order=display_order))
+
+
+@transaction.atomic
+def create_provider(*, name: str, kind: str = "", contact: str = "") -> Provider:
+    return _validate_and_save(Provider(name=name, kind=kind, contact=contact))
+
+
+@transaction.atomic
+def create_site(*, code: str, name: str, provider: Provider, location: Point, address: str = "",
+                postcode: str = "", active: bool = True) -> Site:
+    return _validate_and_save(Site(code=code, name=name, provider=provider, location=location, address=address,
+                                   postcode=postcode, active=active))
+
+
+@transaction.atomic
+def update_catalogue_object(*, instance: MenuOption | Provider | Site, changes: dict) -> CatalogueObject:
+    """Change fields of an option, provider or site; nothing is saved unless the result is valid."""
+    for field_name, value in changes.items():
+        setattr(instance, field_name, value)
+    return _validate_and_save(instance)
+
+
+@transaction.atomic
+def save_offer(*, offer: SiteOffer | None = None, changes: dict) -> SiteOffer:
+    """Create (offer=None) or change an offer; `outreach_localities` in changes replaces the list."""
+    offer = offer or SiteOffer()
+    localities = changes.pop("outreach_localities", None)
+    for field_name, value in changes.items():
+        setattr(offer, field_name, value)
+    if localities is None:
+        localities = list(offer.outreach_localities.all()) if offer.pk else []
+    problems = offer_problems(delivery=offer.delivery, home_visit_km=offer.home_visit_km,
+                               outreach_localities=localities, min_age=offer.min_age, max_age=offer.max_age)
+    if problems:
+        raise ValidationError(problems)
+    _validate_and_save(offer)
+    offer.outreach_localities.set(localities)
+    return offer
+
+
+@transaction.atomic
+def delete_catalogue_object(*, instance: CatalogueObject) -> None:
+    """Options and providers still in use are protected (ProtectedError): deactivate them instead."""
+    instance.delete()
+    schedule_default_recompute()

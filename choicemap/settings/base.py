@@ -26,14 +26,18 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework_gis",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "leaflet",
     "accounts",
     "areas",
     "services",
     "reach",
     "demo",
+    "api",
+    "openreferral",
 ]
 
 MIDDLEWARE = [
@@ -104,11 +108,31 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ChoicemapAutoSchema",
+    # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token`.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "choicemap API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "choicemap API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "How many treatment options people can realistically reach, locality by locality. "
+                   "See docs/api.md; Open Referral UK endpoints are described in docs/openreferral.md.",
+    "SCHEMA_PATH_PREFIX": r"/(api/v1|openreferral)",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc come from drf-spectacular-sidecar: the docs work with no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Basemap tiles are optional: with no tile server reachable the map still draws localities and sites.
 BASEMAP_TILE_URL = env("BASEMAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -1,0 +1,28 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from .auth import MeView, TokenView
+from .catalogue import OfferViewSet, OptionViewSet, ProviderViewSet, SiteViewSet
+from .localities import LocalityViewSet
+from .reach import ProfileViewSet, RunViewSet
+
+router = DefaultRouter()
+router.register("options", OptionViewSet, basename="option")
+router.register("providers", ProviderViewSet, basename="provider")
+router.register("sites", SiteViewSet, basename="site")
+router.register("offers", OfferViewSet, basename="offer")
+router.register("localities", LocalityViewSet, basename="locality")
+router.register("profiles", ProfileViewSet, basename="profile")
+router.register("runs", RunViewSet, basename="run")
+
+app_name = "api"
+urlpatterns = [
+    path("v1/auth/token/", TokenView.as_view(), name="token"),
+    path("v1/me/", MeView.as_view(), name="me"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/swagger/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger"),
+    path("schema/redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+         name="redoc"),
+]
