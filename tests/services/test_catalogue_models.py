@@ -82,3 +82,13 @@ def test_outreach_offer_with_localities_cannot_change_delivery():
     with pytest.raises(IntegrityError, match="delivery must stay outreach"), transaction.atomic():
         SiteOffer.objects.filter(pk=offer.pk).update(delivery=Delivery.ON_SITE)
         _check_deferred_constraints()
+
+
+def test_a_link_removed_before_commit_does_not_fail_the_deferred_check():
+    offer = SiteOfferFactory(delivery=Delivery.OUTREACH)
+    with transaction.atomic():
+        offer.outreach_localities.add(LocalityFactory())
+        offer.outreach_localities.clear()
+        SiteOffer.objects.filter(pk=offer.pk).update(delivery=Delivery.ON_SITE)
+        _check_deferred_constraints()
+    assert SiteOffer.objects.get(pk=offer.pk).delivery == Delivery.ON_SITE
