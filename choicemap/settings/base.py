@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "services",
     "reach",
     "demo",
+    "maps",
 ]
 
 MIDDLEWARE = [
