@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
@@ -63,16 +64,18 @@ FROM (SELECT id, json_agg(rings ORDER BY part) AS polygons FROM parts GROUP BY i
 """
 
 
-def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> bytes:
-    """The JSON body of one geometry band: `ids` and, per locality, polygons of encoded rings.
+def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> tuple[str, bytes]:
+    """(version, gzipped JSON) of one geometry band: `ids` and, per locality, polygons of encoded rings.
 
-    `coarse` covers every locality; `detail` one grid cell. Cached per geometry version.
+    `coarse` covers every locality; `detail` one grid cell. Cached compressed, per geometry version:
+    England's coarse band is ~1.4 MB of JSON, compressing it on every request would cost more
+    than sending it.
     """
     version = geometry_version()
     key = f"maps:shapes:{version}:{band}:" + (f"{cell[0]}_{cell[1]}" if cell else "all")
     body = cache.get(key)
     if body is not None:
-        return body
+        return version, body
     if band == "coarse":
         column, where, params = "coalesce(l.geometry_coarse, l.geometry_simplified, l.geometry)", "TRUE", {}
     else:
@@ -85,18 +88,21 @@ def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> bytes:
     with connection.cursor() as cursor:
         cursor.execute(_SHAPES_SQL.format(column=column, where=where), {**params, "precision": BAND_PRECISION[band]})
         shapes = cursor.fetchone()[0]
-    body = ('{"band": %s, "version": %s, "precision": %d, %s' % (
-        json.dumps(band), json.dumps(version), BAND_PRECISION[band], shapes[1:])).encode()
+    body = gzip.compress(('{"band": %s, "version": %s, "precision": %d, %s' % (
+        json.dumps(band), json.dumps(version), BAND_PRECISION[band], shapes[1:])).encode(), compresslevel=6)
     cache.set(key, body, timeout=24 * 3600)
-    return body
+    return version, body
 
 
-def drawing_bounds() -> list[list[float]] | None:
+def drawing_bounds(*, version: str) -> list[list[float]] | None:
     """[[south, west], [north, east]] of every locality, for the first view."""
-    extent = Locality.objects.aggregate(extent=Extent("geometry"))["extent"]
-    if extent is None:
+    def extent():
+        return Locality.objects.aggregate(extent=Extent("geometry"))["extent"]
+
+    found = cache.get_or_set(f"maps:bounds:{version}", extent, timeout=24 * 3600)
+    if found is None:
         return None
-    west, south, east, north = extent
+    west, south, east, north = found
     return [[south, west], [north, east]]
 
 

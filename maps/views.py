@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.gzip import gzip_page
@@ -56,14 +59,25 @@ class MapView(RoleRequiredMixin, TemplateView):
         run = selectors.succeeded_run(int(requested)) if requested.isdigit() else None
         run = run or current_run()
         measure = self.request.GET.get("measure", DEFAULT_MEASURE)
+        measure = measure if measure in MEASURES else DEFAULT_MEASURE
+        version = selectors.geometry_version()
+        # The first requests the script makes, so the browser can start them while scripts load.
+        first_requests = {"shapes": f"{reverse('maps:api-shapes')}?{urlencode({'v': version, 'band': 'coarse'})}"}
+        if run is not None:
+            first_requests["run"] = reverse("maps:api-run", args=[run.pk])
+            if not MEASURES[measure].per_option:
+                first_requests["values"] = (f"{reverse('maps:api-values', args=[run.pk])}?"
+                                            f"{urlencode({'measure': measure})}")
+        context["preload_urls"] = list(first_requests.values())
         context["config"] = {
             "run": run.pk if run else None,
-            "measure": measure if measure in MEASURES else DEFAULT_MEASURE,
+            "measure": measure,
             "option": self.request.GET.get("option", ""),
             "locality": self.request.GET.get("locality", ""),
             "measures": [m.describe() for m in MEASURES.values()],
-            "geometry_version": selectors.geometry_version(),
-            "bounds": selectors.drawing_bounds(),
+            "geometry_version": version,
+            "first_requests": first_requests,
+            "bounds": selectors.drawing_bounds(version=version),
             "detail_zoom": selectors.DETAIL_ZOOM,
             "detail_cell_degrees": selectors.DETAIL_CELL_DEGREES,
             "has_basemap": bool(settings.BASEMAP_TILE_URL),
@@ -194,7 +208,6 @@ class LocalitySearchApi(MapApiView):
         return Response({"results": selectors.search_localities(query=request.query_params.get("q", ""))})
 
 
-@method_decorator(gzip_page, name="dispatch")
 class ShapesApi(MapApiView):
     """Drawing geometry by zoom band; the page asks with ?v=<version> so browsers may cache it."""
 
@@ -209,9 +222,13 @@ class ShapesApi(MapApiView):
             cell = (x, y)
         elif band != "coarse":
             raise ValidationError({"band": "One of coarse, detail."})
-        body = selectors.drawing_shapes(band=band, cell=cell)
-        response = HttpResponse(body, content_type="application/json")
-        if request.query_params.get("v") == selectors.geometry_version():
+        version, compressed = selectors.drawing_shapes(band=band, cell=cell)
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            response = HttpResponse(compressed, content_type="application/json", headers={"Content-Encoding": "gzip"})
+        else:
+            response = HttpResponse(gzip.decompress(compressed), content_type="application/json")
+        patch_vary_headers(response, ["Accept-Encoding"])
+        if request.query_params.get("v") == version:
             patch_cache_control(response, private=True, max_age=24 * 3600)
         return response
 

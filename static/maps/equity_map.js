@@ -3,8 +3,8 @@
  *
  * Reads only the page's own JSON under /map/api/ (session auth). Geometry comes as encoded
  * polylines in two coverage-simplified bands: a coarse one for every locality, and a detailed
- * one per grid cell once the map is zoomed in past config.detail_zoom. Shapes are drawn on one
- * canvas, so a national map of ~34k localities stays quick.
+ * one per grid cell once the map is zoomed in past config.detail_zoom. Localities are drawn by
+ * L.ChoroplethCanvas (choropleth_canvas.js), so a national map of ~34k localities stays quick.
  */
 (function () {
   "use strict";
@@ -13,22 +13,18 @@
   const urls = config.urls;
   const $ = (id) => document.getElementById(id);
   const POLL_MS = 500;
-  const OUTLINE = {color: "#ffffff", weight: 0.4, opacity: 0.7, fillOpacity: 0.85};
-  const SELECTED = {color: "#000000", weight: 3, opacity: 1};
 
   const state = {
     map: null,
-    renderer: null,
+    choropleth: null,     // L.ChoroplethCanvas: one shape per locality of the shown run
     runId: config.run,
     run: null,            // the shown run's status and options
     measure: config.measure,
     option: config.option || "",
     values: null,         // the last measure payload: ids, values, legend
-    shapes: new Map(),    // locality id → L.Polygon: the choropleth, one shape per locality of the run
     coarse: new Map(),    // locality id → coarse latlngs
     detail: new Map(),    // locality id → detailed latlngs (loaded per grid cell when zoomed in)
     loadedCells: new Set(),
-    choropleth: null,
     sites: null,
     outreach: null,
     layers: null,
@@ -124,8 +120,7 @@
         const decoded = decodeShapes(await getJSON(shapesUrl({band: "detail", cell: cell})));
         for (const [id, latlngs] of decoded) {
           state.detail.set(id, latlngs);
-          const layer = state.shapes.get(id);
-          if (layer && wantsDetail()) layer.setLatLngs(latlngs);
+          if (state.choropleth.has(id) && wantsDetail()) state.choropleth.setFeature(id, latlngs);
         }
       } catch (err) {
         state.loadedCells.delete(cell);  // try again on the next move
@@ -136,8 +131,7 @@
   function onZoomEnd() {
     // Crossing the band boundary swaps shapes that have both bands; the rest keep their coarse one.
     for (const id of state.detail.keys()) {
-      const layer = state.shapes.get(id);
-      if (layer) layer.setLatLngs(latlngsFor(id));
+      if (state.choropleth.has(id)) state.choropleth.setFeature(id, latlngsFor(id));
     }
     loadDetailCells();
   }
@@ -146,26 +140,18 @@
 
   function drawValues(payload) {
     state.values = payload;
-    const legend = payload.legend;
+    const shapes = state.choropleth;
     const present = new Set(payload.ids);
-    for (const [id, layer] of state.shapes) {
-      if (!present.has(id)) { state.choropleth.removeLayer(layer); state.shapes.delete(id); }
-    }
+    for (const id of shapes.ids()) if (!present.has(id)) shapes.removeFeature(id);
     payload.ids.forEach((id, i) => {
-      const fillColor = colourFor(payload.values[i], legend);
-      let layer = state.shapes.get(id);
-      if (layer) {
-        if (layer.options.fillColor !== fillColor) layer.setStyle({fillColor: fillColor});
-        return;
+      const colour = colourFor(payload.values[i], payload.legend);
+      if (shapes.has(id)) {
+        shapes.setColour(id, colour);
+      } else {
+        const latlngs = latlngsFor(id);
+        if (latlngs) shapes.setFeature(id, latlngs, colour);  // else deleted since the run: nothing to draw
       }
-      const latlngs = latlngsFor(id);
-      if (!latlngs) return;  // a locality deleted since: no geometry to draw
-      layer = L.polygon(latlngs, Object.assign({renderer: state.renderer, fillColor: fillColor}, OUTLINE));
-      layer.localityId = id;
-      state.choropleth.addLayer(layer);
-      state.shapes.set(id, layer);
     });
-    if (state.selectedId && state.shapes.has(state.selectedId)) state.shapes.get(state.selectedId).setStyle(SELECTED);
     renderLegend(payload);
   }
 
@@ -367,11 +353,8 @@
 
   async function openPanel(localityId, {focus = true, returnFocus = null} = {}) {
     if (!state.runId) return;
-    const previous = state.shapes.get(state.selectedId);
-    if (previous) previous.setStyle(OUTLINE);
     state.selectedId = localityId;
-    const layer = state.shapes.get(localityId);
-    if (layer) { layer.setStyle(SELECTED); layer.bringToFront(); }
+    state.choropleth.setSelected(localityId);
     const panel = $("locality-panel");
     try {
       renderPanel(await getJSON(`${urls.runs}${state.runId}/localities/${localityId}/`));
@@ -389,8 +372,7 @@
     const panel = $("locality-panel");
     panel.hidden = true;
     state.map.invalidateSize();
-    const layer = state.shapes.get(state.selectedId);
-    if (layer) layer.setStyle(OUTLINE);
+    state.choropleth.setSelected(null);
     state.selectedId = null;
     updateLinks();
     if (panel.returnFocus && panel.returnFocus.focus) panel.returnFocus.focus();
@@ -448,8 +430,8 @@
     for (const item of data.localities) {
       const latlngs = state.coarse.get(item.id);
       if (!latlngs) continue;
-      L.polygon(latlngs, {renderer: state.renderer, color: "#d7191c", weight: 2, dashArray: "4 3", fill: false,
-                          interactive: false}).addTo(state.outreach);
+      L.polygon(latlngs, {color: "#d7191c", weight: 2, dashArray: "4 3", fill: false, interactive: false})
+        .addTo(state.outreach);
     }
   }
 
@@ -557,15 +539,15 @@
   function markPainted() {
     requestAnimationFrame(() => requestAnimationFrame(() => {
       performance.mark("choropleth-painted");
-      document.documentElement.dataset.mapPainted = String(state.shapes.size);
+      document.documentElement.dataset.mapPainted = String(state.choropleth.size());
     }));
   }
 
   async function init(map) {
     state.map = map;
-    state.renderer = L.canvas({padding: 0.3});
-    state.choropleth = L.featureGroup().addTo(map);
-    state.choropleth.on("click", (e) => openPanel(e.layer.localityId, {returnFocus: map.getContainer()}));
+    state.choropleth = L.choroplethCanvas({
+      padding: 0.3, onFeatureClick: (id) => openPanel(id, {returnFocus: map.getContainer()}),
+    }).addTo(map);
     state.legend = L.control({position: "bottomright"});
     state.legend.onAdd = () => el("div", {class: "map-legend", "aria-live": "polite"});
     state.legend.addTo(map);
@@ -579,13 +561,18 @@
 
     try {
       // Geometry, the run and (for a whole-menu measure) its values are fetched at once.
-      const perOption = measureInfo(state.measure).per_option;
-      const shapesPromise = getJSON(shapesUrl({band: "coarse"}));
+      // The page preloads these very URLs (config.first_requests), so they may have arrived already.
+      const first = config.first_requests;
+      const shapesPromise = getJSON(first.shapes);
       const runPromise = state.runId ? loadRun(state.runId) : Promise.resolve();
-      const valuesPromise = !state.runId ? Promise.resolve(null) : perOption ? runPromise.then(fetchValues) : fetchValues();
+      const valuesPromise = !state.runId ? Promise.resolve(null)
+        : first.values ? getJSON(first.values) : runPromise.then(fetchValues);
       const [shapes, , values] = await Promise.all([shapesPromise, runPromise, valuesPromise]);
+      performance.mark("map-data-received");
       state.coarse = decodeShapes(shapes);
+      performance.mark("map-shapes-decoded");
       if (values) drawValues(values); else drawWithoutRun();
+      performance.mark("map-shapes-added");
       markPainted();
     } catch (err) {
       showError(`The map could not be drawn: ${err.message}`);

@@ -85,7 +85,17 @@ def screenshot(page, name: str):
 
 def shape_colours(page) -> dict[int, str]:
     return {int(k): v for k, v in page.evaluate(
-        "Object.fromEntries([...equityMap.shapes].map(([id, layer]) => [id, layer.options.fillColor]))").items()}
+        "Object.fromEntries(equityMap.choropleth.ids().map((id) => [id, equityMap.choropleth.colourOf(id)]))").items()}
+
+
+def drawn_pixel(page, lat: float, lon: float) -> str:
+    """The colour the choropleth canvas holds at a place, as #rrggbb."""
+    return page.evaluate("""([lat, lon]) => {
+      const shapes = equityMap.choropleth, point = equityMap.map.latLngToLayerPoint([lat, lon]);
+      const [r, g, b] = shapes._container.getContext("2d").getImageData(
+        Math.round(point.x - shapes._bounds.min.x), Math.round(point.y - shapes._bounds.min.y), 1, 1).data;
+      return "#" + [r, g, b].map((v) => v.toString(16).padStart(2, "0")).join("");
+    }""", [lat, lon])
 
 
 def expected_colour(legend: dict, value) -> str:
@@ -114,8 +124,9 @@ def test_the_map_draws_one_shape_per_locality_and_the_panel_shows_the_databases_
     open_map(page, live_server)
     n_results = LocalityResult.objects.filter(run=demo_run).count()
     assert n_results == Locality.objects.count() > 50
-    assert page.evaluate("equityMap.shapes.size") == n_results
-    assert page.evaluate("equityMap.choropleth.getLayers().length") == n_results
+    assert page.evaluate("equityMap.choropleth.size()") == n_results
+    assert set(page.evaluate("equityMap.choropleth.ids()")) == set(
+        LocalityResult.objects.filter(run=demo_run).values_list("locality_id", flat=True))
     assert page.get_attribute("html", "data-map-painted") == str(n_results)
     expect(page.locator(".map-legend h3")).to_have_text(MEASURES["expected_menu"].label)
     expect(page.locator("#equity-cards .card")).to_have_count(5)
@@ -131,6 +142,8 @@ def test_the_map_draws_one_shape_per_locality_and_the_panel_shows_the_databases_
     box = page.locator("#equity-map").bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
     expect(page.locator("#panel-title")).to_have_text(f"{locality.name} ({locality.code})")
+    page.wait_for_timeout(100)  # the next animation frame draws the selection outline
+    assert drawn_pixel(page, inside.y, inside.x) == shape_colours(page)[locality.pk]  # drawn, not just listed
 
     result = LocalityResult.objects.get(run=demo_run, locality=locality)
     panel = page.locator("#locality-panel")
@@ -230,7 +243,7 @@ def test_a_failed_run_shows_its_error_and_keeps_the_map(page, live_server, demo_
     enqueue_run(run=bad)
     expect(page.locator("#map-error")).to_contain_text(f"Run {bad.pk} failed", timeout=30000)
     assert page.evaluate("equityMap.runId") == demo_run.pk
-    assert page.evaluate("equityMap.shapes.size") == Locality.objects.count()
+    assert page.evaluate("equityMap.choropleth.size()") == Locality.objects.count()
 
 
 def test_the_keyworker_is_refused(page, live_server, demo_run):

@@ -1,6 +1,7 @@
 """Every endpoint the equity map page uses: who may call it and the shape of what it returns."""
 
 import csv
+import gzip
 import io
 import json
 
@@ -125,8 +126,16 @@ def test_map_page_configures_the_current_run_or_the_one_asked_for(commissioner_c
     assert {m["key"] for m in config["measures"]} == set(MEASURES)
     assert config["optional_overlays"] == []  # no care-plan layer on this branch
     assert config["bounds"][0][0] < config["bounds"][1][0] and config["bounds"][0][1] < config["bounds"][1][1]
+    assert set(config["first_requests"]) == {"shapes", "run", "values"}
+    html = commissioner_client.get(reverse("maps:map")).content.decode()
+    for url in config["first_requests"].values():  # preloaded by the page, so they must answer
+        assert f'<link rel="preload" href="{url.replace("&", "&amp;")}" as="fetch"' in html
+        assert commissioner_client.get(url).status_code == 200
     asked = page_config(commissioner_client.get(reverse("maps:map") + f"?run={older.pk}&measure=nope"))
     assert asked["run"] == older.pk and asked["measure"] == "expected_menu"
+    assert asked["first_requests"]["values"].startswith(reverse("maps:api-values", args=[older.pk]))
+    per_option = page_config(commissioner_client.get(reverse("maps:map") + "?measure=providers_with_car"))
+    assert "values" not in per_option["first_requests"]  # it waits to learn the run's options
 
 
 def test_map_page_without_any_run_still_renders(commissioner_client, small_world):
@@ -178,8 +187,10 @@ def test_shapes_refuse_bad_bands_and_cells_and_are_cacheable_by_version(commissi
 
 def test_shapes_are_gzipped_for_browsers_that_accept_it(commissioner_client, world):
     LocalityFactory.create_batch(10)  # too small a body is not worth compressing
-    response = commissioner_client.get(reverse("maps:api-shapes"), HTTP_ACCEPT_ENCODING="gzip")
-    assert response["Content-Encoding"] == "gzip"
+    response = commissioner_client.get(reverse("maps:api-shapes"), HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert response["Content-Encoding"] == "gzip" and "Accept-Encoding" in response["Vary"]
+    plain = commissioner_client.get(reverse("maps:api-shapes"))
+    assert gzip.decompress(response.content) == plain.content and not plain.has_header("Content-Encoding")
 
 
 # ---- values and legend ----------------------------------------------------------------------------
