@@ -10,7 +10,7 @@ import math
 from django.contrib.gis.db.models import Extent
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Floor
 
 from areas.models import Locality, Rurality
@@ -237,15 +237,17 @@ def search_localities(*, query: str, limit: int = 20) -> list[dict]:
 # ---- sites and outreach ------------------------------------------------------------------------
 
 def sites_for_map() -> QuerySet[Site]:
+    offers = SiteOffer.objects.select_related("option").order_by("option__display_order", "option__code", "delivery")
     return (Site.objects.filter(active=True).select_related("provider")
-            .prefetch_related("offers__option", "offers__outreach_localities").order_by("code"))
+            .prefetch_related(Prefetch("offers", queryset=offers)).order_by("code"))
 
 
 def outreach_coverage() -> list[dict]:
     """Localities where active outreach sessions are held, with what is held there."""
     offers = (SiteOffer.objects.filter(delivery=Delivery.OUTREACH, active=True, site__active=True,
                                        option__active=True)
-              .select_related("site__provider", "option").prefetch_related("outreach_localities"))
+              .select_related("site__provider", "option")
+              .prefetch_related(Prefetch("outreach_localities", queryset=Locality.objects.only("id"))))
     by_locality: dict[int, list[dict]] = {}
     for offer in offers:
         for locality in offer.outreach_localities.all():

@@ -8,15 +8,11 @@ class SiteOfferMapSerializer(serializers.ModelSerializer):
     option = serializers.CharField(source="option.code")
     option_name = serializers.CharField(source="option.name")
     delivery_label = serializers.CharField(source="get_delivery_display")
-    outreach_locality_ids = serializers.SerializerMethodField()
 
     class Meta:
         model = SiteOffer
         fields = ["option", "option_name", "delivery", "delivery_label", "capacity_per_week", "waiting_weeks",
-                  "home_visit_km", "active", "outreach_locality_ids"]
-
-    def get_outreach_locality_ids(self, offer: SiteOffer) -> list[int]:
-        return [locality.pk for locality in offer.outreach_localities.all()]
+                  "home_visit_km", "active"]
 
 
 class SiteMapSerializer(GeoFeatureModelSerializer):

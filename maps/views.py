@@ -233,11 +233,13 @@ class ShapesApi(MapApiView):
         return response
 
 
+@method_decorator(gzip_page, name="dispatch")
 class SitesApi(MapApiView):
     def get(self, request):
         return Response(SiteMapSerializer(selectors.sites_for_map(), many=True).data)
 
 
+@method_decorator(gzip_page, name="dispatch")
 class OutreachApi(MapApiView):
     def get(self, request):
         return Response({"localities": selectors.outreach_coverage()})
