@@ -6,13 +6,11 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
 from playwright.sync_api import expect, sync_playwright
 
 from areas.models import Locality
-from choicemap.celery import app
 from demo.services import load_demo
 from maps.measures import MEASURES
 from reach.models import LocalityResult, ReachProfile, ReachRun, RunStatus
@@ -57,11 +55,8 @@ def page(browser):
 
 
 @pytest.fixture
-def worker(demo_run):
-    app.control.purge()
-    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
-        yield
-    app.control.purge()
+def worker(demo_run, reach_worker):
+    yield
 
 
 def sign_in(page, live_server, username: str, next_url: str = "/map/"):
