@@ -297,7 +297,8 @@ def run_charts(*, run: ReachRun) -> dict:
 
 # Column key → (heading, the field it sorts by).
 TABLE_COLUMNS = {
-    "code": ("Code", "locality_code"), "name": ("Locality", "locality_name"), "population": ("Population", "population"),
+    "code": ("Code", "locality_code"), "name": ("Locality", "locality_name"),
+    "population": ("Population", "population"),
     "rurality": ("Rurality", "locality__rurality"), "imd": ("IMD decile", "locality__imd_decile"),
     "car_share": ("Car share", "car_share"), "without_car": ("Menu without a car", "menu_without_car"),
     "with_car": ("Menu with a car", "menu_with_car"), "expected": ("Expected menu", "expected_menu"),

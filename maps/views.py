@@ -107,8 +107,9 @@ class TableView(RoleRequiredMixin, TemplateView):
         sort = self.request.GET.get("sort", "code")
         sort = sort if sort in selectors.TABLE_COLUMNS else "code"
         descending = self.request.GET.get("dir") == "desc"
+        columns = [(key, label) for key, (label, _) in selectors.TABLE_COLUMNS.items()]
         context.update({"run": run, "query": query, "sort": sort, "descending": descending,
-                        "runs": selectors.recent_runs(), "columns": [(key, label) for key, (label, _) in selectors.TABLE_COLUMNS.items()]})
+                        "runs": selectors.recent_runs(), "columns": columns})
         if run is not None:
             rows = selectors.table_rows(run=run, query=query, sort=sort, descending=descending)
             context["page"] = Paginator(rows, self.page_size).get_page(self.request.GET.get("page"))

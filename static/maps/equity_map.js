@@ -31,6 +31,7 @@
     legend: null,
     charts: {},
     selectedId: null,
+    selectedCode: null,
     following: null,
   };
   window.equityMap = state;  // read by the browser tests and the benchmark
@@ -309,6 +310,7 @@
     const loc = panel.locality;
     const fig = panel.figures;
     $("panel-title").textContent = `${loc.name} (${loc.code})`;
+    state.selectedCode = loc.code;
     const field = (name, value) => el("span", {dataset: {field: name}}, value);
     $("panel-body").replaceChildren(
       el("dl", {class: "facts"},
@@ -374,6 +376,7 @@
     state.map.invalidateSize();
     state.choropleth.setSelected(null);
     state.selectedId = null;
+    state.selectedCode = null;
     updateLinks();
     if (panel.returnFocus && panel.returnFocus.focus) panel.returnFocus.focus();
   }
@@ -517,8 +520,7 @@
     if (state.runId) params.set("run", state.runId);
     params.set("measure", state.measure);
     if (measureInfo(state.measure).per_option && state.option) params.set("option", state.option);
-    const panelCode = state.selectedId && !$("locality-panel").hidden ? $("panel-title").textContent.match(/\(([^()]+)\)$/) : null;
-    if (panelCode) params.set("locality", panelCode[1]);
+    if (state.selectedCode) params.set("locality", state.selectedCode);
     history.replaceState(null, "", `${urls.map}?${params}`);
     $("table-link").href = `${urls.table}?${new URLSearchParams(state.runId ? {run: state.runId} : {})}`;
     for (const fmt of ["csv", "geojson"]) {

@@ -1,7 +1,6 @@
 """The equity map in Debian's Chromium (Playwright), against the Dorset demo and a real Celery worker."""
 
 import os
-import time
 from pathlib import Path
 
 import psycopg2
@@ -169,9 +168,17 @@ def test_the_panel_is_reachable_from_the_keyboard(page, live_server, demo_run):
     page.keyboard.press("Enter")
     expect(page.locator("#panel-title")).to_contain_text("Bridport 01")
     assert page.evaluate("document.activeElement.id") == "locality-panel"
+    bridport = Locality.objects.get(name="Bridport 01")
+    assert f"locality={bridport.code}" in page.url  # a link to this view
     page.keyboard.press("Escape")
     expect(page.locator("#locality-panel")).to_be_hidden()
     assert page.evaluate("document.activeElement.id") == "find-query"
+    assert "locality=" not in page.url
+
+    # The table view's "Show" links open the map with the panel open.
+    page.goto(f"{live_server.url}/map/table/?q=Bridport+01")
+    page.get_by_role("link", name="Show Bridport 01").click()
+    expect(page.locator("#panel-title")).to_have_text(f"Bridport 01 ({bridport.code})")
 
 
 def test_the_measure_selector_recolours_the_map(page, live_server, demo_run):
