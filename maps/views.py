@@ -153,12 +153,15 @@ class RunsApi(MapApiView):
 
     def post(self, request):
         """Recompute: start a run of the chosen (or default) profile on the worker."""
-        profile_id = request.data.get("profile")
-        profile = ReachProfile.objects.filter(pk=profile_id).first() if str(profile_id or "").isdigit() \
-            else ReachProfile.objects.filter(is_default=True).first()
-        if profile is None:
-            raise ValidationError({"profile": f"No reach profile {profile_id!r}." if profile_id
-                                   else "There is no default reach profile: create one in the admin."})
+        profile_id = str((request.data if isinstance(request.data, dict) else {}).get("profile") or "")
+        if not profile_id:
+            profile = ReachProfile.objects.filter(is_default=True).first()
+            if profile is None:
+                raise ValidationError({"profile": "There is no default reach profile: create one in the admin."})
+        else:
+            profile = ReachProfile.objects.filter(pk=profile_id).first() if profile_id.isdigit() else None
+            if profile is None:
+                raise ValidationError({"profile": f"No reach profile {profile_id!r}."})
         running = [run for run in selectors.active_runs() if run.profile_id == profile.pk]
         if running:
             return Response({"detail": f"Run {running[0].pk} of {profile.name} is already {running[0].status}.",

@@ -344,6 +344,11 @@ def test_recompute_refuses_unknown_profiles_and_missing_csrf(world, users):
     client.force_login(users[COMMISSIONER])
     response = client.post(reverse("maps:api-runs"), {"profile": 99999}, content_type="application/json")
     assert response.status_code == 400 and "99999" in response.json()["profile"]
+    response = client.post(reverse("maps:api-runs"), {"profile": "strict"}, content_type="application/json")
+    assert response.status_code == 400 and "strict" in response.json()["profile"]
+    ReachProfile.objects.update(is_default=False)
+    response = client.post(reverse("maps:api-runs"), {}, content_type="application/json")
+    assert response.status_code == 400 and "no default reach profile" in response.json()["profile"]
     assert ReachRun.objects.count() == 1
 
 
