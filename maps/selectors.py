@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import math
+from typing import Callable
 
 from django.contrib.gis.db.models import Extent
 from django.core.cache import cache
@@ -18,7 +19,7 @@ from reach.models import LocalityResult, ReachProfile, ReachRun, RunStatus
 from reach.selectors import current_run, option_detail
 from services.models import Delivery, MenuOption, Site, SiteOffer
 
-from .measures import DEFAULT_MEASURE, MEASURES, Measure, legend_classes
+from .measures import Measure, legend_classes
 
 # Localities drawn from the coarse band below this zoom and from geometry_simplified at or above it.
 DETAIL_ZOOM = 10
@@ -27,10 +28,20 @@ DETAIL_CELL_DEGREES = 0.5
 # Encoded-polyline precision: 4 digits ≈ 10 m, 5 digits ≈ 1 m.
 BAND_PRECISION = {"coarse": 4, "detail": 5}
 RECENT_RUNS = 20
+CACHE_SECONDS = 24 * 3600
 ACTIVE_STATUSES = [RunStatus.QUEUED, RunStatus.RUNNING]
 
 
 # ---- drawing geometry ----------------------------------------------------------------------
+
+def _cached_gzipped(key: str, build: Callable[[], bytes]) -> bytes:
+    """Large JSON bodies are cached compressed: compressing them per request costs more than sending."""
+    body = cache.get(key)
+    if body is None:
+        body = gzip.compress(build(), compresslevel=6)
+        cache.set(key, body, timeout=CACHE_SECONDS)
+    return body
+
 
 def geometry_version() -> str:
     """Changes whenever localities are added, removed or edited; part of the cache keys and URLs."""
@@ -67,31 +78,29 @@ FROM (SELECT id, json_agg(rings ORDER BY part) AS polygons FROM parts GROUP BY i
 def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> tuple[str, bytes]:
     """(version, gzipped JSON) of one geometry band: `ids` and, per locality, polygons of encoded rings.
 
-    `coarse` covers every locality; `detail` one grid cell. Cached compressed, per geometry version:
-    England's coarse band is ~1.4 MB of JSON, compressing it on every request would cost more
-    than sending it.
+    `coarse` covers every locality; `detail` one grid cell. Cached per geometry version.
     """
     version = geometry_version()
+
+    def build() -> bytes:
+        if band == "coarse":
+            column, where, params = "coalesce(l.geometry_coarse, l.geometry_simplified, l.geometry)", "TRUE", {}
+        else:
+            west, south, east, north = detail_cell_bounds(*cell)
+            column = "coalesce(l.geometry_simplified, l.geometry)"
+            where = "l.origin && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326) " \
+                    "AND ST_X(l.origin) >= %(west)s AND ST_X(l.origin) < %(east)s " \
+                    "AND ST_Y(l.origin) >= %(south)s AND ST_Y(l.origin) < %(north)s"
+            params = {"west": west, "south": south, "east": east, "north": north}
+        with connection.cursor() as cursor:
+            cursor.execute(_SHAPES_SQL.format(column=column, where=where),
+                           {**params, "precision": BAND_PRECISION[band]})
+            shapes = cursor.fetchone()[0]
+        return ('{"band": %s, "version": %s, "precision": %d, %s' % (
+            json.dumps(band), json.dumps(version), BAND_PRECISION[band], shapes[1:])).encode()
+
     key = f"maps:shapes:{version}:{band}:" + (f"{cell[0]}_{cell[1]}" if cell else "all")
-    body = cache.get(key)
-    if body is not None:
-        return version, body
-    if band == "coarse":
-        column, where, params = "coalesce(l.geometry_coarse, l.geometry_simplified, l.geometry)", "TRUE", {}
-    else:
-        west, south, east, north = detail_cell_bounds(*cell)
-        column = "coalesce(l.geometry_simplified, l.geometry)"
-        where = "l.origin && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326) " \
-                "AND ST_X(l.origin) >= %(west)s AND ST_X(l.origin) < %(east)s " \
-                "AND ST_Y(l.origin) >= %(south)s AND ST_Y(l.origin) < %(north)s"
-        params = {"west": west, "south": south, "east": east, "north": north}
-    with connection.cursor() as cursor:
-        cursor.execute(_SHAPES_SQL.format(column=column, where=where), {**params, "precision": BAND_PRECISION[band]})
-        shapes = cursor.fetchone()[0]
-    body = gzip.compress(('{"band": %s, "version": %s, "precision": %d, %s' % (
-        json.dumps(band), json.dumps(version), BAND_PRECISION[band], shapes[1:])).encode(), compresslevel=6)
-    cache.set(key, body, timeout=24 * 3600)
-    return version, body
+    return version, _cached_gzipped(key, build)
 
 
 def drawing_bounds(*, version: str) -> list[list[float]] | None:
@@ -99,7 +108,7 @@ def drawing_bounds(*, version: str) -> list[list[float]] | None:
     def extent():
         return Locality.objects.aggregate(extent=Extent("geometry"))["extent"]
 
-    found = cache.get_or_set(f"maps:bounds:{version}", extent, timeout=24 * 3600)
+    found = cache.get_or_set(f"maps:bounds:{version}", extent, timeout=CACHE_SECONDS)
     if found is None:
         return None
     west, south, east, north = found
@@ -149,6 +158,12 @@ def run_options(run: ReachRun) -> list[dict]:
 
 # ---- measure values ----------------------------------------------------------------------------
 
+def measure_values_gzipped(*, run: ReachRun, measure: Measure, option: str | None) -> bytes:
+    """measure_values as gzipped JSON; cached, since a succeeded run's results never change."""
+    return _cached_gzipped(f"maps:values:{run.pk}:{measure.key}:{option or ''}",
+                           lambda: json.dumps(measure_values(run=run, measure=measure, option=option)).encode())
+
+
 def measure_values(*, run: ReachRun, measure: Measure, option: str | None) -> dict:
     """One value per drawn locality of the run, with the legend classes that colour them."""
     field = measure.field
@@ -166,10 +181,6 @@ def measure_values(*, run: ReachRun, measure: Measure, option: str | None) -> di
         "ids": ids, "values": values,
         "legend": legend_classes(measure, values, n_options=len(run.option_codes)),
     }
-
-
-def default_measure() -> Measure:
-    return MEASURES[DEFAULT_MEASURE]
 
 
 # ---- one locality ----------------------------------------------------------------------------

@@ -140,6 +140,16 @@ class MapApiView(APIView):
     schema = None  # the page's own endpoints, not part of the public API
 
 
+def _gzipped_json_response(request, compressed: bytes) -> HttpResponse:
+    """A body the selectors keep compressed, sent as it is to every client that accepts gzip."""
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(compressed, content_type="application/json", headers={"Content-Encoding": "gzip"})
+    else:
+        response = HttpResponse(gzip.decompress(compressed), content_type="application/json")
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
 def _run_or_404(run_id: int):
     run = selectors.succeeded_run(run_id)
     if run is None:
@@ -178,7 +188,6 @@ class RunApi(MapApiView):
         return Response({**selectors.run_status(run), "options": selectors.run_options(run)})
 
 
-@method_decorator(gzip_page, name="dispatch")
 class ValuesApi(MapApiView):
     def get(self, request, run_id: int):
         run = _run_or_404(run_id)
@@ -190,8 +199,8 @@ class ValuesApi(MapApiView):
         if measure.per_option and option not in run.option_codes:
             raise ValidationError({"option": f"{measure.label} needs an option of run {run.pk}: "
                                              f"{', '.join(run.option_codes) or 'it has none'}."})
-        return Response(selectors.measure_values(run=run, measure=measure, option=option if measure.per_option
-                                                 else None))
+        return _gzipped_json_response(request, selectors.measure_values_gzipped(
+            run=run, measure=measure, option=option if measure.per_option else None))
 
 
 class ChartsApi(MapApiView):
@@ -227,11 +236,7 @@ class ShapesApi(MapApiView):
         elif band != "coarse":
             raise ValidationError({"band": "One of coarse, detail."})
         version, compressed = selectors.drawing_shapes(band=band, cell=cell)
-        if "gzip" in request.headers.get("Accept-Encoding", ""):
-            response = HttpResponse(compressed, content_type="application/json", headers={"Content-Encoding": "gzip"})
-        else:
-            response = HttpResponse(gzip.decompress(compressed), content_type="application/json")
-        patch_vary_headers(response, ["Accept-Encoding"])
+        response = _gzipped_json_response(request, compressed)
         if request.query_params.get("v") == version:
             patch_cache_control(response, private=True, max_age=24 * 3600)
         return response

@@ -185,12 +185,14 @@ def test_shapes_refuse_bad_bands_and_cells_and_are_cacheable_by_version(commissi
     assert json.loads(commissioner_client.get(url).content)["version"] != version
 
 
-def test_shapes_are_gzipped_for_browsers_that_accept_it(commissioner_client, world):
-    LocalityFactory.create_batch(10)  # too small a body is not worth compressing
-    response = commissioner_client.get(reverse("maps:api-shapes"), HTTP_ACCEPT_ENCODING="gzip, deflate")
+@pytest.mark.parametrize("endpoint", ["maps:api-shapes", "maps:api-values"])
+def test_big_bodies_are_sent_gzipped_to_browsers_that_accept_it(commissioner_client, world, endpoint):
+    url = reverse(endpoint, args=[world["run"].pk] if endpoint == "maps:api-values" else [])
+    response = commissioner_client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate")
     assert response["Content-Encoding"] == "gzip" and "Accept-Encoding" in response["Vary"]
-    plain = commissioner_client.get(reverse("maps:api-shapes"))
+    plain = commissioner_client.get(url)
     assert gzip.decompress(response.content) == plain.content and not plain.has_header("Content-Encoding")
+    assert json.loads(plain.content)["ids"]
 
 
 # ---- values and legend ----------------------------------------------------------------------------
