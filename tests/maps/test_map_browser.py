@@ -210,6 +210,7 @@ def locked_localities():
     session.close()
 
 
+@pytest.mark.worker
 def test_recompute_shows_progress_then_the_new_results(page, live_server, demo_run, worker, request):
     open_map(page, live_server)
     ReachProfile.objects.filter(is_default=True).update(car_minutes=8, pt_minutes=20)  # results will change
@@ -237,6 +238,7 @@ def test_recompute_shows_progress_then_the_new_results(page, live_server, demo_r
     screenshot(page, "map-recompute-done")
 
 
+@pytest.mark.worker
 def test_a_failed_run_shows_its_error_and_keeps_the_map(page, live_server, demo_run, worker):
     bad = create_run()
     ReachRun.objects.filter(pk=bad.pk).update(params={**bad.params, "car_kmh": "fast"})
