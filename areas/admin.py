@@ -13,7 +13,7 @@ class LocalityAdmin(RecomputeOnChangeAdmin, LeafletGeoAdmin):
     list_filter = ["rurality", "imd_decile", "la_name"]
     search_fields = ["code", "name", "la_name"]
     readonly_fields = ["updated_at"]
-    exclude = ["geometry_simplified"]
+    exclude = ["geometry_simplified", "geometry_coarse"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

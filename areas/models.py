@@ -21,6 +21,8 @@ class Locality(models.Model):
     geometry = models.MultiPolygonField(srid=4326)
     # Coverage-simplified copy for drawing; shared borders stay shared.
     geometry_simplified = models.MultiPolygonField(srid=4326, null=True, blank=True)
+    # A coarser coverage-simplified copy for national zooms, where many localities share a pixel.
+    geometry_coarse = models.MultiPolygonField(srid=4326, null=True, blank=True)
     origin = models.PointField(
         srid=4326, help_text="Population-weighted centroid when known, else a point on the surface."
     )

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
 import shapely
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import connection, transaction
@@ -19,6 +20,8 @@ from .models import Locality, Rurality
 
 # About 35–55 m in Dorset: invisible at county zoom, shrinks boundary files several-fold.
 DRAWING_TOLERANCE_DEGREES = 0.0005
+# About 350–550 m: under a pixel at the zooms that show a whole region or England.
+COARSE_DRAWING_TOLERANCE_DEGREES = 0.005
 OPTIONAL_PROPERTIES = ["rurality", "imd_decile", "car_share", "origin_lat", "origin_lon", "la_code", "la_name"]
 
 Progress = Callable[[Iterable, int, str], Iterable]
@@ -199,22 +202,33 @@ def import_localities(
 
 
 @transaction.atomic
-def refresh_drawing_geometries(*, tolerance: float = DRAWING_TOLERANCE_DEGREES) -> int:
-    """Coverage-simplify every locality together, so neighbours keep one shared border."""
+def refresh_drawing_geometries(*, tolerance: float = DRAWING_TOLERANCE_DEGREES,
+                               coarse_tolerance: float = COARSE_DRAWING_TOLERANCE_DEGREES) -> int:
+    """Coverage-simplify every locality together, so neighbours keep one shared border.
+
+    Two bands: `geometry_simplified` for local zooms and `geometry_coarse` for national ones.
+    """
     rows = list(Locality.objects.values_list("id", "geometry"))
     if not rows:
         return 0
     ids = [row[0] for row in rows]
     shapes = shapely.from_wkb([bytes(row[1].wkb) for row in rows])
+    simplified = _coverage_simplified_wkb(shapes, tolerance)
+    coarse = _coverage_simplified_wkb(shapes, coarse_tolerance)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE areas_locality AS l SET geometry_simplified = ST_SetSRID(ST_GeomFromWKB(v.wkb), 4326), "
+            "geometry_coarse = ST_SetSRID(ST_GeomFromWKB(v.coarse), 4326) "
+            "FROM unnest(%s::bigint[], %s::bytea[], %s::bytea[]) AS v(id, wkb, coarse) WHERE l.id = v.id",
+            [ids, simplified, coarse],
+        )
+    return len(ids)
+
+
+def _coverage_simplified_wkb(shapes: np.ndarray, tolerance: float) -> list[bytes]:
     simplified = shapely.coverage_simplify(shapes, tolerance)
     # Simplification can collapse slivers; fall back to the full shape rather than lose a locality.
     broken = shapely.is_empty(simplified) | ~shapely.is_valid(simplified)
     simplified[broken] = shapes[broken]
     multi = [s if s.geom_type == "MultiPolygon" else shapely.MultiPolygon([s]) for s in simplified]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE areas_locality AS l SET geometry_simplified = ST_SetSRID(ST_GeomFromWKB(v.wkb), 4326) "
-            "FROM unnest(%s::bigint[], %s::bytea[]) AS v(id, wkb) WHERE l.id = v.id",
-            [ids, [shapely.to_wkb(s) for s in multi]],
-        )
-    return len(ids)
+    return [shapely.to_wkb(s) for s in multi]

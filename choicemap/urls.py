@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("openreferral/", include("openreferral.urls")),
+    path("map/", include("maps.urls")),
 ]

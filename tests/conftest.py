@@ -1,4 +1,5 @@
 import pytest
+from celery.contrib.testing.worker import start_worker
 
 
 @pytest.fixture
@@ -11,3 +12,14 @@ def tmp_csv(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def reach_worker():
+    """A real Celery worker (solo pool) on the test Redis, with an empty queue before and after."""
+    from choicemap.celery import app
+
+    app.control.purge()
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
+        yield
+    app.control.purge()

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "demo",
     "api",
     "openreferral",
+    "maps",
 ]
 
 MIDDLEWARE = [

@@ -147,6 +147,9 @@ def test_neighbours_keep_a_shared_border_after_simplification(tmp_path):
     assert a.intersection(b).area < 1e-12
     assert a.touches(b) or a.intersects(b)
     assert a.num_coords + b.num_coords < 2 * len(left)
+    coarse_a, coarse_b = (Locality.objects.get(code=c).geometry_coarse for c in "AB")
+    assert coarse_a.intersection(coarse_b).area < 1e-12
+    assert coarse_a.num_coords <= a.num_coords and coarse_b.num_coords <= b.num_coords
 
 
 def test_reimporting_the_same_file_changes_nothing_and_queues_no_recompute(tmp_path, settings,

@@ -4,7 +4,6 @@ import time
 
 import psycopg2
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connection, transaction
 from django.test import override_settings
 
@@ -17,11 +16,8 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(small_world):
-    app.control.purge()
-    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
-        yield
-    app.control.purge()
+def worker(small_world, reach_worker):
+    yield
 
 
 @pytest.fixture

@@ -1,0 +1,327 @@
+"""Reads for the equity map, built on reach.selectors: drawing geometry, measure values, panels, charts."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import math
+from typing import Callable
+
+from django.contrib.gis.db.models import Extent
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Floor
+
+from areas.models import Locality, Rurality
+from reach.models import LocalityResult, ReachProfile, ReachRun, RunStatus
+from reach.selectors import current_run, option_detail
+from services.models import Delivery, MenuOption, Site, SiteOffer
+
+from .measures import Measure, legend_classes
+
+# Localities drawn from the coarse band below this zoom and from geometry_simplified at or above it.
+DETAIL_ZOOM = 10
+# Detailed geometry is sent per grid cell of this many degrees (a locality belongs to the cell of its origin).
+DETAIL_CELL_DEGREES = 0.5
+# Encoded-polyline precision: 4 digits ≈ 10 m, 5 digits ≈ 1 m.
+BAND_PRECISION = {"coarse": 4, "detail": 5}
+RECENT_RUNS = 20
+CACHE_SECONDS = 24 * 3600
+ACTIVE_STATUSES = [RunStatus.QUEUED, RunStatus.RUNNING]
+
+
+# ---- drawing geometry ----------------------------------------------------------------------
+
+def _cached_gzipped(key: str, build: Callable[[], bytes]) -> bytes:
+    """Large JSON bodies are cached compressed: compressing them per request costs more than sending."""
+    body = cache.get(key)
+    if body is None:
+        body = gzip.compress(build(), compresslevel=6)
+        cache.set(key, body, timeout=CACHE_SECONDS)
+    return body
+
+
+def geometry_version() -> str:
+    """Changes whenever localities are added, removed or edited; part of the cache keys and URLs."""
+    stats = Locality.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    raw = f"{stats['n']}:{stats['top']}:{stats['last'].isoformat() if stats['last'] else ''}"
+    return hashlib.sha1(raw.encode()).hexdigest()[:12]
+
+
+def detail_cell_bounds(x: int, y: int) -> tuple[float, float, float, float]:
+    return (x * DETAIL_CELL_DEGREES, y * DETAIL_CELL_DEGREES, (x + 1) * DETAIL_CELL_DEGREES,
+            (y + 1) * DETAIL_CELL_DEGREES)
+
+
+# Rings as Google encoded polylines (lat,lon order, what Leaflet wants), closing point dropped.
+_SHAPES_SQL = """
+WITH parts AS (
+    SELECT l.id, d.path[1] AS part,
+           array_agg(ST_AsEncodedPolyline(ST_RemovePoint(ST_ExteriorRing(r.geom),
+                                                         ST_NPoints(ST_ExteriorRing(r.geom)) - 1), %(precision)s)
+                     ORDER BY r.path[1]) AS rings
+    FROM areas_locality l
+         CROSS JOIN LATERAL ST_Dump({column}) d
+         CROSS JOIN LATERAL ST_DumpRings(d.geom) r
+    WHERE {where}
+    GROUP BY l.id, d.path[1]
+)
+SELECT json_build_object(
+    'ids', coalesce(json_agg(id ORDER BY id), '[]'::json),
+    'shapes', coalesce(json_agg(polygons ORDER BY id), '[]'::json))::text
+FROM (SELECT id, json_agg(rings ORDER BY part) AS polygons FROM parts GROUP BY id) AS shaped
+"""
+
+
+def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> tuple[str, bytes]:
+    """(version, gzipped JSON) of one geometry band: `ids` and, per locality, polygons of encoded rings.
+
+    `coarse` covers every locality; `detail` one grid cell. Cached per geometry version.
+    """
+    version = geometry_version()
+
+    def build() -> bytes:
+        if band == "coarse":
+            column, where, params = "coalesce(l.geometry_coarse, l.geometry_simplified, l.geometry)", "TRUE", {}
+        else:
+            west, south, east, north = detail_cell_bounds(*cell)
+            column = "coalesce(l.geometry_simplified, l.geometry)"
+            where = "l.origin && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326) " \
+                    "AND ST_X(l.origin) >= %(west)s AND ST_X(l.origin) < %(east)s " \
+                    "AND ST_Y(l.origin) >= %(south)s AND ST_Y(l.origin) < %(north)s"
+            params = {"west": west, "south": south, "east": east, "north": north}
+        with connection.cursor() as cursor:
+            cursor.execute(_SHAPES_SQL.format(column=column, where=where),
+                           {**params, "precision": BAND_PRECISION[band]})
+            shapes = cursor.fetchone()[0]
+        return ('{"band": %s, "version": %s, "precision": %d, %s' % (
+            json.dumps(band), json.dumps(version), BAND_PRECISION[band], shapes[1:])).encode()
+
+    key = f"maps:shapes:{version}:{band}:" + (f"{cell[0]}_{cell[1]}" if cell else "all")
+    return version, _cached_gzipped(key, build)
+
+
+def drawing_bounds(*, version: str) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of every locality, for the first view."""
+    def extent():
+        return Locality.objects.aggregate(extent=Extent("geometry"))["extent"]
+
+    found = cache.get_or_set(f"maps:bounds:{version}", extent, timeout=CACHE_SECONDS)
+    if found is None:
+        return None
+    west, south, east, north = found
+    return [[south, west], [north, east]]
+
+
+# ---- runs ------------------------------------------------------------------------------------
+
+def run_status(run: ReachRun) -> dict:
+    """What the page shows of a run, the polling endpoint included; the traceback stays in the admin."""
+    return {
+        "id": run.pk, "status": run.status, "progress": run.progress, "profile": run.profile_name,
+        "profile_id": run.profile_id, "provider": run.provider, "automatic": run.automatic,
+        "created_at": run.created_at.isoformat() if run.created_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "error": run.error.splitlines()[0] if run.error else "",
+        "n_localities": run.snapshot_counts.get("localities") if run.snapshot_counts else None,
+    }
+
+
+def recent_runs(*, limit: int = RECENT_RUNS) -> list[ReachRun]:
+    return list(ReachRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-finished_at", "-id")[:limit])
+
+
+def active_runs() -> list[ReachRun]:
+    return list(ReachRun.objects.filter(status__in=ACTIVE_STATUSES).order_by("created_at", "id"))
+
+
+def succeeded_run(run_id: int) -> ReachRun | None:
+    return ReachRun.objects.filter(pk=run_id, status=RunStatus.SUCCEEDED).first()
+
+
+def runs_overview() -> dict:
+    current = current_run()
+    return {"current": current.pk if current else None,
+            "runs": [run_status(run) for run in recent_runs()],
+            "active": [run_status(run) for run in active_runs()],
+            "profiles": [{"id": p.pk, "name": p.name, "is_default": p.is_default}
+                         for p in ReachProfile.objects.order_by("-is_default", "name")]}
+
+
+def run_options(run: ReachRun) -> list[dict]:
+    """The run's menu options in result order, named from the catalogue (the code if since deleted)."""
+    names = dict(MenuOption.objects.filter(code__in=run.option_codes).values_list("code", "name"))
+    return [{"code": code, "name": names.get(code, code)} for code in run.option_codes]
+
+
+# ---- measure values ----------------------------------------------------------------------------
+
+def measure_values_gzipped(*, run: ReachRun, measure: Measure, option: str | None) -> bytes:
+    """measure_values as gzipped JSON; cached, since a succeeded run's results never change."""
+    return _cached_gzipped(f"maps:values:{run.pk}:{measure.key}:{option or ''}",
+                           lambda: json.dumps(measure_values(run=run, measure=measure, option=option)).encode())
+
+
+def measure_values(*, run: ReachRun, measure: Measure, option: str | None) -> dict:
+    """One value per drawn locality of the run, with the legend classes that colour them."""
+    field = measure.field
+    if measure.per_option:
+        field = f"{field}__{run.option_codes.index(option)}"
+    rows = (LocalityResult.objects.filter(run=run, locality_id__isnull=False).order_by("locality_id")
+            .values_list("locality_id", field))
+    ids, values = [], []
+    for locality_id, value in rows.iterator(chunk_size=5000):
+        ids.append(locality_id)
+        values.append(None if value is None or (isinstance(value, float) and math.isnan(value))
+                      else round(value, 4) if isinstance(value, float) else value)
+    return {
+        "run": run.pk, "measure": {**measure.describe(), "option": option, "digits": measure.digits},
+        "ids": ids, "values": values,
+        "legend": legend_classes(measure, values, n_options=len(run.option_codes)),
+    }
+
+
+# ---- one locality ----------------------------------------------------------------------------
+
+def _sites_by_id(site_ids: set[int]) -> dict[int, Site]:
+    return {site.pk: site for site in Site.objects.filter(pk__in=site_ids).select_related("provider")}
+
+
+def locality_panel(*, run: ReachRun, locality_id: int) -> dict | None:
+    """Everything the side panel shows about one locality in one run."""
+    result = (LocalityResult.objects.filter(run=run, locality_id=locality_id).select_related("locality").first())
+    if result is None:
+        return None
+    locality = result.locality
+    referenced = {site_id for mode in ("walk", "pt", "car") for site_id in getattr(result, f"nearest_{mode}_site")
+                  if site_id is not None}
+    sites = _sites_by_id(referenced)
+    detail = option_detail(result, run.option_codes, {pk: site.code for pk, site in sites.items()})
+    sites_by_code = {site.code: site for site in sites.values()}
+    threshold = int(run.params.get("real_choice_providers", 2))
+    options = []
+    for option in run_options(run):
+        item = detail[option["code"]]
+        for nearest in item["nearest"].values():
+            site = sites_by_code.get(nearest["site_code"])
+            nearest["site_name"] = site.name if site else None
+            nearest["provider"] = site.provider.name if site else None
+        options.append({**option, **item,
+                        "real_choice_without_car": item["providers_without_car"] >= threshold,
+                        "real_choice_with_car": item["providers_with_car"] >= threshold})
+    return {
+        "run": run.pk,
+        "locality": {
+            "id": locality.pk, "code": result.locality_code, "name": result.locality_name,
+            "population": result.population, "rurality": locality.rurality,
+            "rurality_label": Rurality(locality.rurality).label if locality.rurality else "",
+            "imd_decile": locality.imd_decile, "car_share": result.car_share,
+            "car_share_is_default": locality.car_share is None,
+            "la_name": locality.la_name,
+            "origin": [locality.origin.y, locality.origin.x],
+        },
+        "figures": {
+            "n_options": len(run.option_codes), "real_choice_providers": threshold,
+            "menu_without_car": result.menu_without_car, "menu_with_car": result.menu_with_car,
+            "expected_menu": result.expected_menu,
+            "real_choice_without_car": result.real_choice_without_car,
+            "real_choice_with_car": result.real_choice_with_car,
+        },
+        "options": options,
+        "missing_without_car": [o["name"] for o in options if not o["reachable_without_car"]],
+        "missing_with_car": [o["name"] for o in options if not o["reachable_with_car"]],
+    }
+
+
+def search_localities(*, query: str, limit: int = 20) -> list[dict]:
+    query = query.strip()
+    if not query:
+        return []
+    matches = (Locality.objects.filter(Q(code__iexact=query) | Q(name__icontains=query) | Q(code__istartswith=query))
+               .order_by("name", "code")[:limit])
+    return [{"id": loc.pk, "code": loc.code, "name": loc.name, "origin": [loc.origin.y, loc.origin.x]}
+            for loc in matches]
+
+
+# ---- sites and outreach ------------------------------------------------------------------------
+
+def sites_for_map() -> QuerySet[Site]:
+    offers = SiteOffer.objects.select_related("option").order_by("option__display_order", "option__code", "delivery")
+    return (Site.objects.filter(active=True).select_related("provider")
+            .prefetch_related(Prefetch("offers", queryset=offers)).order_by("code"))
+
+
+def outreach_coverage() -> list[dict]:
+    """Localities where active outreach sessions are held, with what is held there."""
+    offers = (SiteOffer.objects.filter(delivery=Delivery.OUTREACH, active=True, site__active=True,
+                                       option__active=True)
+              .select_related("site__provider", "option")
+              .prefetch_related(Prefetch("outreach_localities", queryset=Locality.objects.only("id"))))
+    by_locality: dict[int, list[dict]] = {}
+    for offer in offers:
+        for locality in offer.outreach_localities.all():
+            by_locality.setdefault(locality.pk, []).append(
+                {"option": offer.option.name, "site": offer.site.name, "provider": offer.site.provider.name})
+    return [{"id": locality_id, "sessions": sessions} for locality_id, sessions in sorted(by_locality.items())]
+
+
+# ---- charts and headline figures ---------------------------------------------------------------
+
+def run_charts(*, run: ReachRun) -> dict:
+    """Headline equity figures and the chart series, from the run's summary and its results."""
+    summary = run.summary or {}
+    n_options = summary.get("n_options", len(run.option_codes))
+    by_rurality = [
+        {"key": key, "label": Rurality(key).label if key in Rurality.values else key,
+         "population": group["population"], "mean_expected_menu": group["mean"]["expected_menu"]}
+        for key, group in sorted((summary.get("by_rurality") or {}).items())]
+    by_imd = [
+        {"key": int(key), "label": f"Decile {key}", "population": group["population"],
+         "mean_expected_menu": group["mean"]["expected_menu"]}
+        for key, group in sorted((summary.get("by_imd_decile") or {}).items(), key=lambda kv: int(kv[0]))]
+    # People by whole number of options in their expected menu: bin k holds k ≤ expected < k + 1.
+    bins = dict(LocalityResult.objects.filter(run=run).annotate(bin=Floor("expected_menu"))
+                .values("bin").annotate(people=Sum("population")).values_list("bin", "people"))
+    distribution = [{"menu": k, "people": int(bins.get(k, 0))} for k in range(n_options + 1)]
+    mean = summary.get("mean") or {}
+    return {
+        "run": run.pk,
+        "cards": {
+            "n_localities": summary.get("n_localities"), "population": summary.get("total_population"),
+            "n_options": n_options, "mean_expected_menu": mean.get("expected_menu"),
+            "mean_menu_without_car": mean.get("menu_without_car"), "mean_menu_with_car": mean.get("menu_with_car"),
+            "full_menu_share_without_car": summary.get("full_menu_share_without_car"),
+            "gini_expected_menu": summary.get("gini_expected_menu"),
+            "worst_fifth_expected_menu": summary.get("worst_fifth_expected_menu"),
+            "best_fifth_expected_menu": summary.get("best_fifth_expected_menu"),
+            "best_to_worst_fifth_ratio": summary.get("best_to_worst_fifth_ratio"),
+        },
+        "by_rurality": by_rurality,
+        "by_imd_decile": by_imd,
+        "distribution": distribution,
+    }
+
+
+# ---- the table view ----------------------------------------------------------------------------
+
+# Column key → (heading, the field it sorts by).
+TABLE_COLUMNS = {
+    "code": ("Code", "locality_code"), "name": ("Locality", "locality_name"),
+    "population": ("Population", "population"),
+    "rurality": ("Rurality", "locality__rurality"), "imd": ("IMD decile", "locality__imd_decile"),
+    "car_share": ("Car share", "car_share"), "without_car": ("Menu without a car", "menu_without_car"),
+    "with_car": ("Menu with a car", "menu_with_car"), "expected": ("Expected menu", "expected_menu"),
+    "choice_without_car": ("Real choice without a car", "real_choice_without_car"),
+    "choice_with_car": ("Real choice with a car", "real_choice_with_car"),
+}
+
+
+def table_rows(*, run: ReachRun, query: str = "", sort: str = "code", descending: bool = False
+               ) -> QuerySet[LocalityResult]:
+    rows = LocalityResult.objects.filter(run=run).select_related("locality")
+    if query.strip():
+        rows = rows.filter(Q(locality_name__icontains=query.strip()) | Q(locality_code__icontains=query.strip()))
+    order = TABLE_COLUMNS.get(sort, TABLE_COLUMNS["code"])[1]
+    return rows.order_by(f"-{order}" if descending else order, "locality_code")

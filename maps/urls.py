@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "maps"
+
+urlpatterns = [
+    path("", views.MapView.as_view(), name="map"),
+    path("table/", views.TableView.as_view(), name="table"),
+    path("runs/<int:run_id>/export.<str:fmt>", views.ExportView.as_view(), name="export"),
+    path("api/runs/", views.RunsApi.as_view(), name="api-runs"),
+    path("api/runs/<int:run_id>/", views.RunApi.as_view(), name="api-run"),
+    path("api/runs/<int:run_id>/values/", views.ValuesApi.as_view(), name="api-values"),
+    path("api/runs/<int:run_id>/charts/", views.ChartsApi.as_view(), name="api-charts"),
+    path("api/runs/<int:run_id>/localities/<int:locality_id>/", views.LocalityApi.as_view(), name="api-locality"),
+    path("api/localities/", views.LocalitySearchApi.as_view(), name="api-localities"),
+    path("api/shapes/", views.ShapesApi.as_view(), name="api-shapes"),
+    path("api/sites/", views.SitesApi.as_view(), name="api-sites"),
+    path("api/outreach/", views.OutreachApi.as_view(), name="api-outreach"),
+]

@@ -1,0 +1,254 @@
+"""The equity map page, its table view and downloads, and the JSON it reads (session auth, role-checked)."""
+
+from __future__ import annotations
+
+import gzip
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.gzip import gzip_page
+from django.views.generic import TemplateView
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import RoleRequiredMixin, role_permission
+from accounts.roles import ADMIN, COMMISSIONER
+from reach.exports import write_reach_export
+from reach.models import ReachProfile, ReachRun
+from reach.selectors import current_run
+from reach.services import start_run
+
+from . import selectors
+from .measures import DEFAULT_MEASURE, MEASURES
+from .serializers import SiteMapSerializer
+
+MAP_ROLES = (ADMIN, COMMISSIONER)
+EXPORT_FORMATS = {"csv": "text/csv", "geojson": "application/geo+json"}
+# Overlays other apps may serve (as GeoJSON); shown only when their URL name exists.
+OPTIONAL_OVERLAYS = [("Unmet care-plan preferences", "careplans:unmet_preferences_geojson")]
+
+
+def _optional_overlays() -> list[dict]:
+    overlays = []
+    for title, url_name in OPTIONAL_OVERLAYS:
+        try:
+            overlays.append({"title": title, "url": reverse(url_name)})
+        except NoReverseMatch:
+            continue
+    return overlays
+
+
+class MapView(RoleRequiredMixin, TemplateView):
+    allowed_roles = MAP_ROLES
+    template_name = "maps/map.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        requested = self.request.GET.get("run", "")
+        run = selectors.succeeded_run(int(requested)) if requested.isdigit() else None
+        run = run or current_run()
+        measure = self.request.GET.get("measure", DEFAULT_MEASURE)
+        measure = measure if measure in MEASURES else DEFAULT_MEASURE
+        version = selectors.geometry_version()
+        # The first requests the script makes, so the browser can start them while scripts load.
+        first_requests = {"shapes": f"{reverse('maps:api-shapes')}?{urlencode({'v': version, 'band': 'coarse'})}"}
+        if run is not None:
+            first_requests["run"] = reverse("maps:api-run", args=[run.pk])
+            if not MEASURES[measure].per_option:
+                first_requests["values"] = (f"{reverse('maps:api-values', args=[run.pk])}?"
+                                            f"{urlencode({'measure': measure})}")
+        context["preload_urls"] = list(first_requests.values())
+        context["config"] = {
+            "run": run.pk if run else None,
+            "measure": measure,
+            "option": self.request.GET.get("option", ""),
+            "locality": self.request.GET.get("locality", ""),
+            "measures": [m.describe() for m in MEASURES.values()],
+            "geometry_version": version,
+            "first_requests": first_requests,
+            "bounds": selectors.drawing_bounds(version=version),
+            "detail_zoom": selectors.DETAIL_ZOOM,
+            "detail_cell_degrees": selectors.DETAIL_CELL_DEGREES,
+            "has_basemap": bool(settings.BASEMAP_TILE_URL),
+            "optional_overlays": _optional_overlays(),
+            "urls": {
+                "runs": reverse("maps:api-runs"), "shapes": reverse("maps:api-shapes"),
+                "sites": reverse("maps:api-sites"), "outreach": reverse("maps:api-outreach"),
+                "localities": reverse("maps:api-localities"), "table": reverse("maps:table"),
+                "map": reverse("maps:map"),
+            },
+        }
+        return context
+
+
+class TableView(RoleRequiredMixin, TemplateView):
+    """The map's figures as a sortable, searchable table that works without script or a mouse."""
+
+    allowed_roles = MAP_ROLES
+    template_name = "maps/table.html"
+    page_size = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        requested = self.request.GET.get("run", "")
+        run = selectors.succeeded_run(int(requested)) if requested.isdigit() else current_run()
+        query = self.request.GET.get("q", "")
+        sort = self.request.GET.get("sort", "code")
+        sort = sort if sort in selectors.TABLE_COLUMNS else "code"
+        descending = self.request.GET.get("dir") == "desc"
+        columns = [(key, label) for key, (label, _) in selectors.TABLE_COLUMNS.items()]
+        context.update({"run": run, "query": query, "sort": sort, "descending": descending,
+                        "runs": selectors.recent_runs(), "columns": columns})
+        if run is not None:
+            rows = selectors.table_rows(run=run, query=query, sort=sort, descending=descending)
+            context["page"] = Paginator(rows, self.page_size).get_page(self.request.GET.get("page"))
+        return context
+
+
+class ExportView(RoleRequiredMixin, View):
+    """The shown run as a file, in export_reach's formats."""
+
+    allowed_roles = MAP_ROLES
+
+    def get(self, request, run_id: int, fmt: str):
+        run = selectors.succeeded_run(run_id)
+        if run is None or fmt not in EXPORT_FORMATS:
+            raise Http404("No such run or format.")
+        response = HttpResponse(content_type=EXPORT_FORMATS[fmt])
+        response["Content-Disposition"] = f'attachment; filename="reach-run-{run.pk}.{fmt}"'
+        write_reach_export(run=run, fmt=fmt, output=response)
+        return response
+
+
+# ---- JSON for the page ---------------------------------------------------------------------------
+
+class MapApiView(APIView):
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [role_permission(*MAP_ROLES)]
+    renderer_classes = [JSONRenderer]
+    schema = None  # the page's own endpoints, not part of the public API
+
+
+def _gzipped_json_response(request, compressed: bytes) -> HttpResponse:
+    """A body the selectors keep compressed, sent as it is to every client that accepts gzip."""
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(compressed, content_type="application/json", headers={"Content-Encoding": "gzip"})
+    else:
+        response = HttpResponse(gzip.decompress(compressed), content_type="application/json")
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
+def _run_or_404(run_id: int):
+    run = selectors.succeeded_run(run_id)
+    if run is None:
+        raise NotFound(f"No succeeded reach run {run_id}.")
+    return run
+
+
+class RunsApi(MapApiView):
+    def get(self, request):
+        return Response(selectors.runs_overview())
+
+    def post(self, request):
+        """Recompute: start a run of the chosen (or default) profile on the worker."""
+        profile_id = str((request.data if isinstance(request.data, dict) else {}).get("profile") or "")
+        if not profile_id:
+            profile = ReachProfile.objects.filter(is_default=True).first()
+            if profile is None:
+                raise ValidationError({"profile": "There is no default reach profile: create one in the admin."})
+        else:
+            profile = ReachProfile.objects.filter(pk=profile_id).first() if profile_id.isdigit() else None
+            if profile is None:
+                raise ValidationError({"profile": f"No reach profile {profile_id!r}."})
+        running = [run for run in selectors.active_runs() if run.profile_id == profile.pk]
+        if running:
+            return Response({"detail": f"Run {running[0].pk} of {profile.name} is already {running[0].status}.",
+                             "run": selectors.run_status(running[0])}, status=status.HTTP_409_CONFLICT)
+        run = start_run(profile=profile, started_by=request.user)
+        return Response({"run": selectors.run_status(run)}, status=status.HTTP_202_ACCEPTED)
+
+
+class RunApi(MapApiView):
+    """A run's status and progress (polled while it computes) and, once succeeded, its menu options."""
+
+    def get(self, request, run_id: int):
+        run = get_object_or_404(ReachRun, pk=run_id)
+        return Response({**selectors.run_status(run), "options": selectors.run_options(run)})
+
+
+class ValuesApi(MapApiView):
+    def get(self, request, run_id: int):
+        run = _run_or_404(run_id)
+        key = request.query_params.get("measure", DEFAULT_MEASURE)
+        measure = MEASURES.get(key)
+        if measure is None:
+            raise ValidationError({"measure": f"Unknown measure {key!r}; one of {', '.join(MEASURES)}."})
+        option = request.query_params.get("option") or None
+        if measure.per_option and option not in run.option_codes:
+            raise ValidationError({"option": f"{measure.label} needs an option of run {run.pk}: "
+                                             f"{', '.join(run.option_codes) or 'it has none'}."})
+        return _gzipped_json_response(request, selectors.measure_values_gzipped(
+            run=run, measure=measure, option=option if measure.per_option else None))
+
+
+class ChartsApi(MapApiView):
+    def get(self, request, run_id: int):
+        return Response(selectors.run_charts(run=_run_or_404(run_id)))
+
+
+class LocalityApi(MapApiView):
+    def get(self, request, run_id: int, locality_id: int):
+        panel = selectors.locality_panel(run=_run_or_404(run_id), locality_id=locality_id)
+        if panel is None:
+            raise NotFound(f"Locality {locality_id} is not in run {run_id}.")
+        return Response(panel)
+
+
+class LocalitySearchApi(MapApiView):
+    def get(self, request):
+        return Response({"results": selectors.search_localities(query=request.query_params.get("q", ""))})
+
+
+class ShapesApi(MapApiView):
+    """Drawing geometry by zoom band; the page asks with ?v=<version> so browsers may cache it."""
+
+    def get(self, request):
+        band = request.query_params.get("band", "coarse")
+        cell = None
+        if band == "detail":
+            try:
+                x, y = (int(part) for part in request.query_params.get("cell", "").split(","))
+            except ValueError:
+                raise ValidationError({"cell": "Give the grid cell as x,y (whole numbers)."})
+            cell = (x, y)
+        elif band != "coarse":
+            raise ValidationError({"band": "One of coarse, detail."})
+        version, compressed = selectors.drawing_shapes(band=band, cell=cell)
+        response = _gzipped_json_response(request, compressed)
+        if request.query_params.get("v") == version:
+            patch_cache_control(response, private=True, max_age=24 * 3600)
+        return response
+
+
+@method_decorator(gzip_page, name="dispatch")
+class SitesApi(MapApiView):
+    def get(self, request):
+        return Response(SiteMapSerializer(selectors.sites_for_map(), many=True).data)
+
+
+@method_decorator(gzip_page, name="dispatch")
+class OutreachApi(MapApiView):
+    def get(self, request):
+        return Response({"localities": selectors.outreach_coverage()})
