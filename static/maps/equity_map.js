@@ -60,7 +60,9 @@
                                                       headers: {Accept: "application/json"}}, options));
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      const detail = body.detail || Object.values(body).flat().join(" ") || response.statusText;
+      // The site-wide API error format: {status, code, message, fields: {name: [messages]}}.
+      const fieldMessages = Object.values(body.fields || {}).flat().join(" ");
+      const detail = fieldMessages || body.message || response.statusText;
       throw Object.assign(new Error(detail), {status: response.status, body: body});
     }
     return body;

@@ -226,9 +226,9 @@ def test_values_refuse_unknown_measures_options_and_runs(commissioner_client, wo
     run = world["run"]
     url = reverse("maps:api-values", args=[run.pk])
     response = commissioner_client.get(url, {"measure": "happiness"})
-    assert response.status_code == 400 and "happiness" in response.json()["measure"]
+    assert response.status_code == 400 and "happiness" in response.json()["fields"]["measure"][0]
     response = commissioner_client.get(url, {"measure": "providers_with_car"})
-    assert response.status_code == 400 and "OST" in response.json()["option"]
+    assert response.status_code == 400 and "OST" in response.json()["fields"]["option"][0]
     assert commissioner_client.get(url, {"measure": "providers_with_car", "option": "XYZ"}).status_code == 400
     failed = create_run()
     ReachRun.objects.filter(pk=failed.pk).update(status=RunStatus.FAILED)
@@ -345,12 +345,12 @@ def test_recompute_refuses_unknown_profiles_and_missing_csrf(world, users):
     client = Client()
     client.force_login(users[COMMISSIONER])
     response = client.post(reverse("maps:api-runs"), {"profile": 99999}, content_type="application/json")
-    assert response.status_code == 400 and "99999" in response.json()["profile"]
+    assert response.status_code == 400 and "99999" in response.json()["fields"]["profile"][0]
     response = client.post(reverse("maps:api-runs"), {"profile": "strict"}, content_type="application/json")
-    assert response.status_code == 400 and "strict" in response.json()["profile"]
+    assert response.status_code == 400 and "strict" in response.json()["fields"]["profile"][0]
     ReachProfile.objects.update(is_default=False)
     response = client.post(reverse("maps:api-runs"), {}, content_type="application/json")
-    assert response.status_code == 400 and "no default reach profile" in response.json()["profile"]
+    assert response.status_code == 400 and "no default reach profile" in response.json()["fields"]["profile"][0]
     assert ReachRun.objects.count() == 1
 
 
