@@ -15,14 +15,14 @@ PASSWORD = "a-long-password-1"
 
 @pytest.fixture
 def world(db):
-    """A town with a methadone clinic (OST) and a village 7 km away with nothing; NSP is offered nowhere.
+    """A town with a methadone clinic (OST) and a village 11 km away with nothing; NSP is offered nowhere.
 
     With the default profile OST is reachable without a car from the town only, and with a car from both.
     """
     town = LocalityFactory(code="TOWN", name="Town", population=3000, car_share=0.5,
                            origin=Point(-2.0, 50.7, srid=4326))
     village = LocalityFactory(code="VILL", name="Village", population=1000, car_share=0.9,
-                              origin=Point(-2.1, 50.7, srid=4326))
+                              origin=Point(-2.156, 50.7, srid=4326))
     ost = MenuOptionFactory(code="OST", name="Opioid substitution", display_order=1)
     nsp = MenuOptionFactory(code="NSP", name="Needle exchange", display_order=2)
     site = SiteFactory(code="T1", name="Town clinic", provider=ProviderFactory(name="A"),
