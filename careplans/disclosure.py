@@ -78,10 +78,9 @@ def suppressed_cells(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> set
     hidden = set(primary)
 
     def cost(key) -> tuple:
-        # Hide the smallest non-zero count first: it loses least. Zeros come last, because a reader
-        # often knows a zero anyway (an option nobody offers there).
-        value = values[key]
-        return (value == 0, value, algebra.order[key])
+        # Hide the smallest count first: it loses least. Zeros count as the smallest: in sparse
+        # linked tables, refusing them spreads suppression over far more real counts.
+        return (values[key], algebra.order[key])
 
     while True:
         exposed = algebra.recoverable(hidden)

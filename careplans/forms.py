@@ -13,6 +13,10 @@ from .models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Team
 from .services import ChoiceFields
 
 
+# Browsers' date pickers read and write ISO dates whatever the site's locale.
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 class LocalityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Locality) -> str:
         return f"{obj.name} ({obj.code})"
@@ -33,7 +37,7 @@ class ServiceUserForm(forms.Form):
 
 class ServiceUserEditForm(ServiceUserForm):
     status = forms.ChoiceField(choices=CaseStatus.choices, widget=forms.RadioSelect)
-    closed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    closed_on = forms.DateField(required=False, widget=DATE_INPUT,
                                 label="Date the case closed")
 
     def clean(self):
@@ -57,7 +61,7 @@ class MenuOptionMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class CarePlanChoiceForm(forms.Form):
-    discussed_on = forms.DateField(label="Date of the conversation", widget=forms.DateInput(attrs={"type": "date"}))
+    discussed_on = forms.DateField(label="Date of the conversation", widget=DATE_INPUT)
     options_discussed = MenuOptionMultipleChoiceField(
         queryset=MenuOption.objects.filter(active=True), widget=forms.CheckboxSelectMultiple, required=False,
         help_text="The preferred and agreed options count as discussed.")
@@ -74,7 +78,7 @@ class CarePlanChoiceForm(forms.Form):
         label="Why does the agreed option differ from the preferred one?", required=False,
         choices=[("", "—")] + DifferenceReason.choices)
     difference_other = forms.CharField(label="Other reason", required=False, max_length=300)
-    review_on = forms.DateField(label="Review date", widget=forms.DateInput(attrs={"type": "date"}))
+    review_on = forms.DateField(label="Review date", widget=DATE_INPUT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,7 +121,7 @@ class CaseloadFilter(django_filters.FilterSet):
     locality = django_filters.CharFilter(field_name="home_locality__name", lookup_expr="icontains",
                                          label="Locality name contains")
     review_before = django_filters.DateFilter(field_name="latest_review", lookup_expr="lte", label="Review by",
-                                              widget=forms.DateInput(attrs={"type": "date"}))
+                                              widget=DATE_INPUT)
 
     class Meta:
         model = ServiceUser
