@@ -92,7 +92,8 @@ def test_session_and_csrf_cookies_are_hardened():
 
 
 def test_check_deploy_is_clean_under_production_settings():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "choicemap.settings.production",
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**env, "DJANGO_SETTINGS_MODULE": "choicemap.settings.production",
            "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "choicemap.example.org"}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
