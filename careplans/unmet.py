@@ -72,20 +72,23 @@ def raw_counts() -> tuple[dict[tuple[str, str, str], int], list[tuple[str, str]]
                           list[tuple[str, str]], int]:
     """(counts, shown localities, pooled localities, options, people)."""
     rows = list(latest_choices())
-    people = Counter(row["home_locality__code"] for row in rows)
-    small = {code for code, count in people.items() if count < SMALLEST_SHOWN}
-    for row in rows:
-        if row["home_locality__code"] in small:
-            row["home_locality__code"] = OTHER
-    named = list(Locality.objects.filter(code__in=people).order_by("name", "code").values_list("code", "name"))
-    localities = [(code, name) for code, name in named if code not in small]
-    pooled = [(code, name) for code, name in named if code in small]
-    locality_codes = [code for code, _ in localities] + ([OTHER] if small else [])
+    names = dict(Locality.objects.filter(code__in={row["home_locality__code"] for row in rows})
+                 .values_list("code", "name"))
     option_codes = {row["preferred_option__code"] for row in rows}
     options = list(MenuOption.objects.filter(code__in=option_codes).order_by("display_order", "code")
                    .values_list("code", "name"))
-    counts = {(loc, opt, m): 0 for loc in [*locality_codes, ALL] for opt in [*sorted(option_codes), ALL]
-              for m in MEASURES}
+    counts, shown, pooled = tally(rows, option_codes=[code for code, _ in options])
+    by_name = sorted(names.items(), key=lambda item: (item[1], item[0]))
+    localities = [(code, name) for code, name in by_name if code in shown]
+    return counts, localities, [(code, name) for code, name in by_name if code in pooled], options, len(rows)
+
+
+def tally(rows: list[dict], *, option_codes: list[str]) -> tuple[dict[tuple[str, str, str], int], set, set]:
+    """Pure counting of latest-choice rows: (counts, shown locality codes, pooled locality codes)."""
+    people = Counter(row["home_locality__code"] for row in rows)
+    pooled = {code for code, count in people.items() if count < SMALLEST_SHOWN}
+    locality_codes = sorted(set(people) - pooled) + ([OTHER] if pooled else [])
+    counts = {(loc, opt, m): 0 for loc in [*locality_codes, ALL] for opt in [*option_codes, ALL] for m in MEASURES}
     for row in rows:
         measures = ["preferred"]
         if row["same"] == 0:
@@ -94,11 +97,12 @@ def raw_counts() -> tuple[dict[tuple[str, str, str], int], list[tuple[str, str]]
             measures += ["agreed_different", f"reason_{row['difference_reason']}"]
         reach = row["preferred_reachable_without_car"]
         measures.append("reach_unknown" if reach is None else "reachable" if reach else "not_reachable")
-        for loc in (row["home_locality__code"], ALL):
+        home = OTHER if row["home_locality__code"] in pooled else row["home_locality__code"]
+        for loc in (home, ALL):
             for opt in (row["preferred_option__code"], ALL):
                 for measure in measures:
                     counts[(loc, opt, measure)] += 1
-    return counts, localities, pooled, options, len(rows)
+    return counts, set(people) - pooled, pooled
 
 
 def publication_sums(locality_codes: list[str], option_codes: list[str]) -> list[Sum]:
