@@ -11,6 +11,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("services", "*", ("view", "add", "change", "delete")),
         ("areas", "*", ("view", "add", "change", "delete")),
         ("auth", "user", ("view", "add", "change")),
+        ("careplans", "team", ("view", "add", "change", "delete")),
+        ("careplans", "auditevent", ("view",)),
     ],
     COMMISSIONER: [
         ("services", "*", ("view",)),

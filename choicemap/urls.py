@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("openreferral/", include("openreferral.urls")),
     path("map/", include("maps.urls")),
+    path("careplans/", include("careplans.urls")),
 ]

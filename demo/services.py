@@ -12,16 +12,19 @@ from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
 from accounts.services import ensure_user
 from areas.services import import_localities
 from choicemap.imports import ImportReport
+from demo.careplans import load_demo_careplans
 from services.services import import_catalogue, import_options, import_providers
 
 DEMO_DIR = Path(__file__).resolve().parent
-DEMO_USERS = [("admin", ADMIN, True), ("commissioner", COMMISSIONER, False), ("keyworker", KEYWORKER, False)]
+DEMO_USERS = [("admin", ADMIN, True), ("commissioner", COMMISSIONER, False), ("keyworker", KEYWORKER, False),
+              ("keyworker2", KEYWORKER, False)]
 
 
 @dataclass
 class DemoReport:
     imports: list[tuple[str, ImportReport]] = field(default_factory=list)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    service_users_added: int = 0
 
 
 @transaction.atomic
@@ -33,7 +36,11 @@ def load_demo(*, password: str | None = None) -> DemoReport:
     report.imports.append(("options", import_options(path=DEMO_DIR / "options.csv")))
     report.imports.append(("localities", import_localities(path=DEMO_DIR / "localities.geojson")))
     report.imports.append(("offers", import_catalogue(path=DEMO_DIR / "catalogue.csv", replace=True)))
+    keyworkers = []
     for username, role, superuser in DEMO_USERS:
-        ensure_user(username=username, password=password, role=role, superuser=superuser)
+        user = ensure_user(username=username, password=password, role=role, superuser=superuser)
         report.logins.append((username, password, role))
+        if role == KEYWORKER:
+            keyworkers.append(user)
+    report.service_users_added = load_demo_careplans(keyworkers=keyworkers)
     return report

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -31,6 +32,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
+    "simple_history",
+    "axes",
     "accounts",
     "areas",
     "services",
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
     "api",
     "openreferral",
     "maps",
+    "careplans",
 ]
 
 MIDDLEWARE = [
@@ -49,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "choicemap.urls"
@@ -84,6 +90,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in hardening: django-axes refuses a username from one address after repeated failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Whose address a request comes from, for lock-outs and the care-record audit alike. Only REMOTE_ADDR
+# is trusted unless a deployment behind a proxy names its header and proxy count.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("CLIENT_IP_HEADERS", default=["REMOTE_ADDR"])
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=None)
+
+# Care records are special-category data: short sessions that end with the browser.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -165,3 +196,12 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # A catalogue or locality change queues one recompute of the default reach profile.
 REACH_AUTO_RECOMPUTE = env.bool("REACH_AUTO_RECOMPUTE", default=True)
 CELERY_TASK_IGNORE_RESULT = True  # runs keep their own status in the database
+
+# Care records of a closed case are removed this many years after closure (a Celery beat task, daily).
+CAREPLANS_RETENTION_YEARS = env.int("CAREPLANS_RETENTION_YEARS", default=8)
+CELERY_BEAT_SCHEDULE = {
+    "careplans-remove-expired-records": {
+        "task": "careplans.remove_expired_records",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}

@@ -16,3 +16,7 @@ REACH_AUTO_RECOMPUTE = False
 REDIS_URL = env("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")  # noqa: F405
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+
+# django-axes logs every sign-in at INFO; tests sign in hundreds of times.
+AXES_VERBOSE = False
+LOGGING = {**LOGGING, "loggers": {"axes": {"level": "WARNING"}}}  # noqa: F405

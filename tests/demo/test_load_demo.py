@@ -46,12 +46,29 @@ def test_demo_matches_the_brief():
                                      ).exists()
 
 
-def test_demo_users_can_sign_in_with_their_roles():
+def test_demo_users_can_sign_in_with_their_roles(rf):
     call_command("load_demo", password="another-demo-pass")
-    for username in ("admin", "commissioner", "keyworker"):
-        user = authenticate(username=username, password="another-demo-pass")
-        assert user is not None and user.groups.filter(name=username).exists()
-    assert authenticate(username="admin", password="another-demo-pass").is_staff
+    request = rf.post("/accounts/login/")  # django-axes checks every sign-in against its request
+    for username, role in (("admin", "admin"), ("commissioner", "commissioner"), ("keyworker", "keyworker"),
+                           ("keyworker2", "keyworker")):
+        user = authenticate(request, username=username, password="another-demo-pass")
+        assert user is not None and user.groups.filter(name=role).exists()
+    assert authenticate(request, username="admin", password="another-demo-pass").is_staff
+
+
+def test_demo_care_plans_are_synthetic_idempotent_and_snapshotted():
+    from careplans.models import CarePlanChoice, ServiceUser, Team
+
+    call_command("load_demo")
+    first = (ServiceUser.objects.count(), CarePlanChoice.objects.count())
+    call_command("load_demo")
+    assert (ServiceUser.objects.count(), CarePlanChoice.objects.count()) == first
+    assert first[0] >= 10 and first[1] >= first[0]
+    assert all(ref.startswith("DEMO-") for ref in ServiceUser.objects.values_list("reference", flat=True))
+    assert set(ServiceUser.objects.values_list("keyworker__username", flat=True)) == {"keyworker", "keyworker2"}
+    assert Team.objects.get().members.count() == 2
+    assert not CarePlanChoice.objects.filter(reach_run__isnull=True).exists()
+    assert CarePlanChoice.objects.filter(preferred_reachable_without_car=False).exists()
 
 
 def test_demo_files_are_valid_geojson_with_the_contract_properties():

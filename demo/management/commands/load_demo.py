@@ -17,6 +17,7 @@ class Command(BaseCommand):
             raise CommandError("The demo data did not import:\n" + "\n".join(f"  {p}" for p in failure.problems))
         for noun, imported in report.imports:
             self.stdout.write(f"{noun}: {imported.summary(noun)}")
+        self.stdout.write(f"care plans: {report.service_users_added} synthetic service users added (DEMO-0001…).")
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password / role):"))
         for username, password, role in report.logins:
             self.stdout.write(f"  {username} / {password} / {role}")

@@ -1,0 +1,128 @@
+"""Forms check what was typed and say what is wrong; services do the writing."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.utils import timezone
+
+from areas.models import Locality
+from services.models import MenuOption
+
+from .models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Team
+from .services import ChoiceFields
+
+
+# Browsers' date pickers read and write ISO dates whatever the site's locale.
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class LocalityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Locality) -> str:
+        return f"{obj.name} ({obj.code})"
+
+
+class ServiceUserForm(forms.Form):
+    age_band = forms.ChoiceField(choices=[("", "Choose an age band")] + AgeBand.choices)
+    home_locality = LocalityChoiceField(
+        queryset=Locality.objects.order_by("name", "code"), empty_label="Choose by name, or click the map",
+        error_messages={"required": "Choose the locality the person lives in, by name or on the map."})
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="No team")
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        self.fields["age_band"].error_messages["required"] = "Choose the person's age band."
+
+
+class ServiceUserEditForm(ServiceUserForm):
+    status = forms.ChoiceField(choices=CaseStatus.choices, widget=forms.RadioSelect)
+    closed_on = forms.DateField(required=False, widget=DATE_INPUT,
+                                label="Date the case closed")
+
+    def clean(self):
+        cleaned = super().clean()
+        status, closed_on = cleaned.get("status"), cleaned.get("closed_on")
+        if status == CaseStatus.CLOSED and closed_on is None and "closed_on" not in self.errors:
+            self.add_error("closed_on", "Give the date the case closed.")
+        if closed_on and closed_on > timezone.localdate():
+            self.add_error("closed_on", "The closing date cannot be in the future.")
+        return cleaned
+
+
+class MenuOptionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: MenuOption) -> str:
+        return obj.name
+
+
+class MenuOptionMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: MenuOption) -> str:
+        return obj.name
+
+
+class CarePlanChoiceForm(forms.Form):
+    discussed_on = forms.DateField(label="Date of the conversation", widget=DATE_INPUT)
+    options_discussed = MenuOptionMultipleChoiceField(
+        queryset=MenuOption.objects.filter(active=True), widget=forms.CheckboxSelectMultiple, required=False,
+        help_text="The preferred and agreed options count as discussed.")
+    preferred_option = MenuOptionChoiceField(
+        queryset=MenuOption.objects.filter(active=True), empty_label="Choose the option the person preferred",
+        error_messages={"required": "Choose the option the person preferred."})
+    agreed_option = MenuOptionChoiceField(
+        queryset=MenuOption.objects.filter(active=True), empty_label="Choose the option you agreed",
+        error_messages={"required": "Choose the option you agreed."})
+    joint_decision = forms.TypedChoiceField(
+        label="Was it a joint decision?", choices=[("yes", "Yes"), ("no", "No")], widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes", error_messages={"required": "Say whether it was a joint decision."})
+    difference_reason = forms.ChoiceField(
+        label="Why does the agreed option differ from the preferred one?", required=False,
+        choices=[("", "—")] + DifferenceReason.choices)
+    difference_other = forms.CharField(label="Other reason", required=False, max_length=300)
+    review_on = forms.DateField(label="Review date", widget=DATE_INPUT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("discussed_on", "review_on"):
+            self.fields[name].error_messages["required"] = f"Give the {self.fields[name].label.lower()}."
+            self.fields[name].error_messages["invalid"] = "Enter a date such as 2025-03-14."
+
+    def clean(self):
+        cleaned = super().clean()
+        preferred, agreed = cleaned.get("preferred_option"), cleaned.get("agreed_option")
+        reason, other = cleaned.get("difference_reason"), (cleaned.get("difference_other") or "").strip()
+        if preferred and agreed and preferred != agreed and not reason:
+            self.add_error("difference_reason", "The agreed option differs from the preferred one: say why.")
+        if preferred and agreed and preferred == agreed and reason:
+            self.add_error("difference_reason", "The agreed option is the preferred one: leave the reason empty.")
+        if reason == DifferenceReason.OTHER and not other:
+            self.add_error("difference_other", "Say what the other reason is.")
+        discussed, review = cleaned.get("discussed_on"), cleaned.get("review_on")
+        if discussed and discussed > timezone.localdate():
+            self.add_error("discussed_on", "The conversation cannot be in the future.")
+        if discussed and review and review < discussed:
+            self.add_error("review_on", "The review date cannot be before the conversation.")
+        return cleaned
+
+    def choice_fields(self) -> ChoiceFields:
+        data = self.cleaned_data
+        return ChoiceFields(
+            discussed_on=data["discussed_on"], options_discussed=list(data["options_discussed"]),
+            preferred_option=data["preferred_option"], agreed_option=data["agreed_option"],
+            joint_decision=data["joint_decision"], review_on=data["review_on"],
+            difference_reason=data["difference_reason"], difference_other=data["difference_other"])
+
+
+class CaseloadFilter(django_filters.FilterSet):
+    """Search and filters of the caseload page."""
+
+    q = django_filters.CharFilter(field_name="reference", lookup_expr="icontains", label="Reference contains")
+    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
+    age_band = django_filters.ChoiceFilter(choices=AgeBand.choices, empty_label="Any age band")
+    locality = django_filters.CharFilter(field_name="home_locality__name", lookup_expr="icontains",
+                                         label="Locality name contains")
+    review_before = django_filters.DateFilter(field_name="latest_review", lookup_expr="lte", label="Review by",
+                                              widget=DATE_INPUT)
+
+    class Meta:
+        model = ServiceUser
+        fields = ["q", "status", "age_band", "locality", "review_before"]

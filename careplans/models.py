@@ -1,0 +1,169 @@
+"""Pseudonymous service users, their care-plan choices, and the audit trail of every access to them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+
+class AgeBand(models.TextChoices):
+    UNDER_18 = "under_18", "Under 18"
+    AGE_18_24 = "18_24", "18–24"
+    AGE_25_34 = "25_34", "25–34"
+    AGE_35_44 = "35_44", "35–44"
+    AGE_45_54 = "45_54", "45–54"
+    AGE_55_64 = "55_64", "55–64"
+    AGE_65_PLUS = "65_plus", "65 and over"
+
+
+class CaseStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    CLOSED = "closed", "Closed"
+
+
+class Team(models.Model):
+    """Keyworkers who share a caseload: each sees the service users assigned to the team."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="careplan_teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceUser(models.Model):
+    """A person on a keyworker's caseload, known only by a generated reference: no name, birth date or address."""
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    age_band = models.CharField(max_length=10, choices=AgeBand.choices)
+    home_locality = models.ForeignKey("areas.Locality", on_delete=models.PROTECT, related_name="+")
+    keyworker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="service_users")
+    status = models.CharField(max_length=6, choices=CaseStatus.choices, default=CaseStatus.ACTIVE)
+    closed_on = models.DateField(null=True, blank=True, help_text="When the case closed; retention counts from here.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Retention removes a record's history with it, or the history would outlive the record.
+    history = HistoricalRecords(cascade_delete_history=True)
+
+    class Meta:
+        ordering = ["reference"]
+        constraints = [
+            models.CheckConstraint(condition=Q(age_band__in=AgeBand.values), name="serviceuser_age_band_known"),
+            models.CheckConstraint(
+                condition=(Q(status=CaseStatus.ACTIVE) & Q(closed_on__isnull=True))
+                | (Q(status=CaseStatus.CLOSED) & Q(closed_on__isnull=False)),
+                name="serviceuser_closed_date_only_and_always_when_closed",
+                violation_error_message="A closed case needs the date it closed; an active one has none.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class DifferenceReason(models.TextChoices):
+    """Why the agreed option is not the one the person preferred."""
+
+    NOT_REACHABLE = "not_reachable", "Not reachable from home"
+    WAITING_LIST = "waiting_list", "Waiting list"
+    NOT_ELIGIBLE = "not_eligible", "Not eligible"
+    CLINICAL_ADVICE = "clinical_advice", "Clinical advice"
+    CHANGED_MIND = "changed_mind", "Person changed their mind"
+    NO_CAPACITY = "no_capacity", "No capacity"
+    OTHER = "other", "Other"
+
+
+class CarePlanChoice(models.Model):
+    """One care-plan conversation: what was discussed, preferred and agreed, and why those differ.
+
+    The reach fields are a snapshot taken at save, from the then current run for the person's then
+    home locality, so the record stays true after the catalogue, the run or the person's home changes.
+    """
+
+    service_user = models.ForeignKey(ServiceUser, on_delete=models.CASCADE, related_name="choices")
+    discussed_on = models.DateField()
+    options_discussed = models.ManyToManyField("services.MenuOption", related_name="+")
+    preferred_option = models.ForeignKey("services.MenuOption", on_delete=models.PROTECT, related_name="+")
+    agreed_option = models.ForeignKey("services.MenuOption", on_delete=models.PROTECT, related_name="+")
+    joint_decision = models.BooleanField(help_text="Whether the person and keyworker decided together.")
+    difference_reason = models.CharField(max_length=20, choices=DifferenceReason.choices, blank=True)
+    difference_other = models.CharField("other reason", max_length=300, blank=True)
+    review_on = models.DateField("review date")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The snapshot (see the class docstring). Null reachability: no run covered the locality and option.
+    home_locality = models.ForeignKey("areas.Locality", on_delete=models.PROTECT, related_name="+")
+    reach_run = models.ForeignKey("reach.ReachRun", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    preferred_reachable_without_car = models.BooleanField(null=True)
+    preferred_reachable_with_car = models.BooleanField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(cascade_delete_history=True, m2m_fields=[options_discussed])
+
+    class Meta:
+        ordering = ["-discussed_on", "-id"]
+        indexes = [models.Index(fields=["service_user", "-discussed_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(difference_reason="") | Q(difference_reason__in=DifferenceReason.values),
+                name="careplanchoice_reason_known"),
+            models.CheckConstraint(
+                condition=(Q(agreed_option=F("preferred_option")) & Q(difference_reason=""))
+                | (~Q(agreed_option=F("preferred_option")) & ~Q(difference_reason="")),
+                name="careplanchoice_reason_only_and_always_when_agreed_differs",
+                violation_error_message="Give a reason exactly when the agreed option differs from the preferred one."),
+            models.CheckConstraint(
+                condition=~Q(difference_reason=DifferenceReason.OTHER) | ~Q(difference_other=""),
+                name="careplanchoice_other_reason_explained",
+                violation_error_message="Say what the other reason is."),
+            models.CheckConstraint(
+                condition=Q(review_on__gte=F("discussed_on")), name="careplanchoice_review_not_before_discussion",
+                violation_error_message="The review date cannot be before the conversation."),
+        ]
+
+    def __str__(self) -> str:
+        return f"Choice {self.pk} for {self.service_user_id}"
+
+
+class AuditAction(models.TextChoices):
+    LIST = "list", "Listed"
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    CHANGE = "change", "Changed"
+    DELETE = "delete", "Deleted"
+    AGGREGATE = "aggregate", "Read in aggregate"
+
+
+class AuditedKind(models.TextChoices):
+    SERVICE_USER = "service_user", "Service user"
+    CARE_PLAN_CHOICE = "care_plan_choice", "Care-plan choice"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which care record, when and from where. Kept after the record itself is removed."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    username = models.CharField(max_length=150, help_text="Copied, so the trail survives the account.")
+    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    kind = models.CharField(max_length=20, choices=AuditedKind.choices)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    reference = models.CharField(max_length=20, blank=True, db_index=True,
+                                 help_text="The service user's pseudonymous reference.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=300, help_text="The page, endpoint or task that did it.")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=AuditAction.values), name="auditevent_action_known"),
+            models.CheckConstraint(condition=Q(kind__in=AuditedKind.values), name="auditevent_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.action} {self.kind} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"

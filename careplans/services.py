@@ -1,0 +1,206 @@
+"""Writes for care plans. Every change is audited in the same transaction as the change itself."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from areas.models import Locality
+from services.models import MenuOption
+
+from .models import (AuditAction, AuditedKind, AuditEvent, CarePlanChoice, CaseStatus, ServiceUser, Team)
+from .selectors import expired_service_users, preferred_reach_snapshot, retention_cutoff
+
+# Crockford's base32 without I, L, O, U: nothing to misread when a reference is read out on the phone.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and from where: a signed-in user on a page, or a named task with no user."""
+
+    user: object | None
+    path: str
+    ip_address: str | None = None
+
+    @property
+    def username(self) -> str:
+        return self.user.get_username() if self.user is not None else "system"
+
+
+def new_reference() -> str:
+    """A random pseudonymous reference such as SU-7KQ2-M9XD (40 bits: collisions are retried)."""
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"SU-{body[:4]}-{body[4:]}"
+
+
+def record_access(*, actor: Actor, action: str, kind: str, records: list) -> None:
+    """One audit row per record read or changed (a list of service users or choices)."""
+    AuditEvent.objects.bulk_create([
+        AuditEvent(user=actor.user, username=actor.username, action=action, kind=kind, object_id=record.pk,
+                   reference=_reference_of(record), ip_address=actor.ip_address, path=actor.path[:300])
+        for record in records
+    ])
+
+
+def record_aggregate_read(*, actor: Actor) -> None:
+    AuditEvent.objects.create(user=actor.user, username=actor.username, action=AuditAction.AGGREGATE,
+                              kind=AuditedKind.CARE_PLAN_CHOICE, ip_address=actor.ip_address, path=actor.path[:300])
+
+
+def _reference_of(record) -> str:
+    if isinstance(record, ServiceUser):
+        return record.reference
+    return record.service_user.reference
+
+
+def _save_with_history(record, actor: Actor) -> None:
+    record._history_user = actor.user  # simple-history's hook: the change's author, page or task alike
+    record.save()
+
+
+@transaction.atomic
+def create_service_user(*, actor: Actor, keyworker, age_band: str, home_locality: Locality,
+                        team: Team | None = None, reference: str | None = None) -> ServiceUser:
+    """A new person on the caseload, under a fresh random reference (the demo passes its own)."""
+    for _ in range(5):
+        service_user = ServiceUser(reference=reference or new_reference(), keyworker=keyworker, age_band=age_band,
+                                   home_locality=home_locality, team=team)
+        try:
+            with transaction.atomic():
+                _save_with_history(service_user, actor)
+            break
+        except IntegrityError:
+            if reference or not ServiceUser.objects.filter(reference=service_user.reference).exists():
+                raise
+    else:
+        raise RuntimeError("could not draw an unused reference")
+    record_access(actor=actor, action=AuditAction.CREATE, kind=AuditedKind.SERVICE_USER, records=[service_user])
+    return service_user
+
+
+@transaction.atomic
+def update_service_user(*, actor: Actor, service_user: ServiceUser, age_band: str, home_locality: Locality,
+                        team: Team | None, status: str, closed_on: datetime.date | None) -> ServiceUser:
+    """Change the person's details; a closed case keeps the date it closed, an active one has none."""
+    service_user.age_band = age_band
+    service_user.home_locality = home_locality
+    service_user.team = team
+    service_user.status = status
+    service_user.closed_on = closed_on if status == CaseStatus.CLOSED else None
+    _save_with_history(service_user, actor)
+    record_access(actor=actor, action=AuditAction.CHANGE, kind=AuditedKind.SERVICE_USER, records=[service_user])
+    return service_user
+
+
+@dataclass
+class ChoiceFields:
+    discussed_on: datetime.date
+    options_discussed: list[MenuOption]
+    preferred_option: MenuOption
+    agreed_option: MenuOption
+    joint_decision: bool
+    review_on: datetime.date
+    difference_reason: str = ""
+    difference_other: str = ""
+
+
+def _apply_choice_fields(choice: CarePlanChoice, fields: ChoiceFields) -> None:
+    differs = fields.agreed_option.pk != fields.preferred_option.pk
+    choice.discussed_on = fields.discussed_on
+    choice.preferred_option = fields.preferred_option
+    choice.agreed_option = fields.agreed_option
+    choice.joint_decision = fields.joint_decision
+    choice.review_on = fields.review_on
+    # A reason belongs only to a choice whose agreed option differs; "other" carries its text.
+    choice.difference_reason = fields.difference_reason if differs else ""
+    choice.difference_other = fields.difference_other.strip() if choice.difference_reason == "other" else ""
+
+
+def _take_reach_snapshot(choice: CarePlanChoice) -> None:
+    snapshot = preferred_reach_snapshot(locality=choice.home_locality, option=choice.preferred_option)
+    choice.reach_run = snapshot.run
+    choice.preferred_reachable_without_car = snapshot.reachable_without_car
+    choice.preferred_reachable_with_car = snapshot.reachable_with_car
+
+
+@transaction.atomic
+def record_choice(*, actor: Actor, service_user: ServiceUser, fields: ChoiceFields) -> CarePlanChoice:
+    """Record a conversation, with the preferred option's reachability from home in the current run."""
+    choice = CarePlanChoice(service_user=service_user, recorded_by=actor.user,
+                            home_locality=service_user.home_locality)
+    _apply_choice_fields(choice, fields)
+    _take_reach_snapshot(choice)
+    _save_with_history(choice, actor)
+    choice.options_discussed.set(_discussed(fields))
+    record_access(actor=actor, action=AuditAction.CREATE, kind=AuditedKind.CARE_PLAN_CHOICE, records=[choice])
+    return choice
+
+
+@transaction.atomic
+def update_choice(*, actor: Actor, choice: CarePlanChoice, fields: ChoiceFields) -> CarePlanChoice:
+    """Correct a recorded choice. The snapshot is retaken only when the preferred option changes:
+    it describes the day of the conversation, from the home the person had then."""
+    preferred_before = choice.preferred_option_id
+    _apply_choice_fields(choice, fields)
+    if choice.preferred_option_id != preferred_before:
+        _take_reach_snapshot(choice)
+    _save_with_history(choice, actor)
+    choice.options_discussed.set(_discussed(fields))
+    record_access(actor=actor, action=AuditAction.CHANGE, kind=AuditedKind.CARE_PLAN_CHOICE, records=[choice])
+    return choice
+
+
+def _discussed(fields: ChoiceFields) -> list[MenuOption]:
+    # The preferred and agreed options were discussed, whether or not they were ticked.
+    by_pk = {option.pk: option for option in [*fields.options_discussed, fields.preferred_option,
+                                              fields.agreed_option]}
+    return list(by_pk.values())
+
+
+@dataclass
+class RetentionReport:
+    cutoff: datetime.date
+    years: int
+    dry_run: bool
+    removed: list[tuple[str, datetime.date, int]] = field(default_factory=list)  # reference, closed, choices
+
+    @property
+    def service_users(self) -> int:
+        return len(self.removed)
+
+    @property
+    def choices(self) -> int:
+        return sum(count for _, _, count in self.removed)
+
+
+@transaction.atomic
+def remove_expired_records(*, today: datetime.date | None = None, years: int | None = None,
+                           dry_run: bool = False, actor: Actor | None = None) -> RetentionReport:
+    """Remove closed cases (with their choices and change history) once the retention period has passed.
+
+    The audit trail keeps one "deleted" row per removed record, naming only its reference.
+    """
+    years = settings.CAREPLANS_RETENTION_YEARS if years is None else years
+    today = today or timezone.localdate()
+    actor = actor or Actor(user=None, path="task:careplans.remove_expired_records")
+    expired = list(expired_service_users(today=today, years=years).select_for_update()
+                   .order_by("closed_on", "reference"))
+    choices = list(CarePlanChoice.objects.filter(service_user__in=expired).select_related("service_user"))
+    report = RetentionReport(cutoff=retention_cutoff(today=today, years=years), years=years, dry_run=dry_run)
+    counts: dict[int, int] = {}
+    for choice in choices:
+        counts[choice.service_user_id] = counts.get(choice.service_user_id, 0) + 1
+    report.removed = [(su.reference, su.closed_on, counts.get(su.pk, 0)) for su in expired]
+    if dry_run or not expired:
+        return report
+    record_access(actor=actor, action=AuditAction.DELETE, kind=AuditedKind.CARE_PLAN_CHOICE, records=choices)
+    record_access(actor=actor, action=AuditAction.DELETE, kind=AuditedKind.SERVICE_USER, records=expired)
+    # The historical m2m rows of the choices go with their historical choices (cascade_delete_history).
+    ServiceUser.objects.filter(pk__in=[su.pk for su in expired]).delete()
+    return report

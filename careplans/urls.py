@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "careplans"
+
+urlpatterns = [
+    path("", views.CaseloadView.as_view(), name="caseload"),
+    path("people/new/", views.ServiceUserCreateView.as_view(), name="service_user_add"),
+    path("people/<int:pk>/", views.ServiceUserDetailView.as_view(), name="service_user"),
+    path("people/<int:pk>/edit/", views.ServiceUserEditView.as_view(), name="service_user_edit"),
+    path("people/<int:pk>/choices/new/", views.ChoiceFormView.as_view(), name="choice_add"),
+    path("people/<int:pk>/choices/<int:choice_pk>/edit/", views.ChoiceFormView.as_view(), name="choice_edit"),
+    path("unmet/", views.UnmetPreferenceView.as_view(), name="unmet"),
+    path("unmet.csv", views.UnmetPreferenceCsvView.as_view(), name="unmet_csv"),
+    path("unmet.json", views.UnmetPreferenceApi.as_view(), name="unmet_json"),
+]

@@ -1,0 +1,252 @@
+"""Keyworker and commissioner pages: HTTP in, selectors and services, HTTP out. Every read is audited."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from axes.helpers import get_client_ip_address
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models.functions import Coalesce
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.generic import FormView, TemplateView, View
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import RoleRequiredMixin, role_permission
+from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
+from areas.models import Locality
+from services.models import MenuOption
+
+from .forms import CarePlanChoiceForm, CaseloadFilter, ServiceUserEditForm, ServiceUserForm
+from .models import AuditAction, AuditedKind, ServiceUser
+from .selectors import (caseload, choices_over_time, reachable_menu, record_changes, teams_of, visible_choices,
+                        visible_service_users)
+from .services import (Actor, create_service_user, record_access, record_aggregate_read, record_choice,
+                       update_choice, update_service_user)
+from .unmet import ALL, MEASURE_LABELS, MEASURES, publication_json, unmet_publication, write_unmet_csv
+
+UNMET_ROLES = (COMMISSIONER, ADMIN)
+
+
+def actor_for(request) -> Actor:
+    """The signed-in user and the address django-axes attributes the request to."""
+    return Actor(user=request.user, path=request.get_full_path(), ip_address=get_client_ip_address(request))
+
+
+class KeyworkerView(RoleRequiredMixin):
+    allowed_roles = (KEYWORKER,)
+
+    def service_user(self) -> ServiceUser:
+        """Only the keyworker's own and team caseload exist here: any other id is a 404."""
+        return get_object_or_404(visible_service_users(user=self.request.user).select_related(
+            "home_locality", "keyworker", "team"), pk=self.kwargs["pk"])
+
+
+class CaseloadView(KeyworkerView, TemplateView):
+    template_name = "careplans/caseload.html"
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        filterset = CaseloadFilter(self.request.GET or None, queryset=caseload(user=self.request.user))
+        page = Paginator(filterset.qs, self.paginate_by).get_page(self.request.GET.get("page"))
+        record_access(actor=actor_for(self.request), action=AuditAction.LIST, kind=AuditedKind.SERVICE_USER,
+                      records=list(page))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(filter=filterset, page=page, query=query.urlencode(),
+                                        today=timezone.localdate(), **kwargs)
+
+
+def localities_geojson() -> dict:
+    """Locality outlines for the pick-on-the-map widget (simplified where a simplified copy exists)."""
+    features = [{"type": "Feature", "id": pk, "properties": {"name": name, "code": code},
+                 "geometry": json.loads(geometry.geojson)}
+                for pk, name, code, geometry in Locality.objects.annotate(
+                    drawn=Coalesce("geometry_simplified", "geometry")).values_list("pk", "name", "code", "drawn")]
+    return {"type": "FeatureCollection", "features": features}
+
+
+class ServiceUserCreateView(KeyworkerView, FormView):
+    template_name = "careplans/service_user_form.html"
+    form_class = ServiceUserForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "teams": teams_of(user=self.request.user)}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(localities=localities_geojson(), **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        service_user = create_service_user(actor=actor_for(self.request), keyworker=self.request.user,
+                                           age_band=data["age_band"], home_locality=data["home_locality"],
+                                           team=data["team"])
+        messages.success(self.request, f"Added {service_user.reference} to your caseload.")
+        return redirect("careplans:service_user", pk=service_user.pk)
+
+
+class ServiceUserEditView(KeyworkerView, FormView):
+    template_name = "careplans/service_user_form.html"
+    form_class = ServiceUserEditForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "teams": teams_of(user=self.request.user)}
+
+    def get_initial(self):
+        su = self.record
+        return {"age_band": su.age_band, "home_locality": su.home_locality, "team": su.team, "status": su.status,
+                "closed_on": su.closed_on}
+
+    def get(self, request, *args, **kwargs):
+        self.record = self.service_user()
+        record_access(actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER,
+                      records=[self.record])
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.record = self.service_user()
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(service_user=self.record, localities=localities_geojson(), **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        update_service_user(actor=actor_for(self.request), service_user=self.record, age_band=data["age_band"],
+                            home_locality=data["home_locality"], team=data["team"], status=data["status"],
+                            closed_on=data["closed_on"])
+        messages.success(self.request, f"Saved {self.record.reference}.")
+        return redirect("careplans:service_user", pk=self.record.pk)
+
+
+class ServiceUserDetailView(KeyworkerView, TemplateView):
+    template_name = "careplans/service_user.html"
+
+    def get_context_data(self, **kwargs):
+        service_user = self.service_user()
+        choices = list(choices_over_time(service_user=service_user))
+        actor = actor_for(self.request)
+        record_access(actor=actor, action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[service_user])
+        record_access(actor=actor, action=AuditAction.VIEW, kind=AuditedKind.CARE_PLAN_CHOICE, records=choices)
+        return super().get_context_data(service_user=service_user, choices=choices,
+                                        changes=record_changes(record=service_user), **kwargs)
+
+
+class ChoiceFormView(KeyworkerView, FormView):
+    """Record a choice (no choice_pk) or correct one, beside the menu reachable from the person's home."""
+
+    template_name = "careplans/choice_form.html"
+    form_class = CarePlanChoiceForm
+
+    def setup_records(self):
+        self.record = self.service_user()
+        self.choice = None
+        if "choice_pk" in self.kwargs:
+            self.choice = get_object_or_404(visible_choices(user=self.request.user), pk=self.kwargs["choice_pk"],
+                                            service_user=self.record)
+
+    def get(self, request, *args, **kwargs):
+        self.setup_records()
+        record_access(actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER,
+                      records=[self.record])
+        if self.choice:
+            record_access(actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.CARE_PLAN_CHOICE,
+                          records=[self.choice])
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.setup_records()
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        if self.choice is None:
+            return {"discussed_on": timezone.localdate()}
+        c = self.choice
+        return {"discussed_on": c.discussed_on, "options_discussed": list(c.options_discussed.all()),
+                "preferred_option": c.preferred_option, "agreed_option": c.agreed_option,
+                "joint_decision": "yes" if c.joint_decision else "no", "difference_reason": c.difference_reason,
+                "difference_other": c.difference_other, "review_on": c.review_on}
+
+    def get_context_data(self, **kwargs):
+        # The menu is from the home the choice was made from: today's home for a new choice.
+        locality = self.choice.home_locality if self.choice else self.record.home_locality
+        return super().get_context_data(service_user=self.record, choice=self.choice,
+                                        menu=reachable_menu(locality=locality), **kwargs)
+
+    def form_valid(self, form):
+        actor = actor_for(self.request)
+        if self.choice is None:
+            record_choice(actor=actor, service_user=self.record, fields=form.choice_fields())
+            messages.success(self.request, f"Recorded the choice for {self.record.reference}.")
+        else:
+            update_choice(actor=actor, choice=self.choice, fields=form.choice_fields())
+            messages.success(self.request, f"Saved the corrected choice for {self.record.reference}.")
+        return redirect("careplans:service_user", pk=self.record.pk)
+
+    def form_invalid(self, form):
+        messages.error(self.request, "Nothing was saved: please correct the fields marked below.")
+        return super().form_invalid(form)
+
+
+class UnmetPreferenceView(RoleRequiredMixin, TemplateView):
+    """Commissioners' table: one option (or all) by locality, with the area totals."""
+
+    allowed_roles = UNMET_ROLES
+    template_name = "careplans/unmet.html"
+
+    def get_context_data(self, **kwargs):
+        publication = unmet_publication()
+        record_aggregate_read(actor=actor_for(self.request))
+        option_codes = [code for code, _ in publication.options]
+        option = self.request.GET.get("option")
+        option = option if option in option_codes else ALL
+        def in_order(cell: dict) -> list:
+            return [cell[m] for m in MEASURES]
+
+        rows = [(name, code, in_order(publication.cell(code, option))) for code, name in publication.localities]
+        return super().get_context_data(
+            publication=publication, option=option, rows=rows, area=in_order(publication.cell(ALL, option)),
+            measures=[(m, MEASURE_LABELS[m]) for m in MEASURES], **kwargs)
+
+
+class UnmetPreferenceCsvView(RoleRequiredMixin, View):
+    allowed_roles = UNMET_ROLES
+
+    def get(self, request):
+        output = io.StringIO()
+        write_unmet_csv(unmet_publication(), output)
+        record_aggregate_read(actor=actor_for(request))
+        response = HttpResponse(output.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="unmet-preference.csv"'
+        return response
+
+
+class UnmetPreferenceApi(APIView):
+    """Unmet preference per locality and option, disclosure-controlled, for the equity map."""
+
+    permission_classes = [role_permission(*UNMET_ROLES)]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("locality", str, description="Only this locality code (a panel section)."),
+        OpenApiParameter("option", str, description="Only this option code (one map layer)."),
+    ], responses={200: dict})
+    def get(self, request):
+        publication = unmet_publication()
+        record_aggregate_read(actor=actor_for(request))
+        locality, option = request.query_params.get("locality"), request.query_params.get("option")
+        problems = {}
+        if locality and locality not in {code for code, _ in publication.localities}:
+            if not Locality.objects.filter(code=locality).exists():
+                problems["locality"] = f"unknown locality code {locality!r}"
+        if option and option not in {code for code, _ in publication.options}:
+            if not MenuOption.objects.filter(code=option).exists():
+                problems["option"] = f"unknown option code {option!r}"
+        if problems:
+            return Response(problems, status=400)
+        return Response(publication_json(publication, locality=locality or None, option=option or None))
+

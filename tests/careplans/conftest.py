@@ -1,0 +1,80 @@
+import datetime
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
+from accounts.services import ensure_user
+from careplans.models import Team
+from careplans.services import Actor, ChoiceFields, create_service_user, record_choice
+from reach.services import create_run, ensure_default_profile, execute_run
+from tests.factories import LocalityFactory, MenuOptionFactory, ProviderFactory, SiteFactory, SiteOfferFactory
+
+PASSWORD = "a-long-password-1"
+
+
+@pytest.fixture
+def world(db):
+    """A town with a methadone clinic (OST) and a village 11 km away with nothing; NSP is offered nowhere.
+
+    With the default profile OST is reachable without a car from the town only, and with a car from both.
+    """
+    town = LocalityFactory(code="TOWN", name="Town", population=3000, car_share=0.5,
+                           origin=Point(-2.0, 50.7, srid=4326))
+    village = LocalityFactory(code="VILL", name="Village", population=1000, car_share=0.9,
+                              origin=Point(-2.156, 50.7, srid=4326))
+    ost = MenuOptionFactory(code="OST", name="Opioid substitution", display_order=1)
+    nsp = MenuOptionFactory(code="NSP", name="Needle exchange", display_order=2)
+    site = SiteFactory(code="T1", name="Town clinic", provider=ProviderFactory(name="A"),
+                       location=Point(-2.0, 50.7, srid=4326))
+    SiteOfferFactory(site=site, option=ost, capacity_per_week=40, waiting_weeks=1.5)
+    ensure_default_profile()
+    run = execute_run(run_id=create_run().pk)
+    assert run.status == "succeeded", run.error
+    return {"town": town, "village": village, "ost": ost, "nsp": nsp, "run": run, "site": site}
+
+
+@pytest.fixture
+def users(db):
+    return {
+        "keyworker": ensure_user(username="kw", password=PASSWORD, role=KEYWORKER),
+        "other_keyworker": ensure_user(username="kw2", password=PASSWORD, role=KEYWORKER),
+        "commissioner": ensure_user(username="com", password=PASSWORD, role=COMMISSIONER),
+        "admin": ensure_user(username="adm", password=PASSWORD, role=ADMIN),
+    }
+
+
+def actor(user) -> Actor:
+    return Actor(user=user, path="/test", ip_address="192.0.2.1")
+
+
+def choice_fields(preferred, agreed=None, **overrides) -> ChoiceFields:
+    today = datetime.date(2025, 3, 10)
+    values = dict(discussed_on=today, options_discussed=[], preferred_option=preferred,
+                  agreed_option=agreed or preferred, joint_decision=True,
+                  review_on=today + datetime.timedelta(weeks=6))
+    if agreed is not None and agreed != preferred:
+        values["difference_reason"] = "not_reachable"
+    values.update(overrides)
+    return ChoiceFields(**values)
+
+
+@pytest.fixture
+def caseloads(world, users):
+    """One person on each keyworker's caseload, each with one recorded choice."""
+    mine = create_service_user(actor=actor(users["keyworker"]), keyworker=users["keyworker"], age_band="25_34",
+                               home_locality=world["village"])
+    theirs = create_service_user(actor=actor(users["other_keyworker"]), keyworker=users["other_keyworker"],
+                                 age_band="35_44", home_locality=world["town"])
+    my_choice = record_choice(actor=actor(users["keyworker"]), service_user=mine,
+                              fields=choice_fields(world["ost"], world["nsp"]))
+    their_choice = record_choice(actor=actor(users["other_keyworker"]), service_user=theirs,
+                                 fields=choice_fields(world["ost"]))
+    return {"mine": mine, "theirs": theirs, "my_choice": my_choice, "their_choice": their_choice}
+
+
+@pytest.fixture
+def team(users):
+    team = Team.objects.create(name="North")
+    team.members.add(users["keyworker"], users["other_keyworker"])
+    return team

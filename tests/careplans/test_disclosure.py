@@ -1,0 +1,160 @@
+"""Disclosure control: exhaustive small tables checked by exact arithmetic, independent of the module."""
+
+import itertools
+import random
+from fractions import Fraction
+
+import pytest
+
+from careplans.disclosure import Sum, protect, round_count, suppressed_cells, table_sums
+
+
+def two_way(rows):
+    """A table with its row, column and grand totals, keyed (r, c) with "T" for totals."""
+    n_rows, n_cols = len(rows), len(rows[0])
+    values = {}
+    for r in range(n_rows):
+        for c in range(n_cols):
+            values[(r, c)] = rows[r][c]
+        values[(r, "T")] = sum(rows[r])
+    for c in range(n_cols):
+        values[("T", c)] = sum(rows[r][c] for r in range(n_rows))
+    values[("T", "T")] = sum(map(sum, rows))
+    sums = table_sums(range(n_rows), range(n_cols), cell=lambda r, c: (r, c), row_total=lambda r: (r, "T"),
+                      column_total=lambda c: ("T", c), grand_total=("T", "T"))
+    return values, sums
+
+
+def exactly_recoverable(values, sums, hidden):
+    """Hidden cells a reader could solve for exactly, by Gauss-Jordan elimination over the rationals."""
+    unknowns = sorted(hidden, key=repr)
+    index = {key: i for i, key in enumerate(unknowns)}
+    equations = []
+    for relation in sums:
+        row = [Fraction(0)] * (len(unknowns) + 1)
+        for key, sign in [(k, 1) for k in relation.parts] + [(relation.total, -1)]:
+            if key in index:
+                row[index[key]] += sign
+            else:
+                row[-1] -= sign * values[key]  # shown: moves to the right-hand side
+        if any(row[:-1]):
+            equations.append(row)
+    pivots, r = [], 0
+    for col in range(len(unknowns)):
+        pivot = next((i for i in range(r, len(equations)) if equations[i][col] != 0), None)
+        if pivot is None:
+            continue
+        equations[r], equations[pivot] = equations[pivot], equations[r]
+        lead = equations[r][col]
+        equations[r] = [v / lead for v in equations[r]]
+        for i in range(len(equations)):
+            if i != r and equations[i][col] != 0:
+                factor = equations[i][col]
+                equations[i] = [a - factor * b for a, b in zip(equations[i], equations[r])]
+        pivots.append(col)
+        r += 1
+    solved = set()
+    for i, col in enumerate(pivots):
+        if sum(1 for v in equations[i][:-1] if v != 0) == 1:
+            solved.add(unknowns[col])
+            assert equations[i][-1] == values[unknowns[col]]  # the reader would get the true count
+    return solved
+
+
+def check_publication(values, sums):
+    published = protect(values, sums)
+    hidden = {key for key, value in published.items() if value is None}
+    for key, value in values.items():
+        if 1 <= value <= 7:
+            assert key in hidden, f"{key}={value} shown"
+        if key not in hidden:
+            assert published[key] % 5 == 0 and abs(published[key] - value) <= 2
+            assert (published[key] == 0) == (value == 0)
+    assert not exactly_recoverable(values, sums, hidden), (values, hidden)
+    return hidden
+
+
+def test_rounding_to_the_nearest_five():
+    assert [round_count(v) for v in (0, 8, 9, 10, 12, 13, 17, 18, 102, 103)] == [0, 10, 10, 10, 10, 15, 15, 20, 100, 105]
+
+
+def test_counts_one_to_seven_are_suppressed_and_zero_and_eight_are_shown():
+    values = {"a": 0, "b": 1, "c": 7, "d": 8, "e": 20}
+    assert protect(values, []) == {"a": 0, "b": None, "c": None, "d": 10, "e": 20}
+
+
+def test_single_small_cell_forces_a_rectangle_of_suppressions():
+    values, sums = two_way([[3, 10], [10, 10]])
+    published = protect(values, sums)
+    # The 3 alone could be read off its row total, so three more cells go, and the margins stay.
+    assert {k for k, v in published.items() if v is None} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert published[(0, "T")] == 15 and published[("T", "T")] == 35
+
+
+def test_the_checker_catches_a_lone_suppression():
+    values, sums = two_way([[3, 10], [10, 10]])
+    assert exactly_recoverable(values, sums, {(0, 0)}) == {(0, 0)}
+    assert exactly_recoverable(values, sums, {(0, 0), (0, 1), (1, 0), (1, 1)}) == set()
+    # Two rectangles joined by one cell: every line has two hidden cells, yet the bridge is recoverable.
+    big, big_sums = two_way([[9, 9, 0, 0], [9, 9, 9, 0], [0, 0, 9, 9], [0, 0, 9, 9]])
+    cells = {(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 2), (2, 3), (3, 2), (3, 3)}
+    assert (1, 2) in exactly_recoverable(big, big_sums, cells)
+
+
+@pytest.mark.parametrize("shape,domain", [((1, 3), (0, 1, 8, 12)), ((2, 2), (0, 1, 7, 8, 13)),
+                                          ((2, 3), (0, 3, 8, 11)), ((3, 2), (0, 5, 9))])
+def test_every_small_table_is_protected(shape, domain):
+    n_rows, n_cols = shape
+    for flat in itertools.product(domain, repeat=n_rows * n_cols):
+        rows = [list(flat[r * n_cols:(r + 1) * n_cols]) for r in range(n_rows)]
+        check_publication(*two_way(rows))
+
+
+def test_random_larger_sparse_tables_are_protected():
+    rng = random.Random(4)
+    for _ in range(60):
+        n_rows, n_cols = rng.randint(2, 5), rng.randint(2, 5)
+        rows = [[rng.choice([0, 0, 1, 2, 5, 8, 9, 14, 30]) for _ in range(n_cols)] for _ in range(n_rows)]
+        check_publication(*two_way(rows))
+
+
+def test_two_breakdowns_sharing_their_totals_are_protected_together():
+    """Outcome and reach both split the same row totals: neither table alone is the whole story."""
+    rng = random.Random(9)
+    for _ in range(80):
+        rows = rng.randint(1, 3)
+        values, sums = {}, []
+        for r in range(rows):
+            outcome = [rng.choice([0, 2, 6, 9, 12]) for _ in range(2)]
+            total = sum(outcome)
+            reach_a = rng.randint(0, total)
+            for name, parts in (("o", outcome), ("r", [reach_a, total - reach_a])):
+                for c, v in enumerate(parts):
+                    values[(r, name, c)] = v
+                sums.append(Sum((r, "T"), tuple((r, name, c) for c in range(2))))
+            values[(r, "T")] = total
+        for name in ("o", "r"):
+            for c in range(2):
+                values[("T", name, c)] = sum(values[(r, name, c)] for r in range(rows))
+                sums.append(Sum(("T", name, c), tuple((r, name, c) for r in range(rows))))
+            sums.append(Sum(("T", "T"), tuple(("T", name, c) for c in range(2))))
+        values[("T", "T")] = sum(values[(r, "T")] for r in range(rows))
+        sums.append(Sum(("T", "T"), tuple((r, "T") for r in range(rows))))
+        check_publication(values, sums)
+
+
+def test_secondary_suppression_hides_inner_cells_before_totals():
+    values, sums = two_way([[2, 40, 9], [50, 60, 70]])
+    hidden = suppressed_cells(values, sums)
+    assert all("T" not in key for key in hidden)  # every total stays shown
+    assert not exactly_recoverable(values, sums, hidden)
+    values, sums = two_way([[2, 0, 9], [50, 0, 70]])
+    hidden = suppressed_cells(values, sums)
+    assert hidden == {(0, 0), (0, 1), (1, 0), (1, 1)}  # the zeros lose least
+
+
+def test_sums_that_do_not_add_up_are_refused():
+    with pytest.raises(ValueError, match="do not add up"):
+        protect({"a": 1, "b": 2, "t": 4}, [Sum("t", ("a", "b"))])
+    with pytest.raises(ValueError, match="negative"):
+        protect({"a": -1}, [])
