@@ -89,7 +89,7 @@ class ServiceUserSerializer(serializers.ModelSerializer):
         # PATCH: what is not sent stays as it is, and the rules judge the record as it would be saved.
         current = {name: getattr(self.instance, name) for name in self.WRITABLE} if self.instance else {}
         merged = {**current, **attrs}
-        _refuse(service_user_problems(status=merged.get("status"), closed_on=merged.get("closed_on")))
+        _refuse(service_user_problems(merged))
         return merged
 
 
@@ -144,10 +144,7 @@ class CarePlanChoiceSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         # PATCH: what is not sent stays as it is, and the rules judge the choice as it would be saved.
         merged = {**self._current(), **attrs}
-        _refuse(choice_problems(
-            preferred_option=merged.get("preferred_option"), agreed_option=merged.get("agreed_option"),
-            difference_reason=merged.get("difference_reason"), difference_other=merged.get("difference_other"),
-            discussed_on=merged.get("discussed_on"), review_on=merged.get("review_on")))
+        _refuse(choice_problems(merged))
         return merged
 
     def _current(self) -> dict:
@@ -433,7 +430,7 @@ UNMET_FORMAT = OpenApiParameter("format", str, enum=["json", "csv"], description
 
 
 class UnmetPreferenceView(JsonErrorsMixin, RoleAccessMixin, APIView):
-    read_roles = UNMET_ROLES
+    read_roles = write_roles = UNMET_ROLES  # other methods: 405 for them, 403 for everyone else
     renderer_classes = [JSONRenderer, UnmetCsvRenderer]
 
     @extend_schema(

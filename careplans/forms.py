@@ -49,7 +49,7 @@ class ServiceUserEditForm(ServiceUserForm):
 
     def clean(self):
         cleaned = super().clean()
-        add_rule_errors(self, service_user_problems(status=cleaned.get("status"), closed_on=cleaned.get("closed_on")))
+        add_rule_errors(self, service_user_problems(cleaned))
         return cleaned
 
 
@@ -91,10 +91,7 @@ class CarePlanChoiceForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        add_rule_errors(self, choice_problems(
-            preferred_option=cleaned.get("preferred_option"), agreed_option=cleaned.get("agreed_option"),
-            difference_reason=cleaned.get("difference_reason"), difference_other=cleaned.get("difference_other"),
-            discussed_on=cleaned.get("discussed_on"), review_on=cleaned.get("review_on")))
+        add_rule_errors(self, choice_problems(cleaned))
         return cleaned
 
     def choice_fields(self) -> ChoiceFields:

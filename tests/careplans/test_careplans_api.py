@@ -4,12 +4,11 @@ import csv
 import io
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from careplans.models import AuditEvent, CarePlanChoice, ServiceUser
 from careplans.unmet import ALL, MEASURES, publication_json, unmet_publication, write_unmet_csv
 from tests.factories import MenuOptionFactory
+from tests.api.conftest import token_client
 from tests.careplans.test_unmet import people
 
 pytestmark = pytest.mark.django_db
@@ -21,15 +20,7 @@ WHO = [None, "keyworker", "other_keyworker", "commissioner", "admin"]
 @pytest.fixture
 def api(users):
     """api(who) → a client sending that user's token; api(None) → anonymous."""
-
-    def client(who):
-        c = APIClient()
-        if who:
-            token, _ = Token.objects.get_or_create(user=users[who])
-            c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return c
-
-    return client
+    return lambda who: token_client(users[who] if who else None)
 
 
 def choice_body(**changes):
