@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -82,6 +83,16 @@ def exception_handler(exc, context):
                 "message": str(getattr(exc, "detail", exc)), "fields": {}}
     response.data = body
     return response
+
+
+class JsonErrorsMixin:
+    """For views with download formats: errors are JSON in the one error format, whichever format was asked for."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from areas.models import Locality
@@ -23,7 +23,7 @@ from reach.models import ReachProfile, ReachRun, RunStatus, TravelProvider
 from reach.selectors import current_run, default_profile, locality_reach
 from reach.services import cancel_run, check_overrides, start_run
 
-from .errors import Conflict
+from .errors import Conflict, JsonErrorsMixin
 from .filters import RunFilter
 from .permissions import PLANNERS, RoleAccessMixin
 
@@ -140,7 +140,7 @@ def _succeeded(run: ReachRun) -> ReachRun:
                            description="Poll this after queueing a run: status moves queued → running (with "
                                        "progress 0–100) → succeeded, failed or cancelled."),
 )
-class RunViewSet(RoleAccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RunViewSet(JsonErrorsMixin, RoleAccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = ReachRun.objects.select_related("started_by")
     serializer_class = RunSerializer
     filterset_class = RunFilter
@@ -209,13 +209,6 @@ class RunViewSet(RoleAccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         run = _succeeded(self.get_object())
         return Response({"run": run.pk, "profile_name": run.profile_name, "finished_at": run.finished_at,
                          "option_codes": run.option_codes, "summary": run.summary})
-
-    def handle_exception(self, exc):
-        # Errors are JSON in the one error format, whichever download format was asked for.
-        response = super().handle_exception(exc)
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return response
 
 
 # --- one locality's reachable menu (served under /localities/{code}/menu/) --------------------

@@ -1,6 +1,7 @@
 """OpenAPI: every operation also documents the error responses it can give, in the one error format."""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import AllowAny
 
 from .errors import ErrorSerializer
@@ -18,10 +19,14 @@ class ChoicemapAutoSchema(AutoSchema):
     def _is_open(self) -> bool:
         return any(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
 
+    def _has_query_serializer(self) -> bool:
+        # Query parameters given as a serializer (not single OpenApiParameters) are validated: a 400 when wrong.
+        return any(not isinstance(parameter, OpenApiParameter) for parameter in self.get_override_parameters())
+
     def _error_codes(self) -> list[str]:
         codes = []
         if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters() or \
-                self._get_pagination_parameters():
+                self._get_pagination_parameters() or self._has_query_serializer():
             codes.append("400")
         if not self._is_open():
             codes += ["401", "403"]

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from .auth import MeView, TokenView
+from .careplans import CarePlanChoiceViewSet, ServiceUserViewSet, UnmetPreferenceView
 from .catalogue import OfferViewSet, OptionViewSet, ProviderViewSet, SiteViewSet
 from .localities import LocalityViewSet
 from .reach import ProfileViewSet, RunViewSet
@@ -15,11 +16,14 @@ router.register("offers", OfferViewSet, basename="offer")
 router.register("localities", LocalityViewSet, basename="locality")
 router.register("profiles", ProfileViewSet, basename="profile")
 router.register("runs", RunViewSet, basename="run")
+router.register("service-users", ServiceUserViewSet, basename="service-user")
+router.register(r"service-users/(?P<service_user_id>\d+)/choices", CarePlanChoiceViewSet, basename="care-plan-choice")
 
 app_name = "api"
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
     path("v1/me/", MeView.as_view(), name="me"),
+    path("v1/unmet-preference/", UnmetPreferenceView.as_view(), name="unmet-preference"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema/swagger/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger"),

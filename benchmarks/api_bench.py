@@ -4,7 +4,8 @@ Usage (after load_demo and compute_reach --sync, or on a real catalogue):
 
     DJANGO_SETTINGS_MODULE=choicemap.settings.local .venv/bin/python benchmarks/api_bench.py [--repeat 20]
 
-Prints the median and the slowest time per request; changes nothing (the import is a dry run).
+Prints the median and the slowest time per request. Changes nothing but the audit trail (the import
+is a dry run; care-plan reads are audited, through the API as on the pages).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def main() -> None:
         assert response.status_code == 200, (url, response.status_code)
         median, worst = timed(lambda: client.get(url), args.repeat)
         print(f"{url:<58} {median * 1000:>10.1f} {worst * 1000:>8.1f} {len(response.content):>10}")
+    care_plans(args.repeat)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "oruk.json"
         import json
@@ -80,6 +82,31 @@ def main() -> None:
               f" {path.stat().st_size:>10}")
         median, worst = timed(lambda: import_openreferral(path=path, dry_run=True), 5)
         print(f"{'import_openreferral --dry-run (same document)':<58} {median * 1000:>10.1f} {worst * 1000:>8.1f}")
+
+
+def care_plans(repeat: int) -> None:
+    """A keyworker's caseload and records, and the commissioners' protected unmet-preference table."""
+    users = get_user_model().objects.filter(is_active=True)
+    keyworker = next((u for u in users.order_by("username") if has_role(u, "keyworker") and u.caseload.exists()), None)
+    commissioner = next((u for u in users if has_role(u, "commissioner")), None)
+    if keyworker is None or commissioner is None:
+        print("(no keyworker with a caseload or no commissioner: care-plan endpoints skipped)")
+        return
+    person = keyworker.caseload.order_by("pk").first()
+    as_keyworker, as_commissioner = Client(), Client()
+    as_keyworker.force_login(keyworker)
+    as_commissioner.force_login(commissioner)
+    timings = [(as_keyworker, url, repeat) for url in (
+        "/api/v1/service-users/", "/api/v1/service-users/?page_size=500", f"/api/v1/service-users/{person.pk}/",
+        f"/api/v1/service-users/{person.pk}/choices/")]
+    # The protection is the slow part and the same for both formats: fewer repeats.
+    timings += [(as_commissioner, url, max(1, repeat // 4)) for url in (
+        "/api/v1/unmet-preference/", "/api/v1/unmet-preference/?format=csv")]
+    for client, url, times in timings:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        median, worst = timed(lambda: client.get(url), times)
+        print(f"{url:<58} {median * 1000:>10.1f} {worst * 1000:>8.1f} {len(response.content):>10}")
 
 
 if __name__ == "__main__":

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.utils import timezone
 
 from areas.models import Locality
 from services.models import MenuOption
 
 from .models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Team
+from .rules import choice_problems, service_user_problems
 from .services import ChoiceFields
 
 
 # Browsers' date pickers read and write ISO dates whatever the site's locale.
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def add_rule_errors(form: forms.Form, problems: dict[str, str]) -> None:
+    """The rules' messages on their fields, except where the field's own input was already refused."""
+    for field, message in problems.items():
+        if field not in form.errors:
+            form.add_error(field, message)
 
 
 class LocalityChoiceField(forms.ModelChoiceField):
@@ -42,11 +49,7 @@ class ServiceUserEditForm(ServiceUserForm):
 
     def clean(self):
         cleaned = super().clean()
-        status, closed_on = cleaned.get("status"), cleaned.get("closed_on")
-        if status == CaseStatus.CLOSED and closed_on is None and "closed_on" not in self.errors:
-            self.add_error("closed_on", "Give the date the case closed.")
-        if closed_on and closed_on > timezone.localdate():
-            self.add_error("closed_on", "The closing date cannot be in the future.")
+        add_rule_errors(self, service_user_problems(cleaned))
         return cleaned
 
 
@@ -88,19 +91,7 @@ class CarePlanChoiceForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        preferred, agreed = cleaned.get("preferred_option"), cleaned.get("agreed_option")
-        reason, other = cleaned.get("difference_reason"), (cleaned.get("difference_other") or "").strip()
-        if preferred and agreed and preferred != agreed and not reason:
-            self.add_error("difference_reason", "The agreed option differs from the preferred one: say why.")
-        if preferred and agreed and preferred == agreed and reason:
-            self.add_error("difference_reason", "The agreed option is the preferred one: leave the reason empty.")
-        if reason == DifferenceReason.OTHER and not other:
-            self.add_error("difference_other", "Say what the other reason is.")
-        discussed, review = cleaned.get("discussed_on"), cleaned.get("review_on")
-        if discussed and discussed > timezone.localdate():
-            self.add_error("discussed_on", "The conversation cannot be in the future.")
-        if discussed and review and review < discussed:
-            self.add_error("review_on", "The review date cannot be before the conversation.")
+        add_rule_errors(self, choice_problems(cleaned))
         return cleaned
 
     def choice_fields(self) -> ChoiceFields:

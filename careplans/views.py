@@ -13,7 +13,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView, View
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -230,11 +229,8 @@ class UnmetPreferenceApi(APIView):
     """Unmet preference per locality and option, disclosure-controlled, for the equity map."""
 
     permission_classes = [role_permission(*UNMET_ROLES)]
+    schema = None  # the map's own endpoint; the documented one is /api/v1/unmet-preference/
 
-    @extend_schema(summary="Unmet preference per locality and option (disclosure-controlled)", parameters=[
-        OpenApiParameter("locality", str, description="Only this locality code (a panel section)."),
-        OpenApiParameter("option", str, description="Only this option code (one map layer)."),
-    ], responses={200: dict})
     def get(self, request):
         publication = unmet_publication()
         record_aggregate_read(actor=actor_for(request))

@@ -14,18 +14,19 @@ def users(db):
             for role in (ADMIN, COMMISSIONER, KEYWORKER)}
 
 
+def token_client(user) -> APIClient:
+    """A client sending the user's API token; anonymous for None."""
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
 @pytest.fixture
 def api(users):
     """api(role) → a client sending that role's token; api(None) → anonymous."""
-
-    def client(role: str | None) -> APIClient:
-        c = APIClient()
-        if role:
-            token, _ = Token.objects.get_or_create(user=users[role])
-            c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return c
-
-    return client
+    return lambda role: token_client(users[role] if role else None)
 
 
 from tests.reach.conftest import small_world  # noqa: F401  (two localities, two providers, three offers)

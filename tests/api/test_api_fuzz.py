@@ -4,6 +4,7 @@ Bounded (MAX_EXAMPLES per operation, derandomized) so the suite stays fast; rais
 in the environment for a longer hunt.
 """
 
+import datetime
 import os
 
 import pytest
@@ -17,12 +18,16 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
+from careplans.models import Team
+from careplans.services import Actor, ChoiceFields, create_service_user, record_choice
 from reach.services import create_run, execute_run
+from services.models import MenuOption
 
 pytestmark = pytest.mark.django_db
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 OPEN_PATHS = ("/openreferral", "/api/v1/auth/token/")
+CARE_RECORD_PATHS = ("/api/v1/service-users/",)  # keyworkers', not admins': where their input is validated
 
 
 @pytest.fixture
@@ -36,8 +41,19 @@ def wsgi_app():
 
 
 @pytest.fixture
-def world(small_world, monkeypatch):
+def world(small_world, users, monkeypatch):
     execute_run(run_id=create_run().pk)  # so results, summaries and menus have something to show
+    # A caseload with a recorded choice, so care-plan lists and unmet preference have something to show.
+    keyworker = users[KEYWORKER]
+    actor = Actor(user=keyworker, path="/test")
+    team = Team.objects.create(name="North")
+    team.members.add(keyworker)
+    person = create_service_user(actor=actor, keyworker=keyworker, age_band="25_34",
+                                 home_locality=small_world["village"], team=team)
+    ost, nsp = MenuOption.objects.get(code="OST"), MenuOption.objects.get(code="NSP")
+    record_choice(actor=actor, service_user=person, fields=ChoiceFields(
+        discussed_on=datetime.date(2025, 3, 10), options_discussed=[ost], preferred_option=ost, agreed_option=nsp,
+        joint_decision=True, review_on=datetime.date(2025, 4, 21), difference_reason="not_reachable"))
     # Queued runs must not reach a broker from a test: record them instead.
     from reach import tasks
     monkeypatch.setattr(tasks.compute_reach_run, "delay", lambda run_id: None)
@@ -51,11 +67,13 @@ def test_no_operation_answers_with_a_server_error(api, world, wsgi_app, role):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 40
     for operation in operations:
-        # Invalid input is worth generating where it gets past sign-in: as admin (every validator) and
-        # anonymously on the open endpoints; elsewhere valid input only.
+        # Invalid input is worth generating where it gets past sign-in: as keyworker on care records, as
+        # admin everywhere else (every other validator) and anonymously on the open endpoints; elsewhere
+        # valid input only.
         is_open = operation.path.startswith(OPEN_PATHS)
+        validated_as = KEYWORKER if operation.path.startswith(CARE_RECORD_PATHS) else ADMIN
         has_input = any(len(group) for group in (operation.query, operation.body))
-        fuzz_invalid = has_input and (role == ADMIN or (role is None and is_open))
+        fuzz_invalid = has_input and (role == validated_as or (role is None and is_open))
         for mode in [GenerationMode.POSITIVE, GenerationMode.NEGATIVE] if fuzz_invalid else [GenerationMode.POSITIVE]:
             strategy = operation.as_strategy(generation_mode=mode)
 

@@ -1,0 +1,48 @@
+"""The rules a care record keeps, in the words a keyworker reads. The pages' forms and the API both check
+these, so a record is refused for the same reasons, with the same message, wherever it is entered.
+
+Each function takes what has been entered so far, by field name (missing or None where a field is
+missing or invalid), and returns {field name: message} for every rule broken; an empty dict means
+the record may be saved.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Mapping
+
+from django.utils import timezone
+
+from .models import CaseStatus, DifferenceReason
+
+
+def service_user_problems(entered: Mapping[str, Any], *, today: datetime.date | None = None) -> dict[str, str]:
+    """`entered`: status and closed_on."""
+    today = today or timezone.localdate()
+    status, closed_on = entered.get("status"), entered.get("closed_on")
+    if status == CaseStatus.CLOSED and closed_on is None:
+        return {"closed_on": "Give the date the case closed."}
+    if closed_on and closed_on > today:
+        return {"closed_on": "The closing date cannot be in the future."}
+    return {}
+
+
+def choice_problems(entered: Mapping[str, Any], *, today: datetime.date | None = None) -> dict[str, str]:
+    """`entered`: preferred_option, agreed_option, difference_reason, difference_other, discussed_on, review_on."""
+    today = today or timezone.localdate()
+    preferred, agreed = entered.get("preferred_option"), entered.get("agreed_option")
+    reason, other = entered.get("difference_reason"), (entered.get("difference_other") or "").strip()
+    discussed, review = entered.get("discussed_on"), entered.get("review_on")
+    problems = {}
+    both_chosen = preferred is not None and agreed is not None
+    if both_chosen and preferred != agreed and not reason:
+        problems["difference_reason"] = "The agreed option differs from the preferred one: say why."
+    if both_chosen and preferred == agreed and reason:
+        problems["difference_reason"] = "The agreed option is the preferred one: leave the reason empty."
+    if reason == DifferenceReason.OTHER and not other:
+        problems["difference_other"] = "Say what the other reason is."
+    if discussed and discussed > today:
+        problems["discussed_on"] = "The conversation cannot be in the future."
+    if discussed and review and review < discussed:
+        problems["review_on"] = "The review date cannot be before the conversation."
+    return problems
