@@ -560,7 +560,7 @@
     const option = data.publication.options.find((o) => o.code === key)
       || (state.run && state.run.options || []).find((o) => o.code === key);
     const swatch = (style, extra) => el("span", {class: `swatch unmet-swatch ${extra || ""}`, style: style});
-    box.replaceChildren(
+    box.replaceChildren(...[
       el("h3", {}, "Unmet preference"),
       el("p", {}, "People who could not reach their preferred option without a car: ",
          el("strong", {dataset: {unmetOption: key}}, key === "ALL" ? "all options" : (option ? option.name : key))),
@@ -574,12 +574,13 @@
            "Pooled with other small localities"),
         el("li", {dataset: {unmetCategory: "none"}}, swatch("background:transparent", "none"),
            "No records: not marked")),
-      el("p", {class: "help"}, "Latest choice per person; counts rounded to the nearest 5."));
+      el("p", {class: "help"}, "Latest choice per person; counts rounded to the nearest 5."),
+    ].filter(Boolean));
   }
 
   async function showUnmetLayer() {
-    const box = state.unmet.legend.getContainer();
     state.unmet.legend.addTo(state.map);
+    const box = state.unmet.legend.getContainer();
     if (!state.unmet.data) box.replaceChildren(el("h3", {}, "Unmet preference"), el("p", {}, "Loading…"));
     try {
       await loadUnmet();
