@@ -231,7 +231,7 @@ class UnmetPreferenceApi(APIView):
 
     permission_classes = [role_permission(*UNMET_ROLES)]
 
-    @extend_schema(parameters=[
+    @extend_schema(summary="Unmet preference (disclosure-controlled)", parameters=[
         OpenApiParameter("locality", str, description="Only this locality code (a panel section)."),
         OpenApiParameter("option", str, description="Only this option code (one map layer)."),
     ], responses={200: dict})
