@@ -127,7 +127,6 @@ def legend_classes(measure: Measure, values: list[float | None], *, n_options: i
     return {"kind": kind, "classes": classes, "no_data": {"label": measure.no_data_label, "colour": NO_DATA_COLOUR}}
 
 
-
 # ---- the unmet-preference layer ----------------------------------------------------------------
 
 # ColorBrewer OrRd's darker half (colour-blind safe): the layer's hatching, apart from viridis fills.
