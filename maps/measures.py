@@ -126,3 +126,33 @@ def legend_classes(measure: Measure, values: list[float | None], *, n_options: i
         classes.append({"min": lower, "label": label, "colour": colours[i]})
     return {"kind": kind, "classes": classes, "no_data": {"label": measure.no_data_label, "colour": NO_DATA_COLOUR}}
 
+
+# ---- the unmet-preference layer ----------------------------------------------------------------
+
+# ColorBrewer OrRd's darker half (colour-blind safe): the layer's hatching, apart from viridis fills.
+UNMET_PALETTE = ["#fc8d59", "#ef6548", "#d7301f", "#990000"]
+UNMET_ZERO_COLOUR = "#fdbb84"
+
+
+def protected_count_classes(values: list[int | None]) -> dict:
+    """Legend classes for disclosure-controlled counts (None = suppressed, never a class of its own here).
+
+    0 has a class of its own; the counts shown above it get a class each when there are at most four of
+    them, else four quantile classes whose lower bounds are counts that occur; each is labelled by the
+    smallest and largest count in it.
+    """
+    shown = np.array(sorted(v for v in values if v), dtype=float)
+    classes = [{"min": 0, "label": "0", "colour": UNMET_ZERO_COLOUR}]
+    if shown.size:
+        lowers = sorted({int(v) for v in shown})
+        if len(lowers) > len(UNMET_PALETTE):
+            quantiles = np.quantile(shown, np.linspace(0, 1, len(UNMET_PALETTE) + 1)[:-1])
+            lowers = sorted({int(shown[shown <= q].max()) for q in quantiles})
+        colours = UNMET_PALETTE[len(UNMET_PALETTE) - len(lowers):]  # the darkest for the largest counts
+        for i, lower in enumerate(lowers):
+            upper = lowers[i + 1] if i + 1 < len(lowers) else math.inf
+            inside = shown[(shown >= lower) & (shown < upper)]
+            top = int(inside.max())
+            label = _format(lower, 0) if top == lower else f"{_format(lower, 0)}–{_format(top, 0)}"
+            classes.append({"min": lower, "label": label, "colour": colours[i]})
+    return {"kind": "count", "classes": classes}

@@ -15,11 +15,12 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Floor
 
 from areas.models import Locality, Rurality
+from careplans.unmet import OTHER
 from reach.models import LocalityResult, ReachProfile, ReachRun, RunStatus
 from reach.selectors import current_run, option_detail
 from services.models import Delivery, MenuOption, Site, SiteOffer
 
-from .measures import Measure, legend_classes
+from .measures import Measure, legend_classes, protected_count_classes
 
 # Localities drawn from the coarse band below this zoom and from geometry_simplified at or above it.
 DETAIL_ZOOM = 10
@@ -325,3 +326,22 @@ def table_rows(*, run: ReachRun, query: str = "", sort: str = "code", descending
         rows = rows.filter(Q(locality_name__icontains=query.strip()) | Q(locality_code__icontains=query.strip()))
     order = TABLE_COLUMNS.get(sort, TABLE_COLUMNS["code"])[1]
     return rows.order_by(f"-{order}" if descending else order, "locality_code")
+
+
+# ---- unmet preference ------------------------------------------------------------------------
+
+UNMET_MEASURE = "not_reachable"  # people whose preferred option was out of reach without a car
+
+
+def unmet_layer(*, publication: dict) -> dict:
+    """The unmet-preference layer and panel section: careplans' protected publication as it is, with the
+    map ids of the localities it names and, per option (and ALL), legend classes of UNMET_MEASURE."""
+    shown = [loc for loc in publication["localities"] if loc["code"] != OTHER]
+    codes = [loc["code"] for loc in shown] + [loc["code"] for loc in publication["pooled_localities"]]
+    return {
+        "measure": UNMET_MEASURE,
+        "publication": publication,
+        "locality_ids": dict(Locality.objects.filter(code__in=codes).values_list("code", "pk")),
+        "legends": {key: protected_count_classes([loc["options"][key][UNMET_MEASURE] for loc in shown])
+                    for key in publication["area"]},
+    }

@@ -17,4 +17,5 @@ urlpatterns = [
     path("api/shapes/", views.ShapesApi.as_view(), name="api-shapes"),
     path("api/sites/", views.SitesApi.as_view(), name="api-sites"),
     path("api/outreach/", views.OutreachApi.as_view(), name="api-outreach"),
+    path("api/unmet/", views.UnmetApi.as_view(), name="api-unmet"),
 ]

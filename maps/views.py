@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -24,6 +24,10 @@ from rest_framework.views import APIView
 
 from accounts.access import RoleRequiredMixin, role_permission
 from accounts.roles import ADMIN, COMMISSIONER
+from accounts.selectors import has_role
+from careplans.services import record_aggregate_read
+from careplans.unmet import publication_json, unmet_publication
+from careplans.views import UNMET_ROLES, actor_for
 from reach.exports import write_reach_export
 from reach.models import ReachProfile, ReachRun
 from reach.selectors import current_run
@@ -35,18 +39,6 @@ from .serializers import SiteMapSerializer
 
 MAP_ROLES = (ADMIN, COMMISSIONER)
 EXPORT_FORMATS = {"csv": "text/csv", "geojson": "application/geo+json"}
-# Overlays other apps may serve (as GeoJSON); shown only when their URL name exists.
-OPTIONAL_OVERLAYS = [("Unmet care-plan preferences", "careplans:unmet_preferences_geojson")]
-
-
-def _optional_overlays() -> list[dict]:
-    overlays = []
-    for title, url_name in OPTIONAL_OVERLAYS:
-        try:
-            overlays.append({"title": title, "url": reverse(url_name)})
-        except NoReverseMatch:
-            continue
-    return overlays
 
 
 class MapView(RoleRequiredMixin, TemplateView):
@@ -81,7 +73,9 @@ class MapView(RoleRequiredMixin, TemplateView):
             "detail_zoom": selectors.DETAIL_ZOOM,
             "detail_cell_degrees": selectors.DETAIL_CELL_DEGREES,
             "has_basemap": bool(settings.BASEMAP_TILE_URL),
-            "optional_overlays": _optional_overlays(),
+            # The unmet-preference layer and panel section, for those who may see careplans' publication.
+            "unmet": {"url": reverse("maps:api-unmet"), "csv": reverse("careplans:unmet_csv")}
+            if has_role(self.request.user, *UNMET_ROLES) else None,
             "urls": {
                 "runs": reverse("maps:api-runs"), "shapes": reverse("maps:api-shapes"),
                 "sites": reverse("maps:api-sites"), "outreach": reverse("maps:api-outreach"),
@@ -252,3 +246,15 @@ class SitesApi(MapApiView):
 class OutreachApi(MapApiView):
     def get(self, request):
         return Response({"localities": selectors.outreach_coverage()})
+
+
+class UnmetApi(MapApiView):
+    """Unmet preference for the layer and the panel: careplans' disclosure-controlled publication, audited
+    like every other read of it, with the map's locality ids and legend classes (never a raw count)."""
+
+    permission_classes = [role_permission(*UNMET_ROLES)]
+
+    def get(self, request):
+        publication = publication_json(unmet_publication())
+        record_aggregate_read(actor=actor_for(request))
+        return Response(selectors.unmet_layer(publication=publication))

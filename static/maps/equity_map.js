@@ -5,6 +5,8 @@
  * polylines in two coverage-simplified bands: a coarse one for every locality, and a detailed
  * one per grid cell once the map is zoomed in past config.detail_zoom. Localities are drawn by
  * L.ChoroplethCanvas (choropleth_canvas.js), so a national map of ~34k localities stays quick.
+ * Commissioners also get unmet care-plan preference (careplans' protected figures) as a layer
+ * and a panel section.
  */
 (function () {
   "use strict";
@@ -33,6 +35,7 @@
     selectedId: null,
     selectedCode: null,
     following: null,
+    unmet: null,          // the unmet-preference layer, for those who may see it (config.unmet)
   };
   window.equityMap = state;  // read by the browser tests and the benchmark
 
@@ -106,6 +109,7 @@
 
   const wantsDetail = () => state.map.getZoom() >= config.detail_zoom;
   const latlngsFor = (id) => (wantsDetail() && state.detail.get(id)) || state.coarse.get(id);
+  const localityCanvases = () => [state.choropleth, state.unmet && state.unmet.canvas].filter(Boolean);
 
   async function loadDetailCells() {
     if (!wantsDetail()) return;
@@ -123,7 +127,7 @@
         const decoded = decodeShapes(await getJSON(shapesUrl({band: "detail", cell: cell})));
         for (const [id, latlngs] of decoded) {
           state.detail.set(id, latlngs);
-          if (state.choropleth.has(id) && wantsDetail()) state.choropleth.setFeature(id, latlngs);
+          for (const shapes of localityCanvases()) if (shapes.has(id) && wantsDetail()) shapes.setFeature(id, latlngs);
         }
       } catch (err) {
         state.loadedCells.delete(cell);  // try again on the next move
@@ -134,7 +138,7 @@
   function onZoomEnd() {
     // Crossing the band boundary swaps shapes that have both bands; the rest keep their coarse one.
     for (const id of state.detail.keys()) {
-      if (state.choropleth.has(id)) state.choropleth.setFeature(id, latlngsFor(id));
+      for (const shapes of localityCanvases()) if (shapes.has(id)) shapes.setFeature(id, latlngsFor(id));
     }
     loadDetailCells();
   }
@@ -208,6 +212,7 @@
     const codes = state.run.options.map((o) => o.code);
     state.option = codes.includes(previous) ? previous : (codes[0] || "");
     select.value = state.option;
+    optionChanged();
   }
 
   async function showRun(runId) {
@@ -352,6 +357,7 @@
          panel.missing_with_car.length ? `Even with a car: ${panel.missing_with_car.join(", ")}.`
            : "With a car: nothing, the whole menu is within reach."),
       el("p", {class: "help"}, "Nearest sites are on-site offers within the profile's time limits; outreach, home visits and (if the profile counts it) remote delivery also make an option reachable."),
+      unmetSection(loc.code),
     );
   }
 
@@ -404,7 +410,7 @@
     if (results.length === 1) choose(results[0], null);
   }
 
-  // ---- sites, outreach and optional overlays -------------------------------------------------------
+  // ---- sites and outreach -------------------------------------------------------
 
   function sitePopup(feature) {
     const p = feature.properties;
@@ -440,23 +446,247 @@
     }
   }
 
-  /** The optional-overlay hook: adds a GeoJSON layer from `url` to the layer switch as `title`.
-   * The server lists such overlays in config.optional_overlays only when their URL exists (e.g.
-   * care-plan unmet preferences once that app serves them). Point features become circles; a
-   * feature's properties.label, if any, is its tooltip. */
-  async function addOverlayFromUrl(title, url) {
-    const collection = await getJSON(url);
-    const layer = L.geoJSON(collection, {
-      pointToLayer: (feature, latlng) => L.circleMarker(latlng, {radius: 6, color: "#000", weight: 1,
-                                                                 fillColor: "#ff7f00", fillOpacity: 0.8}),
-      onEachFeature: (feature, layer) => {
-        if (feature.properties && feature.properties.label) layer.bindTooltip(String(feature.properties.label));
-      },
-    });
-    state.layers.addOverlay(layer, title);
-    return layer;
+  // ---- unmet preference: careplans' disclosure-controlled figures, a layer and a panel section -------
+  //
+  // One request (config.unmet.url) brings the whole protected publication; the layer and the panel
+  // both read it, whatever option is chosen. Suppressed counts arrive as null and are always shown as
+  // suppressed, never as 0; pooled localities are marked as pooled, never given the pool's count.
+
+  const SUPPRESSED_NOTE = "Suppressed: a count of 1 to 7 people, or a cell hidden so that such a count "
+    + "cannot be worked out from the totals (it may then hold any number).";
+
+  function hatchTile(colour, {spacing = 8, width = 2, cross = false, dots = false} = {}) {
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = spacing;
+    const ctx = tile.getContext("2d");
+    if (dots) {
+      ctx.fillStyle = "#ffffff";
+      ctx.beginPath(); ctx.arc(spacing / 2, spacing / 2, width + 1, 0, 2 * Math.PI); ctx.fill();
+      ctx.fillStyle = colour;
+      ctx.beginPath(); ctx.arc(spacing / 2, spacing / 2, width, 0, 2 * Math.PI); ctx.fill();
+      return tile;
+    }
+    const diagonals = (flip) => {
+      ctx.beginPath();
+      for (const shift of [-spacing, 0, spacing]) {  // the neighbours' lines, so the tile repeats seamlessly
+        const y = (x) => flip ? x + shift : spacing - x + shift;
+        ctx.moveTo(-1, y(-1)); ctx.lineTo(spacing + 1, y(spacing + 1));
+      }
+      ctx.stroke();
+    };
+    for (const [stroke, lineWidth] of [["#ffffff", width + 2], [colour, width]]) {  // a white halo on any fill
+      ctx.strokeStyle = stroke;
+      ctx.lineWidth = lineWidth;
+      diagonals(false);
+      if (cross) diagonals(true);
+    }
+    return tile;
   }
-  state.addOverlayFromUrl = addOverlayFromUrl;
+
+  /** Fill styles by category: legend classes ("class-<i>"), "suppressed" and "pooled". */
+  function unmetStyles(legend) {
+    const tiles = {
+      suppressed: hatchTile("#555555", {spacing: 9, width: 1, cross: true}),
+      pooled: hatchTile("#555555", {spacing: 7, width: 1, dots: true}),
+    };
+    const spacings = [14, 10, 8, 6, 5];
+    legend.classes.forEach((item, i) => {
+      tiles[`class-${i}`] = i === 0 ? null  // 0: outlined, not hatched
+        : hatchTile(item.colour, {spacing: spacings[Math.min(i, spacings.length - 1)], width: 2});
+    });
+    const scratch = document.createElement("canvas").getContext("2d");
+    const styles = {};
+    for (const [key, tile] of Object.entries(tiles)) {
+      styles[key] = {fill: tile ? scratch.createPattern(tile, "repeat") : "rgba(0, 0, 0, 0)",
+                     swatch: tile ? `background-image:url(${tile.toDataURL()})` : "background:transparent"};
+    }
+    return styles;
+  }
+
+  function loadUnmet() {
+    const unmet = state.unmet;
+    unmet.request = unmet.request || getJSON(config.unmet.url).then((data) => { unmet.data = data; return data; })
+      .catch((err) => { unmet.request = null; throw err; });
+    return unmet.request;
+  }
+
+  /** The option the layer shows: the option selector's, when the measure uses one; else all options. */
+  function unmetOptionKey() {
+    return measureInfo(state.measure).per_option && state.option ? state.option : "ALL";
+  }
+
+  function unmetLegendFor(key) {
+    const legends = state.unmet.data.legends;
+    // An option nobody has preferred is absent from the publication: every count for it is 0.
+    return legends[key] || {kind: "count", classes: [legends.ALL.classes[0]]};
+  }
+
+  function drawUnmet() {
+    const unmet = state.unmet;
+    const data = unmet.data;
+    if (!data) return;
+    const key = unmetOptionKey();
+    const legend = unmetLegendFor(key);
+    const styles = unmetStyles(legend);
+    const measure = data.measure;
+    const marked = new Map();  // locality id → {category, value}
+    for (const loc of data.publication.localities) {
+      const id = data.locality_ids[loc.code];
+      if (id === undefined) continue;  // OTHER, the pool, has no shape of its own
+      const cell = loc.options[key];
+      const value = cell ? cell[measure] : 0;
+      let category = "suppressed";
+      if (value !== null) legend.classes.forEach((item, i) => { if (value >= item.min) category = `class-${i}`; });
+      marked.set(id, {category: category, value: value});
+    }
+    for (const loc of data.publication.pooled_localities) {
+      const id = data.locality_ids[loc.code];
+      if (id !== undefined) marked.set(id, {category: "pooled", value: null});
+    }
+    const shapes = unmet.canvas;
+    for (const id of shapes.ids()) if (!marked.has(id)) shapes.removeFeature(id);
+    for (const [id, item] of marked) {
+      const latlngs = latlngsFor(id);
+      if (latlngs) shapes.setFeature(id, latlngs, styles[item.category].fill);
+    }
+    unmet.marked = marked;
+    unmet.shownKey = key;
+    renderUnmetLegend(key, legend, styles);
+  }
+
+  function renderUnmetLegend(key, legend, styles) {
+    const box = state.unmet.legend.getContainer();
+    const data = state.unmet.data;
+    const option = data.publication.options.find((o) => o.code === key)
+      || (state.run && state.run.options || []).find((o) => o.code === key);
+    const swatch = (style, extra) => el("span", {class: `swatch unmet-swatch ${extra || ""}`, style: style});
+    box.replaceChildren(...[
+      el("h3", {}, "Unmet preference"),
+      el("p", {}, "People who could not reach their preferred option without a car: ",
+         el("strong", {dataset: {unmetOption: key}}, key === "ALL" ? "all options" : (option ? option.name : key))),
+      data.legends[key] ? null : el("p", {}, "Nobody has preferred this option."),
+      el("ul", {},
+        legend.classes.map((item, i) => el("li", {dataset: {unmetCategory: `class-${i}`}},
+                                            swatch(styles[`class-${i}`].swatch, i === 0 ? "outlined" : ""), item.label)),
+        el("li", {dataset: {unmetCategory: "suppressed"}}, swatch(styles.suppressed.swatch),
+           el("span", {title: SUPPRESSED_NOTE}, "Fewer than 8 / suppressed")),
+        el("li", {dataset: {unmetCategory: "pooled"}}, swatch(styles.pooled.swatch),
+           "Pooled with other small localities"),
+        el("li", {dataset: {unmetCategory: "none"}}, swatch("background:transparent", "none"),
+           "No records: not marked")),
+      el("p", {class: "help"}, "Latest choice per person; counts rounded to the nearest 5."),
+    ].filter(Boolean));
+  }
+
+  async function showUnmetLayer() {
+    state.unmet.legend.addTo(state.map);
+    const box = state.unmet.legend.getContainer();
+    if (!state.unmet.data) box.replaceChildren(el("h3", {}, "Unmet preference"), el("p", {}, "Loading…"));
+    try {
+      await loadUnmet();
+    } catch (err) {
+      box.replaceChildren(el("h3", {}, "Unmet preference"), el("p", {class: "error"}, err.message));
+      return;
+    }
+    if (state.map.hasLayer(state.unmet.canvas)) drawUnmet();
+  }
+
+  function hideUnmetLayer() {
+    state.unmet.legend.remove();
+  }
+
+  function optionChanged() {
+    if (state.unmet && state.unmet.data && state.unmet.shownKey !== unmetOptionKey()) drawUnmet();
+  }
+
+  function initUnmet(map) {
+    if (!config.unmet) return;
+    map.createPane("unmet");
+    const pane = map.getPane("unmet");
+    pane.style.zIndex = 450;          // above the choropleth, below markers and popups
+    pane.style.pointerEvents = "none";  // clicks reach the choropleth beneath
+    const canvas = L.choroplethCanvas({pane: "unmet", padding: 0.3, fillOpacity: 1, outline: "#333333",
+                                       outlineMinZoom: 0});
+    const legend = L.control({position: "bottomleft"});
+    legend.onAdd = () => el("div", {class: "map-legend unmet-legend", "aria-live": "polite"});
+    state.unmet = {canvas: canvas, legend: legend, request: null, data: null, marked: new Map(), shownKey: null};
+    canvas.on("add", showUnmetLayer);
+    canvas.on("remove", hideUnmetLayer);
+    state.layers.addOverlay(canvas, "Unmet preference");
+  }
+
+  // ---- the panel's unmet-preference section ---------------------------------------------------------
+
+  const unmetCount = (value) => value === null
+    ? el("span", {class: "suppressed", title: SUPPRESSED_NOTE}, "suppressed")
+    : number(value, 0);
+
+  function unmetTable(data, cells, caption) {
+    const labels = Object.fromEntries(data.publication.measures.map((m) => [m.code, m.label]));
+    const reasons = data.publication.measures.map((m) => m.code).filter((code) => code.startsWith("reason_"));
+    const cellTd = (cell, measure) => el("td", {class: "num", dataset: {measure: measure,
+                                                                         value: cell[measure] ?? "suppressed"}},
+                                         unmetCount(cell[measure]));
+    const rows = [["ALL", "All options"], ...data.publication.options.map((o) => [o.code, o.name])]
+      .filter(([code]) => cells[code] && (code === "ALL" || cells[code].preferred !== 0));
+    return el("table", {class: "options unmet"},
+      el("caption", {}, caption),
+      el("thead", {}, el("tr", {},
+        el("th", {scope: "col"}, "Option"), el("th", {scope: "col"}, "Preferred it"),
+        el("th", {scope: "col"}, "Could not reach it without a car"), el("th", {scope: "col"}, "Agreed another option"))),
+      rows.map(([code, name]) => {
+        const cell = cells[code];
+        const because = reasons.filter((reason) => cell[reason] !== 0);
+        return el("tbody", {dataset: {unmetOption: code}},
+          el("tr", {},
+            el("th", {scope: "row"}, name), cellTd(cell, "preferred"), cellTd(cell, "not_reachable"),
+            cellTd(cell, "agreed_different")),
+          cell.agreed_different === 0 ? null : el("tr", {class: "reasons"}, el("td", {colspan: 4},
+            "Agreed another because: ",
+            because.length ? because.map((reason, i) => el("span", {dataset: {measure: reason,
+                                                                                value: cell[reason] ?? "suppressed"}},
+              i ? "; " : "", labels[reason].replace(/^…\s*because:\s*/, ""), " ", unmetCount(cell[reason])))
+              : "no reason counted")));
+      }));
+  }
+
+  function unmetSectionBody(data, code) {
+    const publication = data.publication;
+    const shown = publication.localities.find((loc) => loc.code === code);
+    if (shown) return [el("p", {dataset: {unmetStatus: "shown"}}, "People living here, by their latest recorded choice."),
+                       unmetTable(data, shown.options, "Per option")];
+    if (publication.pooled_localities.some((loc) => loc.code === code)) {
+      const pool = publication.localities.find((loc) => loc.code === "OTHER");
+      return [el("p", {dataset: {unmetStatus: "pooled"}}, "Pooled with other small localities: too few people ",
+                 "living here have a recorded choice to show on their own, so they are counted in the pool below."),
+              pool ? unmetTable(data, pool.options, pool.name) : null];
+    }
+    return [el("p", {dataset: {unmetStatus: "none"}}, "No records: no care-plan choice is recorded for anyone living here.")];
+  }
+
+  async function fillUnmetSection(section, code) {
+    let body;
+    try {
+      body = unmetSectionBody(await loadUnmet(), code);
+    } catch (err) {
+      body = [el("p", {class: "error"}, `Unmet preference could not be loaded: ${err.message}`)];
+    }
+    if (state.selectedCode !== code) return;  // another locality was opened meanwhile
+    section.replaceChildren(
+      el("h3", {}, "Unmet preference"), ...body,
+      el("p", {class: "help"}, "Disclosure-controlled: counts rounded to the nearest 5; ", el("em", {}, "suppressed"),
+         " means a count of 1 to 7, or one hidden so that such a count cannot be worked out from the totals."),
+      el("p", {}, el("a", {id: "unmet-csv", href: config.unmet.csv, download: true},
+                     "Download unmet preference for every locality (CSV)")));
+  }
+
+  function unmetSection(code) {
+    if (!config.unmet) return null;
+    const section = el("section", {id: "unmet-section", class: "unmet-section", "aria-live": "polite"},
+                       el("h3", {}, "Unmet preference"), el("p", {}, "Loading…"));
+    fillUnmetSection(section, code);
+    return section;
+  }
 
   // ---- charts and headline figures -----------------------------------------------------------------
 
@@ -559,6 +789,7 @@
     state.outreach = L.featureGroup();
     state.layers = L.control.layers(null, {"Sites": state.sites, "Outreach coverage": state.outreach},
                                      {collapsed: false}).addTo(map);
+    initUnmet(map);
     if (config.bounds) map.fitBounds(config.bounds);
     $("measure-select").value = state.measure;
     syncOptionControl();
@@ -589,10 +820,12 @@
     $("measure-select").addEventListener("change", (e) => {
       state.measure = e.target.value;
       syncOptionControl();
+      optionChanged();
       loadValues().catch((err) => showError(err.message));
     });
     $("option-select").addEventListener("change", (e) => {
       state.option = e.target.value;
+      optionChanged();
       loadValues().catch((err) => showError(err.message));
     });
     $("run-select").addEventListener("change", (e) => {
@@ -608,7 +841,6 @@
     loadCharts().catch((err) => showError(err.message));
     loadSites().catch((err) => showError(`Sites could not be loaded: ${err.message}`));
     loadOutreach().catch((err) => showError(`Outreach could not be loaded: ${err.message}`));
-    for (const overlay of config.optional_overlays) addOverlayFromUrl(overlay.title, overlay.url).catch(() => {});
     if (config.locality) {
       const match = await getJSON(`${urls.localities}?${new URLSearchParams({q: config.locality})}`).catch(() => null);
       const item = match && match.results.find((r) => r.code === config.locality);

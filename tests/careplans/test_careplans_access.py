@@ -22,6 +22,7 @@ def urls(caseloads):
         "unmet": reverse("careplans:unmet"),
         "unmet_csv": reverse("careplans:unmet_csv"),
         "unmet_json": reverse("careplans:unmet_json"),
+        "unmet_map": reverse("maps:api-unmet"),
         "audit": reverse("admin:careplans_auditevent_changelist"),
         "teams": reverse("admin:careplans_team_changelist"),
     }
@@ -39,6 +40,7 @@ MATRIX = {
     "unmet": (LOGIN, 403, 403, 200, 200),
     "unmet_csv": (LOGIN, 403, 403, 200, 200),
     "unmet_json": (401, 403, 403, 200, 200),  # DRF: no redirects for an API; 401 asks for credentials
+    "unmet_map": (403, 403, 403, 200, 200),  # the equity map's own endpoint: session sign-in only
     "audit": (LOGIN, LOGIN, LOGIN, LOGIN, 200),
     "teams": (LOGIN, LOGIN, LOGIN, LOGIN, 200),
 }
@@ -98,7 +100,7 @@ def test_caseload_lists_only_own_people_until_they_share_a_team(client, caseload
 
 def test_commissioner_pages_never_show_a_reference(client, caseloads, users):
     client.force_login(users["commissioner"])
-    for page in ("unmet", "unmet_csv", "unmet_json"):
+    for page in ("unmet", "unmet_csv", "unmet_json", "unmet_map"):
         body = client.get(urls(caseloads)[page]).content.decode()
         assert caseloads["mine"].reference not in body and caseloads["theirs"].reference not in body
 

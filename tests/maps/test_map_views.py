@@ -124,7 +124,7 @@ def test_map_page_configures_the_current_run_or_the_one_asked_for(commissioner_c
     assert config["run"] == newer.pk
     assert config["measure"] == "expected_menu"
     assert {m["key"] for m in config["measures"]} == set(MEASURES)
-    assert config["optional_overlays"] == []  # no care-plan layer on this branch
+    assert config["unmet"] == {"url": reverse("maps:api-unmet"), "csv": reverse("careplans:unmet_csv")}
     assert config["bounds"][0][0] < config["bounds"][1][0] and config["bounds"][0][1] < config["bounds"][1][1]
     assert set(config["first_requests"]) == {"shapes", "run", "values"}
     html = commissioner_client.get(reverse("maps:map")).content.decode()
