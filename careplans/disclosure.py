@@ -132,15 +132,13 @@ def _add_until_safe(system: "_System", hidden: set[int]) -> tuple[set[int], "_An
     widened: set[int] = set()
     while exposed := analysis.exposed():
         riding = analysis.candidates()
-        if not system.neighbours(exposed) - hidden <= riding:
-            analysis = system.analyse(hidden, riding | system.neighbours(exposed) - hidden)
-            continue
         circuits = analysis.circuits(exposed, system.tier)
+        missing = system.neighbours(exposed) - hidden - riding
+        # Cells only sets holding a count of 16 or more would free: look one step further for smaller.
         dear = exposed - {cell for tier, _, freed in circuits if tier == 0 for cell in freed} - widened
-        if dear:
-            # Only sets holding a count of 16 or more free these: look one step further for smaller.
+        if missing or dear:
             widened |= dear
-            analysis = system.analyse(hidden, riding | system.around(dear, hidden))
+            analysis = system.analyse(hidden, riding | missing | system.around(dear, hidden))
             continue
         remaining, picked = set(exposed), set()
 
@@ -225,6 +223,13 @@ class _System:
         for number, row in enumerate(self.rows):
             for cell in row:
                 self.rows_of[cell].append(number)
+        # The same sums as a sparse matrix, by cell: equations for any set of cells are a column slice.
+        lengths = [len(row) for row in self.rows]
+        self.by_cell = sparse.csr_matrix(
+            (np.fromiter((c for row in self.rows for c in row.values()), dtype=np.int64, count=sum(lengths)),
+             (np.repeat(np.arange(len(self.rows)), lengths),
+              np.fromiter((cell for row in self.rows for cell in row), dtype=np.int64, count=sum(lengths)))),
+            shape=(len(self.rows), len(self.keys))).tocsc()
 
     def tier(self, cell: int) -> int:
         """Counts up to 15 are all cheap to hide; above that, the largest count hidden is kept smallest."""
@@ -263,11 +268,15 @@ class _System:
     def analyse(self, hidden: set[int], candidates: Iterable[int] = (), modulus: int | None = _PRIME) -> "_Analysis":
         """The sums restricted to the hidden cells and candidates, eliminated."""
         variables = sorted(hidden) + sorted(set(candidates) - hidden, key=self.cost)
-        position = {cell: i for i, cell in enumerate(variables)}
-        numbers = sorted({number for cell in variables for number in self.rows_of[cell]})
-        equations = [{position[cell]: coefficient for cell, coefficient in self.rows[number].items()
-                      if cell in position} for number in numbers]
-        return _Analysis(variables, [i < len(hidden) for i in range(len(variables))], equations, modulus)
+        return _Analysis(variables, [i < len(hidden) for i in range(len(variables))], self.equations(variables),
+                         modulus)
+
+    def equations(self, cells: list[int]) -> list[dict[int, int]]:
+        """The sums restricted to `cells`, over their positions in that list (sums without any left out)."""
+        matrix = self.by_cell[:, cells].tocsr()
+        pointers, columns, data = matrix.indptr, matrix.indices.tolist(), matrix.data.tolist()
+        return [dict(zip(columns[start:end], data[start:end]))
+                for start, end in zip(pointers[:-1].tolist(), pointers[1:].tolist()) if end > start]
 
     def uncertified(self, hidden: set[int], analysis: "_Analysis | None" = None) -> set[int]:
         """Hidden cells that no verified integer witness moves: exactly the recoverable ones."""
@@ -286,16 +295,7 @@ class _System:
 
     def _verified(self, cells: list[int], witnesses: np.ndarray) -> bool:
         """Every sum holds on every witness (shown cells stay still), in exact integer arithmetic."""
-        position = {cell: i for i, cell in enumerate(cells)}
-        numbers = sorted({number for cell in cells for number in self.rows_of[cell]})
-        entries = [(r, position[cell], coefficient) for r, number in enumerate(numbers)
-                   for cell, coefficient in self.rows[number].items() if cell in position]
-        if not entries:
-            return True
-        rows, columns, data = zip(*entries)
-        matrix = sparse.csr_matrix((np.array(data, dtype=np.int64), (rows, columns)),
-                                   shape=(len(numbers), len(cells)))
-        return not np.any(matrix @ witnesses)
+        return not np.any(self.by_cell[:, cells] @ witnesses)
 
 
 class _Analysis:
@@ -347,7 +347,10 @@ class _Analysis:
         occurs: dict[int, set[int]] = {}
         live: dict[int, dict] = {}
         for number, equation in enumerate(equations):
-            equation = {v: c for v, c in ((v, self._reduce(c)) for v, c in equation.items()) if c}
+            if modulus:
+                equation = {v: c % modulus for v, c in equation.items() if c % modulus}
+            else:
+                equation = {v: c for v, c in equation.items() if c}
             if equation:
                 live[number] = equation
                 for variable in equation:
@@ -380,7 +383,7 @@ class _Analysis:
         preferred to its free one."""
         pivots = []
         for pivot in sorted(occurs, key=self.preference.__getitem__):
-            if occurs[pivot]:
+            if occurs.get(pivot):
                 number = min(occurs[pivot], key=lambda n: (len(live[n]), n))
                 equation = live.pop(number)
                 for variable in equation:
@@ -394,25 +397,27 @@ class _Analysis:
         modulus = self.modulus
         factor = -self._inverse(equation.pop(pivot))
         expression = {v: self._reduce(c * factor) for v, c in equation.items()}
-        for other in sorted(occurs[pivot]):
+        terms = list(expression.items())
+        for other in occurs.pop(pivot):
             target = live[other]
             weight = target.pop(pivot)
-            for variable, coefficient in expression.items():
-                value = target.get(variable, 0) + weight * coefficient
-                if modulus:
-                    value %= modulus
-                if value:
-                    if variable not in target:
-                        occurs[variable].add(other)
-                    target[variable] = value
-                elif variable in target:
-                    del target[variable]
-                    occurs[variable].discard(other)
+            for variable, coefficient in terms:
+                if variable in target:
+                    value = target[variable] + weight * coefficient
+                    if modulus:
+                        value %= modulus
+                    if value:
+                        target[variable] = value
+                    else:
+                        del target[variable]
+                        occurs[variable].discard(other)
+                else:
+                    target[variable] = weight * coefficient % modulus if modulus else weight * coefficient
+                    occurs[variable].add(other)
             if not target:
                 del live[other]
             elif heap is not None:
                 heapq.heappush(heap, (len(target), other))
-        occurs[pivot].clear()
         return pivot, expression
 
     def _level_matrices(self, lift: bool) -> list[tuple[list[int], sparse.csr_matrix]]:
