@@ -14,21 +14,25 @@ per-option ones) are protected together by passing all their sums at once.
 Why a hidden cell is safe: write the hidden cells as unknowns; each sum is a linear equation in them
 once the shown cells are moved to the right-hand side. A hidden cell can be recovered exactly when
 every solution of the homogeneous system leaves it at zero, so it is safe when some solution (a
-"witness": a way to change the hidden cells that keeps every sum true) moves it. Three facts make
-this fast enough to run per request:
+"witness": a way to change the hidden cells that keeps every sum true) moves it. What makes this fast
+enough to run per request:
 
 - Sparse elimination. The sums are short (a cell's breakdown, a locality's row) or few (the
   all-localities columns), so eliminating them shortest first fills in little; solutions are then
   read off by back-substitution, a handful of sparse matrix products, for many random directions at
-  once. The working arithmetic is modulo a prime (exact, no rounding tolerance).
-- Monotonicity. Hiding more never makes a safe cell recoverable, and hiding a candidate frees exactly
-  the recoverable cells that its own solution moves, so one elimination scores every candidate.
-  Showing a secondary cell again is safe exactly when no other hidden cell is "in series" with it
-  (moves in proportion to it in every solution); random solutions test that for all cells at once.
-- A certificate. The final pattern is checked independently of the search: integer witnesses are
-  built and every sum is verified on them in exact integer arithmetic; a hidden cell moved by a
-  verified witness cannot be recovered, whatever the search did. Should verification ever fail,
-  an exact elimination over fractions decides, and more cells are hidden until it passes.
+  once. The working arithmetic is modulo a prime: exact, no rounding tolerance.
+- Monotonicity. Hiding more never makes a safe cell recoverable. Shown cells next to the recoverable
+  ones ride along the elimination as candidates; the sets of candidates that, hidden together, free
+  recoverable cells (and are safe themselves) all come out of one more small elimination, cheapest
+  first, so a round hides many at once and later rounds update the elimination instead of redoing it.
+  A count of 16 or more is hidden only where no set of smaller counts would do, so large counts
+  and totals stay shown wherever smaller ones can protect.
+- Series pairs. A secondary cell can be shown again exactly when no other hidden cell moves in
+  proportion to it in every solution; random solutions test that for all cells at once.
+- A certificate. The final pattern is checked apart from the search: integer witnesses are read off
+  the elimination and every sum is verified on them in exact integer arithmetic; a hidden cell moved
+  by a verified witness cannot be recovered, whatever the search did. Should verification fail, an
+  elimination over fractions decides, and more cells are hidden until the pattern passes.
 
 The search is randomised with a fixed seed, so the same data always gets the same pattern: two
 different safe patterns of the same figures, put side by side, could reveal what each one hides.
@@ -37,7 +41,6 @@ different safe patterns of the same figures, put side by side, could reveal what
 from __future__ import annotations
 
 import heapq
-import random
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Hashable, Iterable, Mapping, Sequence
@@ -103,7 +106,7 @@ def suppressed_cells(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> set
     system = _System(values, sums)
     primary = {cell for cell, value in enumerate(system.values) if is_primary(value)}
     hidden, analysis = _add_until_safe(system, set(primary))
-    shown_again = _needless(system, hidden - primary, analysis)
+    shown_again = _needless(system, hidden, primary, analysis)
     hidden = _add_until_certified(system, hidden - shown_again, None if shown_again else analysis)
     return {system.keys[cell] for cell in hidden}
 
@@ -118,10 +121,10 @@ def recoverable_cells(hidden: Iterable[Hashable], sums: Sequence[Sum]) -> list[H
 
 
 def _add_until_safe(system: "_System", hidden: set[int]) -> tuple[set[int], "_Analysis"]:
-    """Greedy secondary suppression, from one elimination that later rounds update rather than redo.
+    """Greedy secondary suppression, from an elimination that later rounds update rather than redo.
 
     Candidates (shown cells sharing a sum with a recoverable cell, and one step further out for a
-    recoverable cell that only sets holding counts above 15 would free) ride along the elimination.
+    recoverable cell that only sets holding counts of 16 or more would free) ride along the elimination.
     Each round scores every set of candidates that would free recoverable cells (see `circuits`) and
     hides the sets of the lowest tier of value, least value per recoverable cell freed, until all
     are freed or none frees more. When none frees anything, the cheapest candidate next to a
@@ -172,7 +175,7 @@ def _add_until_safe(system: "_System", hidden: set[int]) -> tuple[set[int], "_An
     return hidden, analysis
 
 
-def _needless(system: "_System", secondary: set[int], analysis: "_Analysis") -> set[int]:
+def _needless(system: "_System", hidden: set[int], primary: set[int], analysis: "_Analysis") -> set[int]:
     """Greedy choices can overshoot: the secondary cells, dearest first, that can be shown again.
 
     Showing a cell again is safe unless another hidden cell is in series with it (moves in proportion
@@ -181,9 +184,9 @@ def _needless(system: "_System", secondary: set[int], analysis: "_Analysis") -> 
     still, which uses up one random solution, so the pool is refilled from a fresh elimination.
     """
     pool, shown = _Pool(analysis, width=_POOL), set()
-    for cell in sorted(secondary, key=system.cost, reverse=True):
+    for cell in sorted(hidden - primary, key=system.cost, reverse=True):
         if pool.width < 3:
-            pool = _Pool(system.analyse(secondary - shown | analysis.hidden_cells() - secondary), width=_POOL)
+            pool = _Pool(system.analyse(hidden - shown), width=_POOL)
         if pool.can_show(cell):
             pool.show(cell)
             shown.add(cell)
@@ -328,9 +331,6 @@ class _Analysis:
 
     def candidates(self) -> set:
         return {cell for cell, hidden in zip(self.variables, self.hidden) if not hidden}
-
-    def hidden_cells(self) -> set:
-        return {cell for cell, hidden in zip(self.variables, self.hidden) if hidden}
 
     def hidden_rows(self) -> list[int]:
         return [i for i, hidden in enumerate(self.hidden) if hidden]
