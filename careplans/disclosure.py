@@ -171,7 +171,10 @@ def _add_until_safe(system: "_System", hidden: set[int]) -> tuple[set[int], "_An
                 raise RuntimeError(f"cannot protect {[system.keys[cell] for cell in exposed]!r}")
             picked = {min(nearby, key=system.cost)}
         hidden |= picked
-        analysis.hide(picked)
+        if picked <= analysis.candidates():
+            analysis.hide(picked)
+        else:  # a cell further out than the candidates: start again from the pattern
+            analysis = system.analyse(hidden)
     return hidden, analysis
 
 
