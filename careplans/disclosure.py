@@ -53,6 +53,7 @@ ROUND_TO = 5
 _PRIME = 33_554_393  # largest prime below 2**25: a product of two residues times 4,096 terms fits in int64
 _LONGEST_TERMS = 4_096  # the most terms a back-substitution product sums before reducing
 _SEED = 5
+_SHORT = 32  # sums up to this long count as near (a locality's row of options, a cell's breakdowns)
 _CHEAP_BELOW = 16  # hiding any number of counts below this beats hiding one count above it
 _DIRECTIONS = 4  # random solutions used to tell recoverable cells from safe ones
 _POOL = 32  # random solutions kept while showing cells again; each cell shown uses one up
@@ -250,9 +251,11 @@ class _System:
         return {other for cell in cells for number in self.rows_of[cell] for other in self.rows[number]}
 
     def around(self, cells: set[int], hidden: set[int]) -> set[int]:
-        """Shown cells within two sums of `cells`: where sets freeing them are looked for."""
+        """Shown cells within two sums of `cells`, the second a short one: where sets freeing them are
+        looked for (a long sum, such as a total over every locality, would bring in half the table)."""
         near = self.neighbours(cells) - hidden
-        return near | self.neighbours(near) - hidden
+        return near | {other for cell in near for number in self.rows_of[cell] if len(self.rows[number]) <= _SHORT
+                       for other in self.rows[number]} - hidden
 
     def peeled(self, hidden: set[int]) -> set[int]:
         """Hidden cells given away by a chain of sums each with one hidden cell left (no algebra needed)."""
