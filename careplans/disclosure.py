@@ -386,8 +386,23 @@ class _Analysis:
     def _eliminate_in_order(self, live: dict[int, dict], occurs: dict[int, set[int]]) -> list[tuple[int, dict]]:
         """Pivot on the variables in order of preference, each in the shortest equation holding it: the
         pivots are then the cheapest basis, and every fundamental solution moves only variables
-        preferred to its free one."""
+        preferred to its free one. Variables an equation pins alone are zero in every solution: they
+        are set aside first, which keeps them out of the substitutions."""
         pivots = []
+        pinned = [number for number, equation in live.items() if len(equation) == 1]
+        while pinned:
+            equation = live.pop(pinned.pop(), None)
+            if equation is None:
+                continue
+            (variable,) = equation
+            pivots.append((variable, {}))
+            for number in occurs.pop(variable):
+                if number in live:
+                    del live[number][variable]
+                    if len(live[number]) == 1:
+                        pinned.append(number)
+                    elif not live[number]:
+                        del live[number]
         for pivot in sorted(occurs, key=self.preference.__getitem__):
             if occurs.get(pivot):
                 number = min(occurs[pivot], key=lambda n: (len(live[n]), n))
