@@ -18,11 +18,13 @@ filters: two overlapping filtered tables would let a reader subtract one from th
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from typing import TextIO
 
-from django.db.models import F
+from django.core.cache import cache
+from django.db.models import Count, F, Max
 
 from areas.models import Locality
 from services.models import MenuOption
@@ -30,6 +32,8 @@ from services.models import MenuOption
 from .disclosure import SMALLEST_SHOWN, Sum, protect
 from .models import CarePlanChoice, DifferenceReason
 
+CACHE_SECONDS = 24 * 3600
+PROTECTION_VERSION = 2  # part of the cache key: publications protected by an earlier method are not reused
 ALL = "ALL"
 OTHER = "OTHER"  # localities with fewer than 8 people, pooled
 REASONS = [f"reason_{code}" for code in DifferenceReason.values]
@@ -122,6 +126,32 @@ def publication_sums(locality_codes: list[str], option_codes: list[str]) -> list
 
 
 def unmet_publication() -> UnmetPublication:
+    """The protected publication, computed once per version of the data it is built from.
+
+    The cache key is that version, so any care-plan write (or a renamed locality or option) leads to a
+    fresh computation, and figures of different data never share a key. A publication whose data
+    changed while it was computed is returned but not kept.
+    """
+    version = data_version()
+    key = f"careplans:unmet:{version}"
+    publication = cache.get(key)
+    if publication is None:
+        publication = protected_publication()
+        if data_version() == version:
+            cache.set(key, publication, timeout=CACHE_SECONDS)
+    return publication
+
+
+def data_version() -> str:
+    """Changes with every write the publication depends on: care-plan choices, localities, options."""
+    choices = CarePlanChoice.objects.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at"))
+    places = Locality.objects.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at"))
+    options = list(MenuOption.objects.order_by("id").values_list("id", "code", "name", "display_order"))
+    raw = repr((PROTECTION_VERSION, sorted(choices.items()), sorted(places.items()), options))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def protected_publication() -> UnmetPublication:
     counts, localities, pooled, options, people = raw_counts()
     if pooled:
         localities = [*localities, (OTHER, f"Other localities ({len(pooled)}), pooled")]

@@ -139,6 +139,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
+# One cache for every process (web workers, Celery): work such as the protected unmet-preference
+# publication is done once per version of its data, and anything counting requests in the cache
+# (DRF throttling, django-axes' cache handler) counts across processes.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": "choicemap",
+    }
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.ChoicemapAutoSchema",
     # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token`.

@@ -5,11 +5,14 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from areas.models import Locality
 from careplans.disclosure import recoverable_cells
-from careplans.services import create_service_user, record_choice
-from careplans.unmet import ALL, MEASURES, OTHER, publication_sums, raw_counts, unmet_publication
+from careplans.models import CarePlanChoice
+from careplans.services import create_service_user, record_choice, update_choice
+from careplans.unmet import (ALL, MEASURES, OTHER, data_version, protected_publication, publication_sums, raw_counts,
+                             unmet_publication)
 from tests.careplans.conftest import actor, choice_fields
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +112,58 @@ def test_csv_export_and_page_show_the_same_protected_figures(client, recorded, u
     page = client.get(reverse("careplans:unmet"), {"option": "OST"}).content.decode()
     assert "Village" in page and "suppressed" in page
     assert Locality.objects.get(code="TOWN").name in page
+
+
+def counting_protections(monkeypatch):
+    """Count the protections computed (rather than read from the cache)."""
+    import careplans.unmet as unmet
+
+    calls = []
+    original = unmet.protect
+
+    def protect(counts, sums):
+        calls.append(len(counts))
+        return original(counts, sums)
+
+    monkeypatch.setattr(unmet, "protect", protect)
+    return calls
+
+
+def test_publication_is_protected_once_per_data_version_and_every_care_plan_write_renews_it(
+        recorded, users, world, monkeypatch):
+    calls = counting_protections(monkeypatch)
+
+    def read_after_write():
+        """The publication read once a write is done: computed afresh, then served from the cache."""
+        before = len(calls)
+        publication = unmet_publication()
+        assert len(calls) == before + 1
+        assert unmet_publication() == publication and len(calls) == before + 1
+        return publication
+
+    assert read_after_write().people == 24
+    # A new person's choice, then a newer choice of someone already counted: the figures are the new data's.
+    people(world, users, "town", 1, "ost")
+    assert read_after_write().people == 25
+    su = users["keyworker"].caseload.filter(home_locality=world["village"]).first()
+    record_choice(actor=actor(users["keyworker"]), service_user=su,
+                  fields=choice_fields(world["nsp"], discussed_on=choice_fields(world["nsp"]).review_on))
+    assert read_after_write() == protected_publication()
+    # A corrected choice, with the same number of choices and the same newest id.
+    choice = CarePlanChoice.objects.order_by("id").first()
+    update_choice(actor=actor(users["keyworker"]), choice=choice, fields=choice_fields(world["nsp"]))
+    assert read_after_write() == protected_publication()
+    # A removed choice.
+    CarePlanChoice.objects.filter(pk=choice.pk).delete()
+    assert read_after_write().people == 24
+    # A renamed locality changes what is shown, so it is a new version too.
+    Locality.objects.filter(code="TOWN").update(name="Market town", updated_at=timezone.now())
+    assert ("TOWN", "Market town") in read_after_write().localities
+
+
+def test_different_data_never_share_a_cached_publication(recorded, users, world):
+    before = data_version()
+    unmet_publication()
+    people(world, users, "town", 1, "nsp")
+    assert data_version() != before
+    assert unmet_publication().people == 25
