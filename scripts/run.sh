@@ -71,10 +71,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-setsid "$CELERY" -A choicemap worker -l info --concurrency 2 </dev/null >>"$ROOT/var/celery.log" 2>&1 &
+# -B: the worker also runs the beat schedule (the nightly care-record retention task).
+setsid "$CELERY" -A choicemap worker -B --schedule "$ROOT/var/celerybeat-schedule" -l info --concurrency 2 \
+    </dev/null >>"$ROOT/var/celery.log" 2>&1 &
 celery_pid=$!
 echo "$celery_pid" >"$ROOT/var/celery.pid"
-say "Celery worker started (pid $celery_pid, log var/celery.log)"
+say "Celery worker and beat started (pid $celery_pid, log var/celery.log)"
 
 setsid "$PY" manage.py runserver "127.0.0.1:$PORT" </dev/null &
 server_pid=$!
