@@ -29,7 +29,7 @@ from careplans.selectors import caseload, choices_over_time, teams_of, visible_s
 from careplans.services import (ChoiceFields, create_service_user, record_access, record_aggregate_read,
                                 record_choice, update_choice, update_service_user)
 from careplans.unmet import MEASURE_LABELS, MEASURES, publication_json, unmet_publication, write_unmet_csv
-from careplans.views import UNMET_ROLES, actor_for
+from careplans.access import UNMET_ROLES, actor_for
 from services.models import MenuOption
 
 from .errors import JsonErrorsMixin

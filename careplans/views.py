@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 
-from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models.functions import Coalesce
@@ -17,25 +16,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import RoleRequiredMixin, role_permission
-from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
+from accounts.roles import KEYWORKER
 from areas.models import Locality
 from services.models import MenuOption
 
+from .access import UNMET_ROLES, actor_for
 from .forms import CarePlanChoiceForm, CaseloadFilter, ServiceUserEditForm, ServiceUserForm
 from .models import AuditAction, AuditedKind, ServiceUser
 from .selectors import (caseload, choices_over_time, reachable_menu, record_changes, teams_of, visible_choices,
                         visible_service_users)
-from .services import (Actor, create_service_user, record_access, record_aggregate_read, record_choice,
+from .services import (create_service_user, record_access, record_aggregate_read, record_choice,
                        update_choice, update_service_user)
 from .unmet import ALL, MEASURE_LABELS, MEASURES, publication_json, unmet_publication, write_unmet_csv
-
-UNMET_ROLES = (COMMISSIONER, ADMIN)
-
-
-def actor_for(request) -> Actor:
-    """The signed-in user and the address django-axes attributes the request to."""
-    return Actor(user=request.user, path=request.get_full_path(), ip_address=get_client_ip_address(request))
-
 
 class KeyworkerView(RoleRequiredMixin):
     allowed_roles = (KEYWORKER,)

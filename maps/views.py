@@ -27,7 +27,7 @@ from accounts.roles import ADMIN, COMMISSIONER
 from accounts.selectors import has_role
 from careplans.services import record_aggregate_read
 from careplans.unmet import publication_json, unmet_publication
-from careplans.views import UNMET_ROLES, actor_for
+from careplans.access import UNMET_ROLES, actor_for
 from reach.exports import write_reach_export
 from reach.models import ReachProfile, ReachRun
 from reach.selectors import current_run
