@@ -335,9 +335,13 @@ class _Analysis:
 
     def hide(self, cells: Iterable) -> None:
         """Candidates become hidden: free variables, or pivots of the leftover sums they are in."""
-        for cell in cells:
-            self.hidden[self.position[cell]] = True
-        pivots, self.leftovers = self._eliminate(self.leftovers)
+        newly = {self.position[cell] for cell in cells}
+        for variable in newly:
+            self.hidden[variable] = True
+        # Only the leftover sums holding a newly hidden cell change.
+        touched = [equation for equation in self.leftovers if not newly.isdisjoint(equation)]
+        pivots, leftovers = self._eliminate(touched)
+        self.leftovers = [equation for equation in self.leftovers if newly.isdisjoint(equation)] + leftovers
         self.pivots += pivots  # they only use candidates, so back-substitution sets them first
         self._matrices = {}
 
