@@ -147,10 +147,10 @@ def _add_until_safe(system: "_System", hidden: set[int]) -> tuple[set[int], "_An
         remaining, picked = set(exposed), set()
 
         def price(circuit) -> tuple:
-            # Lowest tier first, then least value (a zero counting as one cell) per cell freed.
+            # Lowest tier first, then fewest cells hidden per cell freed, then least value per cell freed.
             tier, support, freed = circuit
-            added = support - picked
-            return tier, sum(system.values[cell] + 1 for cell in added) / len(freed & remaining), len(added)
+            added, count = support - picked, len(freed & remaining)
+            return tier, len(added) / count, sum(system.values[cell] for cell in added) / count
 
         # Lazy greedy: a set's price only worsens as others are picked, bar sharing cells with them.
         queue = [(price(circuit), number) for number, circuit in enumerate(circuits)]
@@ -183,17 +183,23 @@ def _needless(system: "_System", hidden: set[int], primary: set[int], analysis: 
     """Greedy choices can overshoot: the secondary cells, dearest first, that can be shown again.
 
     Showing a cell again is safe unless another hidden cell is in series with it (moves in proportion
-    to it in every solution: shown, it would give that one away). Random solutions of the current
-    pattern answer that for every cell at once; showing a cell keeps the solutions that leave it
-    still, which uses up one random solution, so the pool is refilled from a fresh elimination.
+    to it in every solution: shown, it would give that one away). When all the cells in series with
+    it are secondary too, they may be shown together instead. Random solutions of the current pattern
+    answer both for every cell at once; showing a cell keeps the solutions that leave it still, which
+    uses up one random solution, so the pool is refilled from a fresh elimination.
     """
+    secondary = hidden - primary
     pool, shown = _Pool(analysis, width=_POOL), set()
-    for cell in sorted(hidden - primary, key=system.cost, reverse=True):
-        if pool.width < 3:
+    for cell in sorted(secondary, key=system.cost, reverse=True):
+        if cell in shown:
+            continue
+        group = pool.series(cell)
+        if pool.width < len(group) + 3:
             pool = _Pool(system.analyse(hidden - shown), width=_POOL)
-        if pool.can_show(cell):
-            pool.show(cell)
-            shown.add(cell)
+            group = pool.series(cell)
+        if group <= secondary and pool.can_show(group):
+            pool.show(group)
+            shown |= group
     return shown
 
 
@@ -329,9 +335,13 @@ class _Analysis:
 
     def hide(self, cells: Iterable) -> None:
         """Candidates become hidden: free variables, or pivots of the leftover sums they are in."""
-        for cell in cells:
-            self.hidden[self.position[cell]] = True
-        pivots, self.leftovers = self._eliminate(self.leftovers)
+        newly = {self.position[cell] for cell in cells}
+        for variable in newly:
+            self.hidden[variable] = True
+        # Only the leftover sums holding a newly hidden cell change.
+        touched = [equation for equation in self.leftovers if not newly.isdisjoint(equation)]
+        pivots, leftovers = self._eliminate(touched)
+        self.leftovers = [equation for equation in self.leftovers if newly.isdisjoint(equation)] + leftovers
         self.pivots += pivots  # they only use candidates, so back-substitution sets them first
         self._matrices = {}
 
@@ -590,7 +600,8 @@ class _Pool:
     def __init__(self, analysis: _Analysis, width: int):
         self.modulus = analysis.modulus
         rows = analysis.hidden_rows()
-        self.row = {analysis.variables[i]: k for k, i in enumerate(rows)}
+        self.cells = [analysis.variables[i] for i in rows]
+        self.row = {cell: k for k, cell in enumerate(self.cells)}
         self.solutions = analysis.random_solutions(width)[rows]
         self.active = np.ones(len(rows), dtype=bool)
         self._project()
@@ -604,31 +615,46 @@ class _Pool:
         weights = np.random.default_rng(_SEED + self.width).integers(1, self.modulus, size=(self.width, 4))
         self.projections = (self.solutions @ weights) % self.modulus  # under 2**55 before reducing
 
-    def can_show(self, cell: int) -> bool:
-        """No other hidden cell moves in proportion to this one in every solution (is in series with it)."""
+    def series(self, cell: int) -> set:
+        """The hidden cells moving in proportion to this one in every solution (itself included):
+        shown alone, it would give them away."""
         i = self.row[cell]
-        if not self.solutions[i].any():
-            return True  # nothing moves it: it protects nothing
         p = self.projections
         series = self.active.copy()
-        series[i] = False
         for a, b in ((0, 1), (2, 3)):
             cross = (p[:, a] * p[i, b] - p[:, b] * p[i, a]) % self.modulus
             series &= cross == 0
-        return not series.any()
+        return {self.cells[k] for k in np.flatnonzero(series)} | {cell}
 
-    def show(self, cell: int) -> None:
-        """Keep the solutions that leave `cell` still (one fewer)."""
-        i = self.row[cell]
-        self.active[i] = False
-        if not self.solutions[i].any():
-            return
-        column = int(np.flatnonzero(self.solutions[i])[0])
-        inverse = pow(int(self.solutions[i, column]), -1, self.modulus)
-        pivot_column = (self.solutions[:, column] * inverse) % self.modulus
-        update = (pivot_column[:, None] * self.solutions[i][None, :]) % self.modulus
-        self.solutions = np.delete((self.solutions - update) % self.modulus, column, axis=1)
+    def can_show(self, cells: set) -> bool:
+        """Every other hidden cell still moves once `cells` are shown (are held still)."""
+        if len(cells) == 1:
+            return self.series(next(iter(cells))) == cells
+        if self.width < len(cells) + 3:
+            return False
+        solutions = self.solutions
+        for cell in sorted(cells):
+            solutions = self._still(solutions, self.row[cell])
+        rest = self.active.copy()
+        rest[[self.row[cell] for cell in cells]] = False
+        return bool(solutions[rest].any(axis=1).all())
+
+    def show(self, cells: set) -> None:
+        """Keep the solutions that leave `cells` still (one fewer for each)."""
+        for cell in sorted(cells):
+            self.active[self.row[cell]] = False
+            self.solutions = self._still(self.solutions, self.row[cell])
         self._project()
+
+    def _still(self, solutions: np.ndarray, i: int) -> np.ndarray:
+        """The combinations of `solutions` that leave row i at zero: one column fewer, if any moved it."""
+        if not solutions[i].any():
+            return solutions
+        column = int(np.flatnonzero(solutions[i])[0])
+        inverse = pow(int(solutions[i, column]), -1, self.modulus)
+        pivot_column = (solutions[:, column] * inverse) % self.modulus
+        update = (pivot_column[:, None] * solutions[i][None, :]) % self.modulus
+        return np.delete((solutions - update) % self.modulus, column, axis=1)
 
 
 def table_sums(row_keys: Sequence[Hashable], column_keys: Sequence[Hashable], *, cell, row_total,

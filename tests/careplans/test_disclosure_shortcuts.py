@@ -59,16 +59,20 @@ def test_cells_peeled_off_single_unknown_sums_are_recoverable():
         assert keys(system.peeled(cells(hidden))) <= exactly_recoverable(values, sums, hidden)
 
 
-def test_a_secondary_cell_may_be_shown_again_exactly_when_nothing_becomes_recoverable():
+def test_cells_in_series_and_showing_them_again_agree_with_the_exact_solver():
     rng = random.Random(13)
     checked = 0
     for values, sums in publications(rng):
         hidden = {key for key, value in protect(values, sums).items() if value is None}
         system, cells, keys = system_of(values, sums)
-        pool = disclosure._Pool(system.analyse(cells(hidden)), width=8)
+        pool = disclosure._Pool(system.analyse(cells(hidden)), width=32)
         for key in rng.sample(sorted(hidden, key=repr), min(len(hidden), 12)):
-            alone = not exactly_recoverable(values, sums, hidden - {key})
-            assert pool.can_show(system.index[key]) == alone, key
+            # Shown alone, a cell gives away exactly the cells in series with it.
+            series = keys(pool.series(system.index[key]))
+            assert series - {key} == exactly_recoverable(values, sums, hidden - {key}), key
+            assert pool.can_show({system.index[key]}) == (series == {key})
+            if len(series) > 1:
+                assert pool.can_show(cells(series)) == (not exactly_recoverable(values, sums, hidden - series))
             checked += 1
     assert checked > 150
 
