@@ -1,5 +1,5 @@
 # Development image for docker-compose.yml (web and worker). Not a production image.
-FROM python:3.11-slim-bookworm
+FROM python:3.12-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

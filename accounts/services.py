@@ -17,8 +17,9 @@ def ensure_role_groups() -> dict[str, Group]:
         group, _ = Group.objects.get_or_create(name=role)
         wanted = Permission.objects.none()
         for app_label, model, actions in ROLE_PERMISSIONS[role]:
-            perms = Permission.objects.filter(content_type__app_label=app_label,
-                                              codename__regex=rf"^({'|'.join(actions)})_")
+            perms = Permission.objects.filter(
+                content_type__app_label=app_label, codename__regex=rf"^({'|'.join(actions)})_"
+            )
             if model != "*":
                 perms = perms.filter(content_type__model=model)
             wanted = wanted | perms

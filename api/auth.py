@@ -19,10 +19,17 @@ class TokenView(ObtainAuthToken):
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "DELETE" else []
 
-    @extend_schema(summary="Get an API token", tags=["auth"], examples=[OpenApiExample(
-        "Sign in", request_only=True, value={"username": "commissioner", "password": "choicemap-demo"})],
+    @extend_schema(
+        summary="Get an API token",
+        tags=["auth"],
+        examples=[
+            OpenApiExample(
+                "Sign in", request_only=True, value={"username": "commissioner", "password": "choicemap-demo"}
+            )
+        ],
         description="Send it on every request as `Authorization: Token <key>`. The same token comes back "
-                    "until it is revoked.")
+        "until it is revoked.",
+    )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
@@ -40,7 +47,11 @@ class MeSerializer(serializers.Serializer):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Who am I", tags=["auth"], responses=MeSerializer,
-                   description="Your username and choicemap roles; the roles decide what the API lets you do.")
+    @extend_schema(
+        summary="Who am I",
+        tags=["auth"],
+        responses=MeSerializer,
+        description="Your username and choicemap roles; the roles decide what the API lets you do.",
+    )
     def get(self, request):
         return Response({"username": request.user.username, "roles": sorted(user_roles(request.user))})

@@ -36,10 +36,14 @@ READ_WRITE = "Signed-in users with any role read; admins write."
 
 # --- serializers -------------------------------------------------------------------------------
 
+
 class OptionSerializer(serializers.ModelSerializer):
     display_order = serializers.IntegerField(
-        required=False, min_value=0, max_value=2_147_483_647,
-        help_text="Position on the menu; a new option without one goes to the end.")
+        required=False,
+        min_value=0,
+        max_value=2_147_483_647,
+        help_text="Position on the menu; a new option without one goes to the end.",
+    )
 
     class Meta:
         model = MenuOption
@@ -81,7 +85,8 @@ class SiteSerializer(GeoFeatureModelSerializer):
     def to_internal_value(self, data):
         if not isinstance(data, dict) or not isinstance(data.get("properties", {}), dict):
             raise serializers.ValidationError(
-                {api_settings.NON_FIELD_ERRORS_KEY: ["Send a GeoJSON Feature whose properties are an object."]})
+                {api_settings.NON_FIELD_ERRORS_KEY: ["Send a GeoJSON Feature whose properties are an object."]}
+            )
         if "properties" in data:
             data = {**data, "properties": dict(data["properties"])}
         return super().to_internal_value(data)
@@ -89,22 +94,44 @@ class SiteSerializer(GeoFeatureModelSerializer):
 
 class OfferSerializer(serializers.ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="code", queryset=Site.objects.all(), help_text="Site code.")
-    option = serializers.SlugRelatedField(slug_field="code", queryset=MenuOption.objects.all(),
-                                          help_text="Menu option code.")
+    option = serializers.SlugRelatedField(
+        slug_field="code", queryset=MenuOption.objects.all(), help_text="Menu option code."
+    )
     outreach_localities = serializers.SlugRelatedField(
-        slug_field="code", queryset=Locality.objects.all(), many=True, required=False,
-        help_text="Locality codes where outreach sessions are held (outreach offers only).")
+        slug_field="code",
+        queryset=Locality.objects.all(),
+        many=True,
+        required=False,
+        help_text="Locality codes where outreach sessions are held (outreach offers only).",
+    )
 
     class Meta:
         model = SiteOffer
-        fields = ["id", "site", "option", "delivery", "capacity_per_week", "waiting_weeks", "min_age", "max_age",
-                  "outreach_localities", "home_visit_km", "opening_hours", "active"]
-        extra_kwargs = {"waiting_weeks": {"min_value": 0}, "home_visit_km": {"min_value": 0},
-                        "min_age": {"max_value": 130}, "max_age": {"max_value": 130},
-                        "capacity_per_week": {"max_value": 2_147_483_647}}
+        fields = [
+            "id",
+            "site",
+            "option",
+            "delivery",
+            "capacity_per_week",
+            "waiting_weeks",
+            "min_age",
+            "max_age",
+            "outreach_localities",
+            "home_visit_km",
+            "opening_hours",
+            "active",
+        ]
+        extra_kwargs = {
+            "waiting_weeks": {"min_value": 0},
+            "home_visit_km": {"min_value": 0},
+            "min_age": {"max_value": 130},
+            "max_age": {"max_value": 130},
+            "capacity_per_week": {"max_value": 2_147_483_647},
+        }
 
 
 # --- views -----------------------------------------------------------------------------------
+
 
 class CatalogueViewSet(RoleAccessMixin, viewsets.ModelViewSet):
     """Shared behaviour: updates and deletes through the catalogue services."""
@@ -112,17 +139,25 @@ class CatalogueViewSet(RoleAccessMixin, viewsets.ModelViewSet):
     conflict_actions = ("destroy",)
 
     def perform_update(self, serializer):
-        serializer.instance = update_catalogue_object(instance=serializer.instance,
-                                                      changes=dict(serializer.validated_data))
+        serializer.instance = update_catalogue_object(
+            instance=serializer.instance, changes=dict(serializer.validated_data)
+        )
 
     def perform_destroy(self, instance):
         delete_catalogue_object(instance=instance)
 
 
 OPTION_EXAMPLE = OpenApiExample(
-    "A menu option", value={"code": "OST-METH", "name": "Opioid substitution: methadone",
-                            "category": "pharmacological", "description": "Daily oral methadone.",
-                            "active": True, "display_order": 10})
+    "A menu option",
+    value={
+        "code": "OST-METH",
+        "name": "Opioid substitution: methadone",
+        "category": "pharmacological",
+        "description": "Daily oral methadone.",
+        "active": True,
+        "display_order": 10,
+    },
+)
 
 
 @extend_schema_view(
@@ -131,9 +166,11 @@ OPTION_EXAMPLE = OpenApiExample(
     create=extend_schema(summary="Add a menu option", description="Admins only.", examples=[OPTION_EXAMPLE]),
     update=extend_schema(summary="Replace a menu option", description="Admins only."),
     partial_update=extend_schema(summary="Change a menu option", description="Admins only."),
-    destroy=extend_schema(summary="Delete a menu option",
-                          description="Admins only. An option that sites still offer cannot be deleted (409): "
-                                      "set active to false instead."),
+    destroy=extend_schema(
+        summary="Delete a menu option",
+        description="Admins only. An option that sites still offer cannot be deleted (409): "
+        "set active to false instead.",
+    ),
 )
 class OptionViewSet(CatalogueViewSet):
     queryset = MenuOption.objects.all()
@@ -149,13 +186,21 @@ class OptionViewSet(CatalogueViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List providers", description=READ_WRITE),
     retrieve=extend_schema(summary="One provider"),
-    create=extend_schema(summary="Add a provider", description="Admins only.", examples=[OpenApiExample(
-        "A provider", value={"name": "Recovery Together Dorset", "kind": "voluntary",
-                             "contact": "hello@example.org"})]),
+    create=extend_schema(
+        summary="Add a provider",
+        description="Admins only.",
+        examples=[
+            OpenApiExample(
+                "A provider",
+                value={"name": "Recovery Together Dorset", "kind": "voluntary", "contact": "hello@example.org"},
+            )
+        ],
+    ),
     update=extend_schema(summary="Replace a provider", description="Admins only."),
     partial_update=extend_schema(summary="Change a provider", description="Admins only."),
-    destroy=extend_schema(summary="Delete a provider",
-                          description="Admins only. A provider that still has sites cannot be deleted (409)."),
+    destroy=extend_schema(
+        summary="Delete a provider", description="Admins only. A provider that still has sites cannot be deleted (409)."
+    ),
 )
 class ProviderViewSet(CatalogueViewSet):
     queryset = Provider.objects.all()
@@ -167,20 +212,34 @@ class ProviderViewSet(CatalogueViewSet):
 
 
 SITE_EXAMPLE = OpenApiExample(
-    "A site", value={"type": "Feature", "id": "BOU-01",
-                     "geometry": {"type": "Point", "coordinates": [-1.8425, 50.7258]},
-                     "properties": {"name": "Boscombe Recovery Hub", "provider": 1, "address": "1 Christchurch Rd",
-                                    "postcode": "BH1 4AA", "active": True}})
+    "A site",
+    value={
+        "type": "Feature",
+        "id": "BOU-01",
+        "geometry": {"type": "Point", "coordinates": [-1.8425, 50.7258]},
+        "properties": {
+            "name": "Boscombe Recovery Hub",
+            "provider": 1,
+            "address": "1 Christchurch Rd",
+            "postcode": "BH1 4AA",
+            "active": True,
+        },
+    },
+)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List sites (GeoJSON)",
-                       description=f"A page of sites as a GeoJSON FeatureCollection; `in_bbox` keeps the sites "
-                                   f"inside a box. {READ_WRITE}"),
+    list=extend_schema(
+        summary="List sites (GeoJSON)",
+        description=f"A page of sites as a GeoJSON FeatureCollection; `in_bbox` keeps the sites "
+        f"inside a box. {READ_WRITE}",
+    ),
     retrieve=extend_schema(summary="One site (GeoJSON Feature)", description="Looked up by its code."),
-    create=extend_schema(summary="Add a site", description="Admins only. A GeoJSON Feature whose `id` (or "
-                                                           "`properties.code`) is the site code.",
-                         examples=[SITE_EXAMPLE]),
+    create=extend_schema(
+        summary="Add a site",
+        description="Admins only. A GeoJSON Feature whose `id` (or `properties.code`) is the site code.",
+        examples=[SITE_EXAMPLE],
+    ),
     update=extend_schema(summary="Replace a site", description="Admins only."),
     partial_update=extend_schema(summary="Change a site", description="Admins only."),
     destroy=extend_schema(summary="Delete a site", description="Admins only; its offers go with it."),
@@ -200,18 +259,35 @@ class SiteViewSet(CatalogueViewSet):
 
 
 OFFER_EXAMPLE = OpenApiExample(
-    "An outreach offer", value={"site": "BOU-01", "option": "OST-BUP", "delivery": "outreach",
-                                "capacity_per_week": 10, "waiting_weeks": 1.5, "min_age": 18, "max_age": None,
-                                "outreach_localities": ["E01900012"], "home_visit_km": None,
-                                "opening_hours": "Tu 10:00-13:00", "active": True})
+    "An outreach offer",
+    value={
+        "site": "BOU-01",
+        "option": "OST-BUP",
+        "delivery": "outreach",
+        "capacity_per_week": 10,
+        "waiting_weeks": 1.5,
+        "min_age": 18,
+        "max_age": None,
+        "outreach_localities": ["E01900012"],
+        "home_visit_km": None,
+        "opening_hours": "Tu 10:00-13:00",
+        "active": True,
+    },
+)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List site offers",
-                       description=f"What each site offers: one menu option in one delivery mode. {READ_WRITE}"),
+    list=extend_schema(
+        summary="List site offers",
+        description=f"What each site offers: one menu option in one delivery mode. {READ_WRITE}",
+    ),
     retrieve=extend_schema(summary="One site offer"),
-    create=extend_schema(summary="Add a site offer", description="Admins only. Outreach offers list their "
-                         "localities; home visits give a radius; the rest give neither.", examples=[OFFER_EXAMPLE]),
+    create=extend_schema(
+        summary="Add a site offer",
+        description="Admins only. Outreach offers list their "
+        "localities; home visits give a radius; the rest give neither.",
+        examples=[OFFER_EXAMPLE],
+    ),
     update=extend_schema(summary="Replace a site offer", description="Admins only."),
     partial_update=extend_schema(summary="Change a site offer", description="Admins only."),
     destroy=extend_schema(summary="Delete a site offer", description="Admins only."),

@@ -54,8 +54,7 @@ def _as_api_exception(exc: Exception) -> Exception:
         return exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
     if isinstance(exc, ProtectedError):
         used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
-        return Conflict(f"Still used by {', '.join(used_by)}: deactivate it instead of deleting it.",
-                        code="protected")
+        return Conflict(f"Still used by {', '.join(used_by)}: deactivate it instead of deleting it.", code="protected")
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or None)
     if isinstance(exc, DjangoPermissionDenied):
@@ -79,8 +78,12 @@ def exception_handler(exc, context):
         body = {"status": response.status_code, "code": "invalid", "message": message, "fields": fields}
     else:
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        body = {"status": response.status_code, "code": code if isinstance(code, str) else "error",
-                "message": str(getattr(exc, "detail", exc)), "fields": {}}
+        body = {
+            "status": response.status_code,
+            "code": code if isinstance(code, str) else "error",
+            "message": str(getattr(exc, "detail", exc)),
+            "fields": {},
+        }
     response.data = body
     return response
 
@@ -99,9 +102,12 @@ class ErrorSerializer(serializers.Serializer):
     """Documents the error body in the OpenAPI schema."""
 
     status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
-    code = serializers.CharField(help_text="A short machine-readable reason, e.g. invalid, not_found, "
-                                           "not_authenticated, permission_denied, conflict, protected.")
+    code = serializers.CharField(
+        help_text="A short machine-readable reason, e.g. invalid, not_found, "
+        "not_authenticated, permission_denied, conflict, protected."
+    )
     message = serializers.CharField(help_text="What went wrong, for people.")
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages per field (dotted paths); 'non_field_errors' for the request as a whole.")
+        help_text="Messages per field (dotted paths); 'non_field_errors' for the request as a whole.",
+    )

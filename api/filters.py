@@ -30,8 +30,13 @@ class CheckedBBoxFilter(InBBoxFilter):
             raise ValidationError({self.bbox_param: ["Give four numbers: min_lon,min_lat,max_lon,max_lat."]})
         min_lon, min_lat, max_lon, max_lat = numbers
         if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-            raise ValidationError({self.bbox_param: [
-                "Longitudes must lie in -180..180 and latitudes in -90..90, each minimum not above its maximum."]})
+            raise ValidationError(
+                {
+                    self.bbox_param: [
+                        "Longitudes must lie in -180..180 and latitudes in -90..90, each minimum not above its maximum."
+                    ]
+                }
+            )
         return Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat))
 
 
@@ -58,10 +63,15 @@ class ProviderFilter(django_filters.FilterSet):
 
 class SiteFilter(django_filters.FilterSet):
     provider = django_filters.ModelChoiceFilter(queryset=Provider.objects.all(), label="Provider id")
-    option = django_filters.CharFilter(field_name="offers__option__code", distinct=True,
-                                       label="Offers this menu option (code)")
-    delivery = django_filters.ChoiceFilter(field_name="offers__delivery", choices=Delivery.choices, distinct=True,
-                                           label="Offers something in this delivery mode")
+    option = django_filters.CharFilter(
+        field_name="offers__option__code", distinct=True, label="Offers this menu option (code)"
+    )
+    delivery = django_filters.ChoiceFilter(
+        field_name="offers__delivery",
+        choices=Delivery.choices,
+        distinct=True,
+        label="Offers something in this delivery mode",
+    )
 
     class Meta:
         model = Site
@@ -71,8 +81,9 @@ class SiteFilter(django_filters.FilterSet):
 class OfferFilter(django_filters.FilterSet):
     site = django_filters.CharFilter(field_name="site__code", label="Site code")
     option = django_filters.CharFilter(field_name="option__code", label="Menu option code")
-    provider = django_filters.ModelChoiceFilter(field_name="site__provider", queryset=Provider.objects.all(),
-                                                label="Provider id")
+    provider = django_filters.ModelChoiceFilter(
+        field_name="site__provider", queryset=Provider.objects.all(), label="Provider id"
+    )
     delivery = django_filters.ChoiceFilter(choices=Delivery.choices)
 
     class Meta:
@@ -82,8 +93,9 @@ class OfferFilter(django_filters.FilterSet):
 
 class LocalityFilter(django_filters.FilterSet):
     rurality = django_filters.ChoiceFilter(choices=Rurality.choices)
-    imd_decile = django_filters.TypedChoiceFilter(choices=[(d, str(d)) for d in range(1, 11)], coerce=int,
-                                                  label="IMD decile (1 = most deprived)")
+    imd_decile = django_filters.TypedChoiceFilter(
+        choices=[(d, str(d)) for d in range(1, 11)], coerce=int, label="IMD decile (1 = most deprived)"
+    )
     la_code = django_filters.CharFilter(label="Local authority code")
 
     class Meta:

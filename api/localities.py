@@ -26,22 +26,35 @@ class SimplifiedBoundaryField(GeometryField):
 
 
 class LocalitySerializer(GeoFeatureModelSerializer):
-    geometry_simplified = SimplifiedBoundaryField(read_only=True,
-                                                  help_text="Simplified boundary for drawing (MultiPolygon).")
+    geometry_simplified = SimplifiedBoundaryField(
+        read_only=True, help_text="Simplified boundary for drawing (MultiPolygon)."
+    )
     origin = GeometryField(read_only=True, help_text="Where travel is measured from (Point).")
 
     class Meta:
         model = Locality
         geo_field = "geometry_simplified"
         id_field = "code"
-        fields = ["code", "name", "population", "rurality", "imd_decile", "car_share", "la_code", "la_name",
-                  "origin", "origin_is_weighted"]
+        fields = [
+            "code",
+            "name",
+            "population",
+            "rurality",
+            "imd_decile",
+            "car_share",
+            "la_code",
+            "la_name",
+            "origin",
+            "origin_is_weighted",
+        ]
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List localities (GeoJSON)",
-                       description="A page of localities as a GeoJSON FeatureCollection with simplified "
-                                   "boundaries; `in_bbox` keeps localities overlapping a box. Any role."),
+    list=extend_schema(
+        summary="List localities (GeoJSON)",
+        description="A page of localities as a GeoJSON FeatureCollection with simplified "
+        "boundaries; `in_bbox` keeps localities overlapping a box. Any role.",
+    ),
     retrieve=extend_schema(summary="One locality (GeoJSON Feature)", description="Looked up by its code."),
 )
 class LocalityViewSet(RoleAccessMixin, viewsets.ReadOnlyModelViewSet):
@@ -58,9 +71,12 @@ class LocalityViewSet(RoleAccessMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary="What is reachable from this locality",
         description="The current run's figures for one locality: menu sizes without and with a car, and per "
-                    "option whether it is reachable, from how many providers, the nearest site and minutes by "
-                    "each mode. What a keyworker needs for a care-plan conversation; any role.",
-        parameters=[ProfileQuerySerializer], responses=LocalityMenuSerializer, filters=False)
+        "option whether it is reachable, from how many providers, the nearest site and minutes by "
+        "each mode. What a keyworker needs for a care-plan conversation; any role.",
+        parameters=[ProfileQuerySerializer],
+        responses=LocalityMenuSerializer,
+        filters=False,
+    )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def menu(self, request, code=None):
         locality = self.get_object()

@@ -29,6 +29,7 @@ from .permissions import PLANNERS, RoleAccessMixin
 
 # --- profiles --------------------------------------------------------------------------------
 
+
 class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReachProfile
@@ -36,10 +37,12 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List reach profiles",
-                       description="What 'realistically reach' means: time limits, speeds, the longest "
-                                   "acceptable wait, the real-choice rule. Commissioners and admins; profiles "
-                                   "are edited in the admin site."),
+    list=extend_schema(
+        summary="List reach profiles",
+        description="What 'realistically reach' means: time limits, speeds, the longest "
+        "acceptable wait, the real-choice rule. Commissioners and admins; profiles "
+        "are edited in the admin site.",
+    ),
     retrieve=extend_schema(summary="One reach profile"),
 )
 class ProfileViewSet(RoleAccessMixin, viewsets.ReadOnlyModelViewSet):
@@ -51,27 +54,45 @@ class ProfileViewSet(RoleAccessMixin, viewsets.ReadOnlyModelViewSet):
 
 # --- runs ------------------------------------------------------------------------------------
 
+
 class RunSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField(help_text="The first line of the error of a failed run.")
     started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ReachRun
-        fields = ["id", "status", "progress", "profile", "profile_name", "params", "provider", "automatic",
-                  "snapshot_id", "snapshot_counts", "option_codes", "error", "started_by", "created_at",
-                  "started_at", "finished_at", "timings"]
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "profile",
+            "profile_name",
+            "params",
+            "provider",
+            "automatic",
+            "snapshot_id",
+            "snapshot_counts",
+            "option_codes",
+            "error",
+            "started_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "timings",
+        ]
 
     def get_error(self, run: ReachRun) -> str:
         return run.error.splitlines()[0] if run.error else ""
 
 
 class RunCreateSerializer(serializers.Serializer):
-    profile = serializers.PrimaryKeyRelatedField(queryset=ReachProfile.objects.all(), required=False,
-                                                 help_text="Profile id; the default profile when left out.")
+    profile = serializers.PrimaryKeyRelatedField(
+        queryset=ReachProfile.objects.all(), required=False, help_text="Profile id; the default profile when left out."
+    )
     provider = serializers.ChoiceField(choices=TravelProvider.choices, default=TravelProvider.CROWFLY)
-    overrides = serializers.DictField(required=False, default=dict,
-                                      help_text="Profile fields to change for this run only, e.g. "
-                                                "{\"car_minutes\": 20}.")
+    overrides = serializers.DictField(
+        required=False, default=dict, help_text='Profile fields to change for this run only, e.g. {"car_minutes": 20}.'
+    )
 
     def validate(self, attrs):
         try:
@@ -83,14 +104,17 @@ class RunCreateSerializer(serializers.Serializer):
         except DjangoValidationError as exc:
             # Per-field problems keep their field name; a broken profile rule is about the overrides as a whole.
             raise serializers.ValidationError(
-                {"overrides": exc.message_dict if hasattr(exc, "error_dict") else exc.messages})
+                {"overrides": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}
+            )
         return attrs
 
 
 class ProfileQuerySerializer(serializers.Serializer):
-    profile = serializers.PrimaryKeyRelatedField(queryset=ReachProfile.objects.all(), required=False,
-                                                 help_text="Profile id; the newest succeeded run of any "
-                                                           "profile when left out.")
+    profile = serializers.PrimaryKeyRelatedField(
+        queryset=ReachProfile.objects.all(),
+        required=False,
+        help_text="Profile id; the newest succeeded run of any profile when left out.",
+    )
 
 
 class ReachExportRenderer(BaseRenderer):
@@ -120,12 +144,17 @@ class ExportJSONRenderer(ReachExportRenderer):
 
 
 RUN_CREATE_EXAMPLE = OpenApiExample(
-    "What if the car limit were 20 minutes?", request_only=True,
-    value={"profile": 1, "provider": "crowfly", "overrides": {"car_minutes": 20}})
+    "What if the car limit were 20 minutes?",
+    request_only=True,
+    value={"profile": 1, "provider": "crowfly", "overrides": {"car_minutes": 20}},
+)
 FORMAT_PARAMETER = OpenApiParameter(
-    "format", str, enum=["json", "geojson", "csv"],
+    "format",
+    str,
+    enum=["json", "geojson", "csv"],
     description="json (default; the run and every locality with per-option detail), geojson (the same as "
-                "features with simplified boundaries) or csv (one row per locality). The Accept header works too.")
+    "features with simplified boundaries) or csv (one row per locality). The Accept header works too.",
+)
 
 
 def _succeeded(run: ReachRun) -> ReachRun:
@@ -136,11 +165,15 @@ def _succeeded(run: ReachRun) -> ReachRun:
 
 @extend_schema_view(
     list=extend_schema(summary="List reach runs", description="Newest first. Commissioners and admins."),
-    retrieve=extend_schema(summary="One run: status and progress",
-                           description="Poll this after queueing a run: status moves queued → running (with "
-                                       "progress 0–100) → succeeded, failed or cancelled."),
+    retrieve=extend_schema(
+        summary="One run: status and progress",
+        description="Poll this after queueing a run: status moves queued → running (with "
+        "progress 0–100) → succeeded, failed or cancelled.",
+    ),
 )
-class RunViewSet(JsonErrorsMixin, RoleAccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RunViewSet(
+    JsonErrorsMixin, RoleAccessMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = ReachRun.objects.select_related("started_by")
     serializer_class = RunSerializer
     filterset_class = RunFilter
@@ -148,11 +181,15 @@ class RunViewSet(JsonErrorsMixin, RoleAccessMixin, mixins.ListModelMixin, mixins
     lookup_value_regex = r"\d+"
     conflict_actions = ("cancel", "results", "summary")
 
-    @extend_schema(summary="Queue a run", request=RunCreateSerializer,
-                   responses={202: RunSerializer}, examples=[RUN_CREATE_EXAMPLE],
-                   description="Creates a run and queues it on the Celery worker; answers at once with the "
-                               "run's id (202) and a Location to poll. A failed run never replaces the "
-                               "current results.")
+    @extend_schema(
+        summary="Queue a run",
+        request=RunCreateSerializer,
+        responses={202: RunSerializer},
+        examples=[RUN_CREATE_EXAMPLE],
+        description="Creates a run and queues it on the Celery worker; answers at once with the "
+        "run's id (202) and a Location to poll. A failed run never replaces the "
+        "current results.",
+    )
     def create(self, request):
         query = RunCreateSerializer(data=request.data)
         query.is_valid(raise_exception=True)
@@ -160,8 +197,12 @@ class RunViewSet(JsonErrorsMixin, RoleAccessMixin, mixins.ListModelMixin, mixins
         location = request.build_absolute_uri(f"{run.pk}/")
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
-    @extend_schema(summary="The current run", parameters=[ProfileQuerySerializer], filters=False,
-                   description="The newest succeeded run (of one profile, if given): the one pages show.")
+    @extend_schema(
+        summary="The current run",
+        parameters=[ProfileQuerySerializer],
+        filters=False,
+        description="The newest succeeded run (of one profile, if given): the one pages show.",
+    )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def current(self, request):
         query = ProfileQuerySerializer(data=request.query_params)
@@ -171,9 +212,13 @@ class RunViewSet(JsonErrorsMixin, RoleAccessMixin, mixins.ListModelMixin, mixins
             raise NotFound("No run has succeeded yet.")
         return Response(RunSerializer(run).data)
 
-    @extend_schema(summary="Cancel a run", request=None, responses=RunSerializer,
-                   description="Queued or running runs become cancelled; a running one stops before storing "
-                               "anything. 409 when the run has already finished.")
+    @extend_schema(
+        summary="Cancel a run",
+        request=None,
+        responses=RunSerializer,
+        description="Queued or running runs become cancelled; a running one stops before storing "
+        "anything. 409 when the run has already finished.",
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         run = self.get_object()
@@ -183,35 +228,57 @@ class RunViewSet(JsonErrorsMixin, RoleAccessMixin, mixins.ListModelMixin, mixins
         return Response(RunSerializer(run).data)
 
     @extend_schema(
-        summary="A run's results per locality", parameters=[FORMAT_PARAMETER], filters=False,
+        summary="A run's results per locality",
+        parameters=[FORMAT_PARAMETER],
+        filters=False,
         description="Every locality of a succeeded run, byte for byte what `export_reach` writes: JSON, "
-                    "GeoJSON or CSV. Menu sizes without and with a car, expected menu, real choices, the "
-                    "reachable options, and (JSON, GeoJSON) per option providers, nearest sites and minutes by "
-                    "mode and 2SFCA accessibility.",
-        responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="JSON export"),
-                   (200, "application/geo+json"): OpenApiResponse(OpenApiTypes.OBJECT,
-                                                                  description="GeoJSON FeatureCollection"),
-                   (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per locality")})
-    @action(detail=True, methods=["get"], renderer_classes=[ExportJSONRenderer, GeoJSONRenderer, CSVRenderer],
-            filter_backends=[], pagination_class=None)
+        "GeoJSON or CSV. Menu sizes without and with a car, expected menu, real choices, the "
+        "reachable options, and (JSON, GeoJSON) per option providers, nearest sites and minutes by "
+        "mode and 2SFCA accessibility.",
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="JSON export"),
+            (200, "application/geo+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection"
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per locality"),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[ExportJSONRenderer, GeoJSONRenderer, CSVRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
     def results(self, request, pk=None):
         run = _succeeded(self.get_object())
         fmt = request.accepted_renderer.format
-        return Response(run, headers={
-            "Content-Disposition": f'inline; filename="reach-run-{run.pk}.{fmt}"'})
+        return Response(run, headers={"Content-Disposition": f'inline; filename="reach-run-{run.pk}.{fmt}"'})
 
-    @extend_schema(summary="A run's equity summary", filters=False, responses=OpenApiTypes.OBJECT,
-                   description="Population-weighted figures for the whole run: Gini of the expected menu "
-                               "size, the share of people with the full menu, the worst and best fifths, and "
-                               "the same by rurality class and by IMD decile.")
+    @extend_schema(
+        summary="A run's equity summary",
+        filters=False,
+        responses=OpenApiTypes.OBJECT,
+        description="Population-weighted figures for the whole run: Gini of the expected menu "
+        "size, the share of people with the full menu, the worst and best fifths, and "
+        "the same by rurality class and by IMD decile.",
+    )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def summary(self, request, pk=None):
         run = _succeeded(self.get_object())
-        return Response({"run": run.pk, "profile_name": run.profile_name, "finished_at": run.finished_at,
-                         "option_codes": run.option_codes, "summary": run.summary})
+        return Response(
+            {
+                "run": run.pk,
+                "profile_name": run.profile_name,
+                "finished_at": run.finished_at,
+                "option_codes": run.option_codes,
+                "summary": run.summary,
+            }
+        )
 
 
 # --- one locality's reachable menu (served under /localities/{code}/menu/) --------------------
+
 
 class LocalityMenuSerializer(serializers.Serializer):
     """Documents the shape of locality_menu() for the schema."""
@@ -228,9 +295,13 @@ class LocalityMenuSerializer(serializers.Serializer):
     real_choice_with_car = serializers.IntegerField()
     options_without_car = serializers.CharField(help_text="Reachable option codes, ';'-separated.")
     options_with_car = serializers.CharField()
-    options = serializers.ListField(child=serializers.DictField(), help_text=(
-        "Per option in menu order: code, name, reachable_without_car, reachable_with_car, providers_without_car, "
-        "providers_with_car, nearest {walk, pt, car: {minutes, site_code}}, access_without_car, access_with_car."))
+    options = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=(
+            "Per option in menu order: code, name, reachable_without_car, reachable_with_car, providers_without_car, "
+            "providers_with_car, nearest {walk, pt, car: {minutes, site_code}}, access_without_car, access_with_car."
+        ),
+    )
 
 
 def locality_menu(*, locality: Locality, profile: ReachProfile | None) -> dict:

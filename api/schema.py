@@ -25,8 +25,12 @@ class ChoicemapAutoSchema(AutoSchema):
 
     def _error_codes(self) -> list[str]:
         codes = []
-        if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters() or \
-                self._get_pagination_parameters() or self._has_query_serializer():
+        if (
+            self.method in ("POST", "PUT", "PATCH")
+            or self._get_filter_parameters()
+            or self._get_pagination_parameters()
+            or self._has_query_serializer()
+        ):
             codes.append("400")
         if not self._is_open():
             codes += ["401", "403"]

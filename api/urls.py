@@ -27,6 +27,9 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema/swagger/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger"),
-    path("schema/redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
-         name="redoc"),
+    path(
+        "schema/redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
 ]

@@ -34,9 +34,7 @@ class Locality(models.Model):
     imd_decile = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="IMD 2019 decile: 1 = most deprived 10%."
     )
-    car_share = models.FloatField(
-        null=True, blank=True, help_text="Share of households with a car (0–1)."
-    )
+    car_share = models.FloatField(null=True, blank=True, help_text="Share of households with a car (0–1).")
     la_code = models.CharField("local authority code", max_length=12, blank=True)
     la_name = models.CharField("local authority", max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

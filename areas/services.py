@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 import shapely
@@ -13,7 +13,6 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import connection, transaction
 
 from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, run_import
-
 from reach.services import schedule_default_recompute
 
 from .models import Locality, Rurality
@@ -99,18 +98,23 @@ def import_localities(
         name = str(props.get(name_field) or "").strip()
         parse.text(where, code_field, code, required=True, max_length=20)
         parse.text(where, name_field, name, required=True, max_length=200)
-        population = parse.number(where, population_field, props.get(population_field), required=True,
-                                  minimum=0, integer=True)
+        population = parse.number(
+            where, population_field, props.get(population_field), required=True, minimum=0, integer=True
+        )
         rurality = str(props.get("rurality") or "").strip()
         if rurality and rurality not in Rurality.values:
-            problems.append(ImportProblem(file, where, "rurality",
-                                          f"{rurality!r} is not an ONS 2011 class ({', '.join(Rurality.values)})"))
+            problems.append(
+                ImportProblem(
+                    file, where, "rurality", f"{rurality!r} is not an ONS 2011 class ({', '.join(Rurality.values)})"
+                )
+            )
         values = {
             "name": name,
             "population": population,
             "rurality": rurality,
-            "imd_decile": parse.number(where, "imd_decile", props.get("imd_decile"), minimum=1, maximum=10,
-                                       integer=True),
+            "imd_decile": parse.number(
+                where, "imd_decile", props.get("imd_decile"), minimum=1, maximum=10, integer=True
+            ),
             "car_share": parse.number(where, "car_share", props.get("car_share"), minimum=0, maximum=1),
             "la_code": parse.text(where, "la_code", str(props.get("la_code") or "").strip(), max_length=12),
             "la_name": parse.text(where, "la_name", str(props.get("la_name") or "").strip(), max_length=200),
@@ -118,8 +122,9 @@ def import_localities(
         origin_lat = parse.number(where, "origin_lat", props.get("origin_lat"), minimum=-90, maximum=90)
         origin_lon = parse.number(where, "origin_lon", props.get("origin_lon"), minimum=-180, maximum=180)
         if (props.get("origin_lat") in (None, "")) != (props.get("origin_lon") in (None, "")):
-            problems.append(ImportProblem(file, where, "origin_lat",
-                                          "origin_lat and origin_lon must be given together"))
+            problems.append(
+                ImportProblem(file, where, "origin_lat", "origin_lat and origin_lon must be given together")
+            )
         geometry = feature.get("geometry")
         shape = None
         if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
@@ -138,21 +143,30 @@ def import_localities(
                     reason = shapely.is_valid_reason(shape)
                     shape = _polygonal_part(shapely.make_valid(shape))
                     if shape.is_empty:
-                        problems.append(ImportProblem(file, where, "geometry",
-                                                      f"invalid ({reason}) and nothing is left after repair"))
+                        problems.append(
+                            ImportProblem(
+                                file, where, "geometry", f"invalid ({reason}) and nothing is left after repair"
+                            )
+                        )
                         shape = None
                     else:
                         report.notes.append(f"{file}, {where} ({code}): invalid geometry repaired ({reason})")
         if code in first_feature:
-            problems.append(ImportProblem(file, where, code_field,
-                                          f"duplicate code {code!r} (first in feature {first_feature[code]})"))
+            problems.append(
+                ImportProblem(
+                    file, where, code_field, f"duplicate code {code!r} (first in feature {first_feature[code]})"
+                )
+            )
             continue
         if code:
             first_feature[code] = number
         if shape is not None and code:
             has_origin = origin_lat is not None and origin_lon is not None
-            parsed[code] = {**values, "origin_is_weighted": has_origin,
-                            "given_origin": (origin_lon, origin_lat) if has_origin else None}
+            parsed[code] = {
+                **values,
+                "origin_is_weighted": has_origin,
+                "given_origin": (origin_lon, origin_lat) if has_origin else None,
+            }
             shapes.append(shape)
     if problems:
         raise ImportFailed(problems)
@@ -174,20 +188,35 @@ def import_localities(
             origin = Point(*given_origin, srid=4326)
         localities.append(Locality(code=code, geometry=geometry, origin=origin, **values))
 
-    compared_fields = ["name", "population", "rurality", "imd_decile", "car_share", "la_code", "la_name",
-                       "origin_is_weighted"]
+    compared_fields = [
+        "name",
+        "population",
+        "rurality",
+        "imd_decile",
+        "car_share",
+        "la_code",
+        "la_name",
+        "origin_is_weighted",
+    ]
 
     def fingerprint(locality: Locality) -> tuple:
-        return (*(getattr(locality, f) for f in compared_fields), bytes(locality.geometry.wkb),
-                bytes(locality.origin.wkb))
+        return (
+            *(getattr(locality, f) for f in compared_fields),
+            bytes(locality.geometry.wkb),
+            bytes(locality.origin.wkb),
+        )
 
     def write() -> ImportReport:
-        existing = {loc.code: fingerprint(loc) for loc in Locality.objects.filter(code__in=codes)
-                    .only("code", "geometry", "origin", *compared_fields)}
+        existing = {
+            loc.code: fingerprint(loc)
+            for loc in Locality.objects.filter(code__in=codes).only("code", "geometry", "origin", *compared_fields)
+        }
         changed = [loc for loc in localities if existing.get(loc.code) != fingerprint(loc)]
         for start in progress(range(0, len(changed), 2000), (len(changed) + 1999) // 2000, "writing"):
             Locality.objects.bulk_create(
-                changed[start:start + 2000], update_conflicts=True, unique_fields=["code"],
+                changed[start : start + 2000],
+                update_conflicts=True,
+                unique_fields=["code"],
                 update_fields=["geometry", "origin", "updated_at", *compared_fields],
             )
         report.created = sum(1 for loc in changed if loc.code not in existing)
@@ -202,8 +231,9 @@ def import_localities(
 
 
 @transaction.atomic
-def refresh_drawing_geometries(*, tolerance: float = DRAWING_TOLERANCE_DEGREES,
-                               coarse_tolerance: float = COARSE_DRAWING_TOLERANCE_DEGREES) -> int:
+def refresh_drawing_geometries(
+    *, tolerance: float = DRAWING_TOLERANCE_DEGREES, coarse_tolerance: float = COARSE_DRAWING_TOLERANCE_DEGREES
+) -> int:
     """Coverage-simplify every locality together, so neighbours keep one shared border.
 
     Two bands: `geometry_simplified` for local zooms and `geometry_coarse` for national ones.

@@ -58,12 +58,19 @@ def main() -> None:
     locality = run.results.order_by("locality_code").values_list("locality_code", flat=True).first()
     service = client.get("/openreferral/services?per_page=1").json()["contents"][0]["id"]
     endpoints = [
-        "/api/v1/options/", "/api/v1/sites/?page_size=500", "/api/v1/offers/?page_size=500",
-        "/api/v1/localities/?page_size=500", f"/api/v1/localities/{locality}/menu/",
-        f"/api/v1/runs/{run.pk}/", f"/api/v1/runs/{run.pk}/summary/",
-        f"/api/v1/runs/{run.pk}/results/?format=csv", f"/api/v1/runs/{run.pk}/results/?format=json",
+        "/api/v1/options/",
+        "/api/v1/sites/?page_size=500",
+        "/api/v1/offers/?page_size=500",
+        "/api/v1/localities/?page_size=500",
+        f"/api/v1/localities/{locality}/menu/",
+        f"/api/v1/runs/{run.pk}/",
+        f"/api/v1/runs/{run.pk}/summary/",
+        f"/api/v1/runs/{run.pk}/results/?format=csv",
+        f"/api/v1/runs/{run.pk}/results/?format=json",
         f"/api/v1/runs/{run.pk}/results/?format=geojson",
-        "/openreferral/services?per_page=500", f"/openreferral/services/{service}", "/openreferral/locations",
+        "/openreferral/services?per_page=500",
+        f"/openreferral/services/{service}",
+        "/openreferral/locations",
         "/api/schema/",
     ]
     print(f"{run.snapshot_counts}, {args.repeat} requests each")
@@ -77,9 +84,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "oruk.json"
         import json
+
         median, worst = timed(lambda: path.write_text(json.dumps(catalogue_document())), 5)
-        print(f"{'export_openreferral (document built and written)':<58} {median * 1000:>10.1f} {worst * 1000:>8.1f}"
-              f" {path.stat().st_size:>10}")
+        print(
+            f"{'export_openreferral (document built and written)':<58} {median * 1000:>10.1f} {worst * 1000:>8.1f}"
+            f" {path.stat().st_size:>10}"
+        )
         median, worst = timed(lambda: import_openreferral(path=path, dry_run=True), 5)
         print(f"{'import_openreferral --dry-run (same document)':<58} {median * 1000:>10.1f} {worst * 1000:>8.1f}")
 
@@ -96,12 +106,20 @@ def care_plans(repeat: int) -> None:
     as_keyworker, as_commissioner = Client(), Client()
     as_keyworker.force_login(keyworker)
     as_commissioner.force_login(commissioner)
-    timings = [(as_keyworker, url, repeat) for url in (
-        "/api/v1/service-users/", "/api/v1/service-users/?page_size=500", f"/api/v1/service-users/{person.pk}/",
-        f"/api/v1/service-users/{person.pk}/choices/")]
+    timings = [
+        (as_keyworker, url, repeat)
+        for url in (
+            "/api/v1/service-users/",
+            "/api/v1/service-users/?page_size=500",
+            f"/api/v1/service-users/{person.pk}/",
+            f"/api/v1/service-users/{person.pk}/choices/",
+        )
+    ]
     # The protection is the slow part and the same for both formats: fewer repeats.
-    timings += [(as_commissioner, url, max(1, repeat // 4)) for url in (
-        "/api/v1/unmet-preference/", "/api/v1/unmet-preference/?format=csv")]
+    timings += [
+        (as_commissioner, url, max(1, repeat // 4))
+        for url in ("/api/v1/unmet-preference/", "/api/v1/unmet-preference/?format=csv")
+    ]
     for client, url, times in timings:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)

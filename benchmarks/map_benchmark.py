@@ -52,6 +52,7 @@ def parse_args() -> argparse.Namespace:
 
 # ---- a synthetic England (pure numpy + shapely) ------------------------------------------------
 
+
 def synthetic_localities(n: int, rng: np.random.Generator) -> dict:
     """Settlement-like points (Pareto-sized towns plus rural scatter) and their Voronoi cells."""
     import shapely
@@ -65,22 +66,38 @@ def synthetic_localities(n: int, rng: np.random.Generator) -> dict:
     spread_km = 2.0 + 12.0 * np.sqrt(size / size.max())
     dx, dy = rng.normal(0, spread_km[cluster]), rng.normal(0, spread_km[cluster])
     lat = np.concatenate([centre_lat[cluster] + dy / KM_PER_DEG_LAT, rng.uniform(*LAT_RANGE, n_rural)])
-    lon = np.concatenate([centre_lon[cluster] + dx / (KM_PER_DEG_LAT * np.cos(np.radians(centre_lat[cluster]))),
-                          rng.uniform(*LON_RANGE, n_rural)])
+    lon = np.concatenate(
+        [
+            centre_lon[cluster] + dx / (KM_PER_DEG_LAT * np.cos(np.radians(centre_lat[cluster]))),
+            rng.uniform(*LON_RANGE, n_rural),
+        ]
+    )
     lat, lon = np.clip(lat, *LAT_RANGE), np.clip(lon, *LON_RANGE)
     lat, lon = np.round(lat, 6), np.round(lon, 6)
     relative = np.concatenate([np.hypot(dx, dy) / spread_km[cluster], np.full(n_rural, 99.0)])
-    rurality = np.where(relative < 0.7, "A1", np.where(relative < 1.5, "C1", np.where(
-        relative < 2.5, "D1", np.where(rng.random(n) < 0.6, "E1", "E2"))))
+    rurality = np.where(
+        relative < 0.7,
+        "A1",
+        np.where(relative < 1.5, "C1", np.where(relative < 2.5, "D1", np.where(rng.random(n) < 0.6, "E1", "E2"))),
+    )
     frame = shapely.box(LON_RANGE[0], LAT_RANGE[0], LON_RANGE[1], LAT_RANGE[1])
     points = shapely.points(lon, lat)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), extend_to=frame, ordered=True))
     cells = shapely.intersection(cells, frame)
-    return {"lat": lat, "lon": lon, "cells": cells, "rurality": rurality,
-            "population": np.round(rng.lognormal(np.log(1600), 0.25, n)).astype(int),
-            "imd": rng.integers(1, 11, n),
-            "car_share": np.clip(np.select([rurality == "A1", rurality == "C1", rurality == "D1"], [.55, .7, .82], .9)
-                                 + rng.normal(0, .06, n), 0, 1)}
+    return {
+        "lat": lat,
+        "lon": lon,
+        "cells": cells,
+        "rurality": rurality,
+        "population": np.round(rng.lognormal(np.log(1600), 0.25, n)).astype(int),
+        "imd": rng.integers(1, 11, n),
+        "car_share": np.clip(
+            np.select([rurality == "A1", rurality == "C1", rurality == "D1"], [0.55, 0.7, 0.82], 0.9)
+            + rng.normal(0, 0.06, n),
+            0,
+            1,
+        ),
+    }
 
 
 def write_inputs(folder: Path, n_localities: int, n_sites: int, n_offers: int, seed: int) -> dict[str, Path]:
@@ -90,30 +107,48 @@ def write_inputs(folder: Path, n_localities: int, n_sites: int, n_offers: int, s
     rng = np.random.default_rng(seed)
     loc = synthetic_localities(n_localities, rng)
     codes = [f"E0{i:07d}" for i in range(1, n_localities + 1)]
-    features = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(cell, indent=None)), "properties": {
-        "code": codes[i], "name": f"Synthetic {i + 1:05d}", "population": int(loc["population"][i]),
-        "rurality": str(loc["rurality"][i]), "imd_decile": int(loc["imd"][i]),
-        "car_share": round(float(loc["car_share"][i]), 3), "origin_lat": float(loc["lat"][i]),
-        "origin_lon": float(loc["lon"][i])}} for i, cell in enumerate(loc["cells"])]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(shapely.to_geojson(cell, indent=None)),
+            "properties": {
+                "code": codes[i],
+                "name": f"Synthetic {i + 1:05d}",
+                "population": int(loc["population"][i]),
+                "rurality": str(loc["rurality"][i]),
+                "imd_decile": int(loc["imd"][i]),
+                "car_share": round(float(loc["car_share"][i]), 3),
+                "origin_lat": float(loc["lat"][i]),
+                "origin_lon": float(loc["lon"][i]),
+            },
+        }
+        for i, cell in enumerate(loc["cells"])
+    ]
     paths = {name: folder / name for name in ("localities.geojson", "options.csv", "catalogue.csv")}
     paths["localities.geojson"].write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     option_codes = [f"OPT{k:02d}" for k in range(1, N_OPTIONS + 1)]
-    paths["options.csv"].write_text("code,name,category\n" + "".join(
-        f"{code},Synthetic option {code[3:]},other\n" for code in option_codes))
+    paths["options.csv"].write_text(
+        "code,name,category\n" + "".join(f"{code},Synthetic option {code[3:]},other\n" for code in option_codes)
+    )
 
     weights = loc["population"] / loc["population"].sum()
     host = rng.choice(n_localities, size=n_sites, p=weights)
-    site_lat = np.round(np.clip(loc["lat"][host] + rng.normal(0, .008, n_sites), *LAT_RANGE), 6)
-    site_lon = np.round(np.clip(loc["lon"][host] + rng.normal(0, .012, n_sites), *LON_RANGE), 6)
+    site_lat = np.round(np.clip(loc["lat"][host] + rng.normal(0, 0.008, n_sites), *LAT_RANGE), 6)
+    site_lon = np.round(np.clip(loc["lon"][host] + rng.normal(0, 0.012, n_sites), *LON_RANGE), 6)
     site_provider = rng.integers(0, N_PROVIDERS, n_sites)
     popularity = 1.0 / np.arange(1, N_OPTIONS + 1) ** 0.7
     tree = cKDTree(np.column_stack([loc["lon"], loc["lat"]]))
-    rows, seen = ["provider,site_code,site_name,lat,lon,option_code,delivery,capacity_per_week,waiting_weeks,"
-                  "min_age,max_age,outreach_localities,home_visit_km,active"], set()
+    rows, seen = (
+        [
+            "provider,site_code,site_name,lat,lon,option_code,delivery,capacity_per_week,waiting_weeks,"
+            "min_age,max_age,outreach_localities,home_visit_km,active"
+        ],
+        set(),
+    )
     for _ in range(n_offers):
         s = int(rng.integers(0, n_sites))
         option = option_codes[rng.choice(N_OPTIONS, p=popularity / popularity.sum())]
-        delivery = rng.choice(["on_site", "outreach", "home_visit", "remote"], p=[.8, .08, .06, .06])
+        delivery = rng.choice(["on_site", "outreach", "home_visit", "remote"], p=[0.8, 0.08, 0.06, 0.06])
         if (s, option, delivery) in seen:
             continue
         seen.add((s, option, delivery))
@@ -122,31 +157,45 @@ def write_inputs(folder: Path, n_localities: int, n_sites: int, n_offers: int, s
             _, near = tree.query([site_lon[s], site_lat[s]], k=int(rng.integers(1, 6)))
             venues = ";".join(codes[i] for i in np.atleast_1d(near))
         radius = f"{rng.uniform(10, 25):.1f}" if delivery == "home_visit" else ""
-        wait = "" if rng.random() < .15 else f"{rng.uniform(0, 8):.1f}"
-        rows.append(f"Provider {site_provider[s]:02d},S{s:05d},Site {s:05d},{site_lat[s]},{site_lon[s]},{option},"
-                    f"{delivery},{int(rng.uniform(5, 60))},{wait},,,{venues},{radius},true")
+        wait = "" if rng.random() < 0.15 else f"{rng.uniform(0, 8):.1f}"
+        rows.append(
+            f"Provider {site_provider[s]:02d},S{s:05d},Site {s:05d},{site_lat[s]},{site_lon[s]},{option},"
+            f"{delivery},{int(rng.uniform(5, 60))},{wait},,,{venues},{radius},true"
+        )
     paths["catalogue.csv"].write_text("\n".join(rows) + "\n")
     return paths
 
 
 # ---- the database -------------------------------------------------------------------------------
 
+
 def ensure_database(url: str) -> None:
-    import psycopg2
     from urllib.parse import urlparse
+
+    import psycopg2
 
     parts = urlparse(url)
     name = parts.path.lstrip("/")
-    server = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                              password=parts.password, dbname="postgres")
+    server = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
     server.autocommit = True
     with server.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
             cursor.execute(f'CREATE DATABASE "{name}"')
     server.close()
-    database = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                                password=parts.password, dbname=name)
+    database = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname=name,
+    )
     database.autocommit = True
     database.cursor().execute("CREATE EXTENSION IF NOT EXISTS postgis")
     database.close()
@@ -159,8 +208,8 @@ def load(args) -> dict[str, float]:
     from accounts.services import ensure_user
     from areas.models import Locality
     from areas.services import import_localities
-    from reach.services import create_run, ensure_default_profile, execute_run
     from reach.selectors import current_run
+    from reach.services import create_run, ensure_default_profile, execute_run
     from services.services import import_catalogue, import_options
 
     call_command("migrate", verbosity=0)
@@ -189,6 +238,7 @@ def load(args) -> dict[str, float]:
 
 # ---- the browser --------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -196,8 +246,13 @@ def free_port() -> int:
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload",
-                               "--insecure"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -222,8 +277,13 @@ PAINT_FIGURES = """() => {
 
 
 def kind_of(url: str) -> str:
-    for needle, kind in [("/map/api/shapes/", "geometry"), ("/values/", "values"), ("/map/api/runs/", "run"),
-                         ("/static/", "static js/css"), ("/map/", "page")]:
+    for needle, kind in [
+        ("/map/api/shapes/", "geometry"),
+        ("/values/", "values"),
+        ("/map/api/runs/", "run"),
+        ("/static/", "static js/css"),
+        ("/map/", "page"),
+    ]:
         if needle in url:
             return kind
     return "other"
@@ -235,8 +295,9 @@ def measure_page_loads(port: int, loads: int) -> list[dict]:
     base = f"http://127.0.0.1:{port}"
     figures = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=["--no-sandbox", "--disable-background-networking"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
+        )
         login = browser.new_context()
         page = login.new_page()
         page.goto(f"{base}/accounts/login/")
@@ -255,7 +316,8 @@ def measure_page_loads(port: int, loads: int) -> list[dict]:
             page.wait_for_load_state("networkidle")
             result["total_bytes_idle"] = page.evaluate(
                 "performance.getEntriesByType('resource').reduce((s, e) => s + e.transferSize, "
-                "performance.getEntriesByType('navigation')[0].transferSize)")
+                "performance.getEntriesByType('navigation')[0].transferSize)"
+            )
             figures.append(result)
             context.close()
         browser.close()
@@ -269,8 +331,10 @@ def report(timings: dict, figures: list[dict], n_localities: int) -> None:
     print("\n  load  first paint   shapes   bytes to paint   bytes after idle")
     for i, f in enumerate(figures, 1):
         sent = sum(r["transfer"] for r in f["resources"])
-        print(f"  {i:>4}  {f['paint_ms'] / 1000:9.2f} s  {f['shapes']:7,}  {sent / 1024:12,.0f} KiB"
-              f"  {f['total_bytes_idle'] / 1024:14,.0f} KiB")
+        print(
+            f"  {i:>4}  {f['paint_ms'] / 1000:9.2f} s  {f['shapes']:7,}  {sent / 1024:12,.0f} KiB"
+            f"  {f['total_bytes_idle'] / 1024:14,.0f} KiB"
+        )
     warm = [f["paint_ms"] for f in figures[1:]] or [figures[0]["paint_ms"]]
     print(f"\n  first load (server caches cold): {figures[0]['paint_ms'] / 1000:.2f} s")
     print(f"  median of the others (warm):     {statistics.median(warm) / 1000:.2f} s   (target ≤ 2 s)")
@@ -282,23 +346,33 @@ def report(timings: dict, figures: list[dict], n_localities: int) -> None:
         entry[1] += r["decoded"]
         entry[2] = max(entry[2], r["ms"])
     for kind, (transfer, decoded, ms) in sorted(by_kind.items()):
-        print(f"    {kind:<14} {transfer / 1024:9,.0f} KiB on the wire ({decoded / 1024:9,.0f} KiB unpacked),"
-              f" slowest {ms:6.0f} ms")
+        print(
+            f"    {kind:<14} {transfer / 1024:9,.0f} KiB on the wire ({decoded / 1024:9,.0f} KiB unpacked),"
+            f" slowest {ms:6.0f} ms"
+        )
 
 
 def report_timeline(figures: dict) -> None:
     print("\n  timeline of the last load (ms from navigation):")
     for r in sorted(figures["resources"], key=lambda r: r["start"]):
-        print(f"    {r['start']:7.0f} → first byte {r['first_byte']:7.0f} → end {r['end']:7.0f}  "
-              f"{r['name'].split('//', 1)[-1].split('/', 1)[-1][:70]}")
+        print(
+            f"    {r['start']:7.0f} → first byte {r['first_byte']:7.0f} → end {r['end']:7.0f}  "
+            f"{r['name'].split('//', 1)[-1].split('/', 1)[-1][:70]}"
+        )
     for name, at in sorted(figures["marks"].items(), key=lambda kv: kv[1]):
         print(f"    {at:7.0f}  mark {name}")
 
 
 def main() -> None:
     args = parse_args()
-    env = {**os.environ, "DATABASE_URL": args.database_url, "DJANGO_SETTINGS_MODULE": "choicemap.settings.local",
-           "REACH_AUTO_RECOMPUTE": "false", "BASEMAP_TILE_URL": "", "DEBUG": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "DJANGO_SETTINGS_MODULE": "choicemap.settings.local",
+        "REACH_AUTO_RECOMPUTE": "false",
+        "BASEMAP_TILE_URL": "",
+        "DEBUG": "false",
+    }
     os.environ.update(env)
     import django
 

@@ -29,8 +29,14 @@ from reach.engine import HOME_VISIT, ON_SITE, OUTREACH, REMOTE  # noqa: E402
 
 DELIVERY_NAMES = {ON_SITE: "on_site", OUTREACH: "outreach", HOME_VISIT: "home_visit", REMOTE: "remote"}
 # The generator's settlement classes, as ONS 2011 rural-urban classes.
-ONS_CLASS = {"urban_conurbation": "A1", "urban_city_town": "C1", "rural_town_fringe": "D1",
-             "rural_village": "E1", "rural_dispersed": "E2", "": ""}
+ONS_CLASS = {
+    "urban_conurbation": "A1",
+    "urban_city_town": "C1",
+    "rural_town_fringe": "D1",
+    "rural_village": "E1",
+    "rural_dispersed": "E2",
+    "": "",
+}
 
 
 def peak_rss_mb() -> float:
@@ -48,18 +54,27 @@ def write_inputs(folder: Path, *, n_localities: int, n_sites: int, n_offers: int
     codes = [f"E0{i + 1:07d}" for i in range(loc.n)]
     features = []
     for i, cell in enumerate(cells):
-        features.append({
-            "type": "Feature",
-            "properties": {
-                "code": codes[i], "name": f"Synthetic {i + 1:05d}", "population": int(loc.population[i]),
-                "rurality": ONS_CLASS[loc.rurality[i]], "imd_decile": int(loc.imd_decile[i]) or None,
-                "car_share": None if np.isnan(loc.car_share[i]) else round(float(loc.car_share[i]), 3),
-                "origin_lat": round(float(loc.lat[i]), 6), "origin_lon": round(float(loc.lon[i]), 6),
-            },
-            "geometry": json.loads(shapely.to_geojson(shapely.set_precision(cell, 1e-6))),
-        })
-    paths = {"localities": folder / "england.geojson", "options": folder / "options.csv",
-             "catalogue": folder / "catalogue.csv"}
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": codes[i],
+                    "name": f"Synthetic {i + 1:05d}",
+                    "population": int(loc.population[i]),
+                    "rurality": ONS_CLASS[loc.rurality[i]],
+                    "imd_decile": int(loc.imd_decile[i]) or None,
+                    "car_share": None if np.isnan(loc.car_share[i]) else round(float(loc.car_share[i]), 3),
+                    "origin_lat": round(float(loc.lat[i]), 6),
+                    "origin_lon": round(float(loc.lon[i]), 6),
+                },
+                "geometry": json.loads(shapely.to_geojson(shapely.set_precision(cell, 1e-6))),
+            }
+        )
+    paths = {
+        "localities": folder / "england.geojson",
+        "options": folder / "options.csv",
+        "catalogue": folder / "catalogue.csv",
+    }
     paths["localities"].write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     with paths["options"].open("w", newline="") as f:
         writer = csv.writer(f)
@@ -76,9 +91,24 @@ def write_inputs(folder: Path, *, n_localities: int, n_sites: int, n_offers: int
     seen = set()
     with paths["catalogue"].open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["provider", "site_code", "site_name", "lat", "lon", "option_code", "delivery",
-                         "capacity_per_week", "waiting_weeks", "min_age", "max_age", "outreach_localities",
-                         "home_visit_km", "active"])
+        writer.writerow(
+            [
+                "provider",
+                "site_code",
+                "site_name",
+                "lat",
+                "lon",
+                "option_code",
+                "delivery",
+                "capacity_per_week",
+                "waiting_weeks",
+                "min_age",
+                "max_age",
+                "outreach_localities",
+                "home_visit_km",
+                "active",
+            ]
+        )
         for j in range(offers.n):
             s = int(offers.site_idx[j])
             key = (s, int(offers.option_idx[j]), int(offers.delivery[j]))
@@ -86,15 +116,24 @@ def write_inputs(folder: Path, *, n_localities: int, n_sites: int, n_offers: int
                 continue
             seen.add(key)
             delivery = int(offers.delivery[j])
-            writer.writerow([
-                f"Provider {site_provider[s]:02d}", f"S{s:05d}", f"Site {s}", f"{sites.lat[s]:.6f}",
-                f"{sites.lon[s]:.6f}", f"OPT{offers.option_idx[j]:02d}", DELIVERY_NAMES[delivery],
-                "" if np.isnan(offers.capacity_per_week[j]) else int(offers.capacity_per_week[j]),
-                "" if np.isnan(offers.waiting_weeks[j]) else f"{offers.waiting_weeks[j]:g}", "", "",
-                ";".join(sorted(set(venues.get(j, [])))) if delivery == OUTREACH else "",
-                f"{offers.home_visit_km[j]:g}" if delivery == HOME_VISIT else "",
-                "true" if offers.active[j] else "false",
-            ])
+            writer.writerow(
+                [
+                    f"Provider {site_provider[s]:02d}",
+                    f"S{s:05d}",
+                    f"Site {s}",
+                    f"{sites.lat[s]:.6f}",
+                    f"{sites.lon[s]:.6f}",
+                    f"OPT{offers.option_idx[j]:02d}",
+                    DELIVERY_NAMES[delivery],
+                    "" if np.isnan(offers.capacity_per_week[j]) else int(offers.capacity_per_week[j]),
+                    "" if np.isnan(offers.waiting_weeks[j]) else f"{offers.waiting_weeks[j]:g}",
+                    "",
+                    "",
+                    ";".join(sorted(set(venues.get(j, [])))) if delivery == OUTREACH else "",
+                    f"{offers.home_visit_km[j]:g}" if delivery == HOME_VISIT else "",
+                    "true" if offers.active[j] else "false",
+                ]
+            )
     return paths
 
 
@@ -113,7 +152,7 @@ def fresh_database(name: str) -> str:
     conn.autocommit = True
     conn.cursor().execute("CREATE EXTENSION IF NOT EXISTS postgis")
     conn.close()
-    return "postgis" + url[url.index(":"):]
+    return "postgis" + url[url.index(":") :]
 
 
 def main() -> None:
@@ -141,8 +180,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         paths = write_inputs(Path(folder), n_localities=args.localities, n_sites=args.sites, n_offers=args.offers)
-        print(f"synthetic inputs written: {time.perf_counter() - started:.1f} s "
-              f"(boundary file {paths['localities'].stat().st_size / 1e6:.0f} MB)")
+        print(
+            f"synthetic inputs written: {time.perf_counter() - started:.1f} s "
+            f"(boundary file {paths['localities'].stat().st_size / 1e6:.0f} MB)"
+        )
         started = time.perf_counter()
         import_localities(path=paths["localities"])
         print(f"import_localities: {args.localities} polygons in {time.perf_counter() - started:.1f} s")
@@ -154,13 +195,17 @@ def main() -> None:
     started = time.perf_counter()
     run = execute_run(run_id=create_run().pk)
     total = time.perf_counter() - started
-    print(f"whole run {run.pk}: {run.status} in {total:.2f} s "
-          f"(load {run.timings.get('load_seconds')} s, compute {run.timings.get('compute_seconds')} s, "
-          f"store {run.timings.get('store_seconds')} s); {LocalityResult.objects.filter(run=run).count()} rows; "
-          f"counts {run.snapshot_counts}")
+    print(
+        f"whole run {run.pk}: {run.status} in {total:.2f} s "
+        f"(load {run.timings.get('load_seconds')} s, compute {run.timings.get('compute_seconds')} s, "
+        f"store {run.timings.get('store_seconds')} s); {LocalityResult.objects.filter(run=run).count()} rows; "
+        f"counts {run.snapshot_counts}"
+    )
     print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
-    print(f"mean expected menu {run.summary['mean']['expected_menu']:.2f} of {run.summary['n_options']}, "
-          f"Gini {run.summary.get('gini_expected_menu')}")
+    print(
+        f"mean expected menu {run.summary['mean']['expected_menu']:.2f} of {run.summary['n_options']}, "
+        f"Gini {run.summary.get('gini_expected_menu')}"
+    )
 
 
 if __name__ == "__main__":

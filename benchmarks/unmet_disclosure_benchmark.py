@@ -45,17 +45,26 @@ def synthetic_rows(people: int, spread: str) -> list[dict]:
     rows = []
     for _ in range(people):
         same = rng.random() < 0.7
-        rows.append({"home_locality__code": rng.choices(localities, weights=weights)[0],
-                     "preferred_option__code": rng.choice(options), "same": 0 if same else 1,
-                     "difference_reason": "" if same else rng.choice(DifferenceReason.values),
-                     "preferred_reachable_without_car": rng.random() < 0.6})
+        rows.append(
+            {
+                "home_locality__code": rng.choices(localities, weights=weights)[0],
+                "preferred_option__code": rng.choice(options),
+                "same": 0 if same else 1,
+                "difference_reason": "" if same else rng.choice(DifferenceReason.values),
+                "preferred_reachable_without_car": rng.random() < 0.6,
+            }
+        )
     return rows
 
 
 def module_at(revision: str):
     """careplans/disclosure.py as it was at `revision`, imported under another name."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:careplans/disclosure.py"],
-                            check=True, capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{revision}:careplans/disclosure.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     path = Path(tempfile.mkdtemp()) / "disclosure_then.py"
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("disclosure_then", path)

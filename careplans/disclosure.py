@@ -41,9 +41,9 @@ different safe patterns of the same figures, put side by side, could reveal what
 from __future__ import annotations
 
 import heapq
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -121,7 +121,7 @@ def recoverable_cells(hidden: Iterable[Hashable], sums: Sequence[Sum]) -> list[H
     return [system.keys[cell] for cell in sorted(recoverable)]
 
 
-def _add_until_safe(system: "_System", hidden: set[int]) -> tuple[set[int], "_Analysis"]:
+def _add_until_safe(system: _System, hidden: set[int]) -> tuple[set[int], _Analysis]:
     """Greedy secondary suppression, from an elimination that later rounds update rather than redo.
 
     Candidates (shown cells sharing a sum with a recoverable cell, and one step further out for a
@@ -179,7 +179,7 @@ def _add_until_safe(system: "_System", hidden: set[int]) -> tuple[set[int], "_An
     return hidden, analysis
 
 
-def _needless(system: "_System", hidden: set[int], primary: set[int], analysis: "_Analysis") -> set[int]:
+def _needless(system: _System, hidden: set[int], primary: set[int], analysis: _Analysis) -> set[int]:
     """Greedy choices can overshoot: the secondary cells, dearest first, that can be shown again.
 
     Showing a cell again is safe unless another hidden cell is in series with it (moves in proportion
@@ -203,7 +203,7 @@ def _needless(system: "_System", hidden: set[int], primary: set[int], analysis: 
     return shown
 
 
-def _add_until_certified(system: "_System", hidden: set[int], analysis: "_Analysis | None") -> set[int]:
+def _add_until_certified(system: _System, hidden: set[int], analysis: _Analysis | None) -> set[int]:
     """The independent check: hide more, cheapest neighbour first, while any hidden cell lacks a witness.
 
     The search above uses arithmetic modulo a prime and random solutions; this loop only ever runs if
@@ -239,10 +239,15 @@ class _System:
         # The same sums as a sparse matrix, by cell: equations for any set of cells are a column slice.
         lengths = [len(row) for row in self.rows]
         self.by_cell = sparse.csr_matrix(
-            (np.fromiter((c for row in self.rows for c in row.values()), dtype=np.int64, count=sum(lengths)),
-             (np.repeat(np.arange(len(self.rows)), lengths),
-              np.fromiter((cell for row in self.rows for cell in row), dtype=np.int64, count=sum(lengths)))),
-            shape=(len(self.rows), len(self.keys))).tocsc()
+            (
+                np.fromiter((c for row in self.rows for c in row.values()), dtype=np.int64, count=sum(lengths)),
+                (
+                    np.repeat(np.arange(len(self.rows)), lengths),
+                    np.fromiter((cell for row in self.rows for cell in row), dtype=np.int64, count=sum(lengths)),
+                ),
+            ),
+            shape=(len(self.rows), len(self.keys)),
+        ).tocsc()
 
     def tier(self, cell: int) -> int:
         """Counts up to 15 are all cheap to hide; above that, the largest count hidden is kept smallest."""
@@ -260,8 +265,17 @@ class _System:
         """Shown cells within two sums of `cells`, the second a short one: where sets freeing them are
         looked for (a long sum, such as a total over every locality, would bring in half the table)."""
         near = self.neighbours(cells) - hidden
-        return near | {other for cell in near for number in self.rows_of[cell] if len(self.rows[number]) <= _SHORT
-                       for other in self.rows[number]} - hidden
+        return (
+            near
+            | {
+                other
+                for cell in near
+                for number in self.rows_of[cell]
+                if len(self.rows[number]) <= _SHORT
+                for other in self.rows[number]
+            }
+            - hidden
+        )
 
     def peeled(self, hidden: set[int]) -> set[int]:
         """Hidden cells given away by a chain of sums each with one hidden cell left (no algebra needed)."""
@@ -280,20 +294,24 @@ class _System:
                     queue.append(other)
         return found
 
-    def analyse(self, hidden: set[int], candidates: Iterable[int] = (), modulus: int | None = _PRIME) -> "_Analysis":
+    def analyse(self, hidden: set[int], candidates: Iterable[int] = (), modulus: int | None = _PRIME) -> _Analysis:
         """The sums restricted to the hidden cells and candidates, eliminated."""
         variables = sorted(hidden) + sorted(set(candidates) - hidden, key=self.cost)
-        return _Analysis(variables, [i < len(hidden) for i in range(len(variables))], self.equations(variables),
-                         modulus)
+        return _Analysis(
+            variables, [i < len(hidden) for i in range(len(variables))], self.equations(variables), modulus
+        )
 
     def equations(self, cells: list[int]) -> list[dict[int, int]]:
         """The sums restricted to `cells`, over their positions in that list (sums without any left out)."""
         matrix = self.by_cell[:, cells].tocsr()
         pointers, columns, data = matrix.indptr, matrix.indices.tolist(), matrix.data.tolist()
-        return [dict(zip(columns[start:end], data[start:end]))
-                for start, end in zip(pointers[:-1].tolist(), pointers[1:].tolist()) if end > start]
+        return [
+            dict(zip(columns[start:end], data[start:end]))
+            for start, end in zip(pointers[:-1].tolist(), pointers[1:].tolist())
+            if end > start
+        ]
 
-    def uncertified(self, hidden: set[int], analysis: "_Analysis | None" = None) -> set[int]:
+    def uncertified(self, hidden: set[int], analysis: _Analysis | None = None) -> set[int]:
         """Hidden cells that no verified integer witness moves: exactly the recoverable ones."""
         if not hidden:
             return set()
@@ -323,8 +341,14 @@ class _Analysis:
     With `modulus` None the arithmetic is over the rationals (slow, exact: the certificate's fallback).
     """
 
-    def __init__(self, variables: list, hidden: list[bool], equations: list[dict], modulus: int | None,
-                 preference: Sequence[int] | None = None):
+    def __init__(
+        self,
+        variables: list,
+        hidden: list[bool],
+        equations: list[dict],
+        modulus: int | None,
+        preference: Sequence[int] | None = None,
+    ):
         self.modulus = modulus
         self.variables = variables
         self.position = {cell: i for i, cell in enumerate(variables)}
@@ -422,8 +446,9 @@ class _Analysis:
                 pivots.append(self._pivot(pivot, equation, live, occurs, None))
         return pivots
 
-    def _pivot(self, pivot: int, equation: dict, live: dict[int, dict], occurs: dict[int, set[int]],
-               heap: list | None) -> tuple[int, dict]:
+    def _pivot(
+        self, pivot: int, equation: dict, live: dict[int, dict], occurs: dict[int, set[int]], heap: list | None
+    ) -> tuple[int, dict]:
         """Solve `equation` (already out of `live`) for `pivot` and substitute it into the live equations."""
         modulus = self.modulus
         factor = -self._inverse(equation.pop(pivot))
@@ -471,8 +496,9 @@ class _Analysis:
                     rows += [row] * len(expression)
                     columns += expression.keys()
                     data += map(self._lift, expression.values()) if lift else expression.values()
-                matrix = sparse.csr_matrix((np.array(data, dtype=np.int64), (rows, columns)),
-                                           shape=(len(group), len(self.variables)))
+                matrix = sparse.csr_matrix(
+                    (np.array(data, dtype=np.int64), (rows, columns)), shape=(len(group), len(self.variables))
+                )
                 matrices.append(([self.pivots[index][0] for index in group], matrix))
             self._matrices[lift] = matrices
         return self._matrices[lift]
@@ -531,28 +557,40 @@ class _Analysis:
         candidates = [i for i, hidden in enumerate(self.hidden) if not hidden]  # cheapest first
         rows = [i for i in self.hidden_rows() if self.variables[i] in exposed]
         # How each recoverable cell moves with each candidate, all else still.
-        moves = self.pull_back(sparse.csr_matrix(
-            (np.ones(len(rows), dtype=np.int64), (range(len(rows)), rows)), shape=(len(rows), len(self.variables))
-        ))
+        moves = self.pull_back(
+            sparse.csr_matrix(
+                (np.ones(len(rows), dtype=np.int64), (range(len(rows)), rows)), shape=(len(rows), len(self.variables))
+            )
+        )
         position = {i: k for k, i in enumerate(candidates)}
         leftovers = [{position[v]: c for v, c in equation.items()} for equation in self.leftovers]
-        kernel = _Analysis(candidates, [True] * len(candidates), leftovers, self.modulus,
-                           preference=range(len(candidates)))
+        kernel = _Analysis(
+            candidates, [True] * len(candidates), leftovers, self.modulus, preference=range(len(candidates))
+        )
         # Recoverable cells × fundamental solutions (one per free candidate).
         freeing = kernel.pull_back(moves[:, candidates]).tocsc()
         useful = [f for f in kernel._free() if freeing.indptr[f + 1] > freeing.indptr[f]]
         # Each fundamental solution moves its free candidate and the (cheaper) pivots depending on it.
         pivots = [pivot for pivot, _ in kernel.pivots]
-        depends = kernel.pull_back(sparse.csr_matrix(
-            (np.ones(len(pivots), dtype=np.int64), (range(len(pivots)), pivots)),
-            shape=(len(pivots), len(candidates)))).tocsc()
+        depends = kernel.pull_back(
+            sparse.csr_matrix(
+                (np.ones(len(pivots), dtype=np.int64), (range(len(pivots)), pivots)),
+                shape=(len(pivots), len(candidates)),
+            )
+        ).tocsc()
         result = []
         for free in useful:
-            freed = freeing.indices[freeing.indptr[free]:freeing.indptr[free + 1]]
-            support = [candidates[free]] + [candidates[pivots[i]]
-                                            for i in depends.indices[depends.indptr[free]:depends.indptr[free + 1]]]
-            result.append((tier(self.variables[candidates[free]]), {self.variables[i] for i in support},
-                           {self.variables[rows[i]] for i in freed}))
+            freed = freeing.indices[freeing.indptr[free] : freeing.indptr[free + 1]]
+            support = [candidates[free]] + [
+                candidates[pivots[i]] for i in depends.indices[depends.indptr[free] : depends.indptr[free + 1]]
+            ]
+            result.append(
+                (
+                    tier(self.variables[candidates[free]]),
+                    {self.variables[i] for i in support},
+                    {self.variables[rows[i]] for i in freed},
+                )
+            )
         return result
 
     def pull_back(self, weights: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -566,7 +604,7 @@ class _Analysis:
             keep[targets] = 0
             weights = weights @ sparse.diags(keep, dtype=np.int64)
             for start in range(0, len(targets), _LONGEST_TERMS):
-                weights = weights + part[:, start:start + _LONGEST_TERMS] @ matrix[start:start + _LONGEST_TERMS]
+                weights = weights + part[:, start : start + _LONGEST_TERMS] @ matrix[start : start + _LONGEST_TERMS]
                 weights.data %= self.modulus
             weights.eliminate_zeros()
         return weights.tocsr()
@@ -657,8 +695,9 @@ class _Pool:
         return np.delete((solutions - update) % self.modulus, column, axis=1)
 
 
-def table_sums(row_keys: Sequence[Hashable], column_keys: Sequence[Hashable], *, cell, row_total,
-               column_total, grand_total) -> list[Sum]:
+def table_sums(
+    row_keys: Sequence[Hashable], column_keys: Sequence[Hashable], *, cell, row_total, column_total, grand_total
+) -> list[Sum]:
     """The sums of a two-way table with its margins; the key functions name each cell."""
     sums = [Sum(row_total(r), tuple(cell(r, c) for c in column_keys)) for r in row_keys]
     sums += [Sum(column_total(c), tuple(cell(r, c) for r in row_keys)) for c in column_keys]

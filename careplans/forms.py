@@ -12,7 +12,6 @@ from .models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Team
 from .rules import choice_problems, service_user_problems
 from .services import ChoiceFields
 
-
 # Browsers' date pickers read and write ISO dates whatever the site's locale.
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -32,8 +31,10 @@ class LocalityChoiceField(forms.ModelChoiceField):
 class ServiceUserForm(forms.Form):
     age_band = forms.ChoiceField(choices=[("", "Choose an age band")] + AgeBand.choices)
     home_locality = LocalityChoiceField(
-        queryset=Locality.objects.order_by("name", "code"), empty_label="Choose by name, or click the map",
-        error_messages={"required": "Choose the locality the person lives in, by name or on the map."})
+        queryset=Locality.objects.order_by("name", "code"),
+        empty_label="Choose by name, or click the map",
+        error_messages={"required": "Choose the locality the person lives in, by name or on the map."},
+    )
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="No team")
 
     def __init__(self, *args, teams=None, **kwargs):
@@ -44,8 +45,7 @@ class ServiceUserForm(forms.Form):
 
 class ServiceUserEditForm(ServiceUserForm):
     status = forms.ChoiceField(choices=CaseStatus.choices, widget=forms.RadioSelect)
-    closed_on = forms.DateField(required=False, widget=DATE_INPUT,
-                                label="Date the case closed")
+    closed_on = forms.DateField(required=False, widget=DATE_INPUT, label="Date the case closed")
 
     def clean(self):
         cleaned = super().clean()
@@ -66,20 +66,33 @@ class MenuOptionMultipleChoiceField(forms.ModelMultipleChoiceField):
 class CarePlanChoiceForm(forms.Form):
     discussed_on = forms.DateField(label="Date of the conversation", widget=DATE_INPUT)
     options_discussed = MenuOptionMultipleChoiceField(
-        queryset=MenuOption.objects.filter(active=True), widget=forms.CheckboxSelectMultiple, required=False,
-        help_text="The preferred and agreed options count as discussed.")
+        queryset=MenuOption.objects.filter(active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="The preferred and agreed options count as discussed.",
+    )
     preferred_option = MenuOptionChoiceField(
-        queryset=MenuOption.objects.filter(active=True), empty_label="Choose the option the person preferred",
-        error_messages={"required": "Choose the option the person preferred."})
+        queryset=MenuOption.objects.filter(active=True),
+        empty_label="Choose the option the person preferred",
+        error_messages={"required": "Choose the option the person preferred."},
+    )
     agreed_option = MenuOptionChoiceField(
-        queryset=MenuOption.objects.filter(active=True), empty_label="Choose the option you agreed",
-        error_messages={"required": "Choose the option you agreed."})
+        queryset=MenuOption.objects.filter(active=True),
+        empty_label="Choose the option you agreed",
+        error_messages={"required": "Choose the option you agreed."},
+    )
     joint_decision = forms.TypedChoiceField(
-        label="Was it a joint decision?", choices=[("yes", "Yes"), ("no", "No")], widget=forms.RadioSelect,
-        coerce=lambda value: value == "yes", error_messages={"required": "Say whether it was a joint decision."})
+        label="Was it a joint decision?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes",
+        error_messages={"required": "Say whether it was a joint decision."},
+    )
     difference_reason = forms.ChoiceField(
-        label="Why does the agreed option differ from the preferred one?", required=False,
-        choices=[("", "—")] + DifferenceReason.choices)
+        label="Why does the agreed option differ from the preferred one?",
+        required=False,
+        choices=[("", "—")] + DifferenceReason.choices,
+    )
     difference_other = forms.CharField(label="Other reason", required=False, max_length=300)
     review_on = forms.DateField(label="Review date", widget=DATE_INPUT)
 
@@ -97,10 +110,15 @@ class CarePlanChoiceForm(forms.Form):
     def choice_fields(self) -> ChoiceFields:
         data = self.cleaned_data
         return ChoiceFields(
-            discussed_on=data["discussed_on"], options_discussed=list(data["options_discussed"]),
-            preferred_option=data["preferred_option"], agreed_option=data["agreed_option"],
-            joint_decision=data["joint_decision"], review_on=data["review_on"],
-            difference_reason=data["difference_reason"], difference_other=data["difference_other"])
+            discussed_on=data["discussed_on"],
+            options_discussed=list(data["options_discussed"]),
+            preferred_option=data["preferred_option"],
+            agreed_option=data["agreed_option"],
+            joint_decision=data["joint_decision"],
+            review_on=data["review_on"],
+            difference_reason=data["difference_reason"],
+            difference_other=data["difference_other"],
+        )
 
 
 class CaseloadFilter(django_filters.FilterSet):
@@ -109,10 +127,12 @@ class CaseloadFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="reference", lookup_expr="icontains", label="Reference contains")
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
     age_band = django_filters.ChoiceFilter(choices=AgeBand.choices, empty_label="Any age band")
-    locality = django_filters.CharFilter(field_name="home_locality__name", lookup_expr="icontains",
-                                         label="Locality name contains")
-    review_before = django_filters.DateFilter(field_name="latest_review", lookup_expr="lte", label="Review by",
-                                              widget=DATE_INPUT)
+    locality = django_filters.CharFilter(
+        field_name="home_locality__name", lookup_expr="icontains", label="Locality name contains"
+    )
+    review_before = django_filters.DateFilter(
+        field_name="latest_review", lookup_expr="lte", label="Review by", widget=DATE_INPUT
+    )
 
     class Meta:
         model = ServiceUser

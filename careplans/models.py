@@ -96,8 +96,7 @@ class CarePlanChoice(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     # The snapshot (see the class docstring). Null reachability: no run covered the locality and option.
     home_locality = models.ForeignKey("areas.Locality", on_delete=models.PROTECT, related_name="+")
-    reach_run = models.ForeignKey("reach.ReachRun", null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    reach_run = models.ForeignKey("reach.ReachRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     preferred_reachable_without_car = models.BooleanField(null=True)
     preferred_reachable_with_car = models.BooleanField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -110,19 +109,24 @@ class CarePlanChoice(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(difference_reason="") | Q(difference_reason__in=DifferenceReason.values),
-                name="careplanchoice_reason_known"),
+                name="careplanchoice_reason_known",
+            ),
             models.CheckConstraint(
                 condition=(Q(agreed_option=F("preferred_option")) & Q(difference_reason=""))
                 | (~Q(agreed_option=F("preferred_option")) & ~Q(difference_reason="")),
                 name="careplanchoice_reason_only_and_always_when_agreed_differs",
-                violation_error_message="Give a reason exactly when the agreed option differs from the preferred one."),
+                violation_error_message="Give a reason exactly when the agreed option differs from the preferred one.",
+            ),
             models.CheckConstraint(
                 condition=~Q(difference_reason=DifferenceReason.OTHER) | ~Q(difference_other=""),
                 name="careplanchoice_other_reason_explained",
-                violation_error_message="Say what the other reason is."),
+                violation_error_message="Say what the other reason is.",
+            ),
             models.CheckConstraint(
-                condition=Q(review_on__gte=F("discussed_on")), name="careplanchoice_review_not_before_discussion",
-                violation_error_message="The review date cannot be before the conversation."),
+                condition=Q(review_on__gte=F("discussed_on")),
+                name="careplanchoice_review_not_before_discussion",
+                violation_error_message="The review date cannot be before the conversation.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -147,14 +151,16 @@ class AuditEvent(models.Model):
     """Who did what to which care record, when and from where. Kept after the record itself is removed."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     username = models.CharField(max_length=150, help_text="Copied, so the trail survives the account.")
     action = models.CharField(max_length=10, choices=AuditAction.choices)
     kind = models.CharField(max_length=20, choices=AuditedKind.choices)
     object_id = models.BigIntegerField(null=True, blank=True)
-    reference = models.CharField(max_length=20, blank=True, db_index=True,
-                                 help_text="The service user's pseudonymous reference.")
+    reference = models.CharField(
+        max_length=20, blank=True, db_index=True, help_text="The service user's pseudonymous reference."
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=300, help_text="The page, endpoint or task that did it.")
 

@@ -9,7 +9,8 @@ the record may be saved.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from django.utils import timezone
 

@@ -29,10 +29,12 @@ def visible_choices(*, user) -> QuerySet[CarePlanChoice]:
 
 def caseload(*, user) -> QuerySet[ServiceUser]:
     """Newest review first: the review date of each person's latest conversation, then the newest record."""
-    return (visible_service_users(user=user)
-            .select_related("home_locality", "keyworker", "team")
-            .annotate(latest_review=Max("choices__review_on"), choice_count=Count("choices"))
-            .order_by("-latest_review", "-created_at"))
+    return (
+        visible_service_users(user=user)
+        .select_related("home_locality", "keyworker", "team")
+        .annotate(latest_review=Max("choices__review_on"), choice_count=Count("choices"))
+        .order_by("-latest_review", "-created_at")
+    )
 
 
 def teams_of(*, user) -> QuerySet[Team]:
@@ -40,9 +42,13 @@ def teams_of(*, user) -> QuerySet[Team]:
 
 
 def choices_over_time(*, service_user: ServiceUser) -> QuerySet[CarePlanChoice]:
-    return (service_user.choices.select_related("preferred_option", "agreed_option", "reach_run", "recorded_by",
-                                                "home_locality")
-            .prefetch_related("options_discussed").order_by("-discussed_on", "-id"))
+    return (
+        service_user.choices.select_related(
+            "preferred_option", "agreed_option", "reach_run", "recorded_by", "home_locality"
+        )
+        .prefetch_related("options_discussed")
+        .order_by("-discussed_on", "-id")
+    )
 
 
 def record_changes(*, record) -> list[dict]:
@@ -54,8 +60,14 @@ def record_changes(*, record) -> list[dict]:
             changed = ["created"]
         else:
             changed = [change.field for change in newer.diff_against(older).changes]
-        changes.append({"at": newer.history_date, "by": newer.history_user.get_username() if newer.history_user
-                        else "system", "kind": newer.get_history_type_display(), "fields": changed})
+        changes.append(
+            {
+                "at": newer.history_date,
+                "by": newer.history_user.get_username() if newer.history_user else "system",
+                "kind": newer.get_history_type_display(),
+                "fields": changed,
+            }
+        )
     return changes
 
 
@@ -81,8 +93,11 @@ def preferred_reach_snapshot(*, locality: Locality, option: MenuOption) -> Reach
     if result is None:
         return ReachSnapshot(run=run, reachable_without_car=None, reachable_with_car=None)
     k = run.option_codes.index(option.code)
-    return ReachSnapshot(run=run, reachable_without_car=result.providers_without_car[k] > 0,
-                         reachable_with_car=result.providers_with_car[k] > 0)
+    return ReachSnapshot(
+        run=run,
+        reachable_without_car=result.providers_without_car[k] > 0,
+        reachable_with_car=result.providers_with_car[k] > 0,
+    )
 
 
 @dataclass(frozen=True)
@@ -137,14 +152,25 @@ def reachable_menu(*, locality: Locality) -> ReachableMenu:
     codes = run.option_codes
     detail = option_detail(result, codes, {})
     options = {option.code: option for option in MenuOption.objects.filter(code__in=codes)}
-    site_ids = {site_id for mode in ("walk", "pt", "car") for site_id in getattr(result, f"nearest_{mode}_site")
-                if site_id is not None}
+    site_ids = {
+        site_id
+        for mode in ("walk", "pt", "car")
+        for site_id in getattr(result, f"nearest_{mode}_site")
+        if site_id is not None
+    }
     site_names = dict(Site.objects.filter(pk__in=site_ids).values_list("id", "name"))
-    waits = {(row["site_id"], row["option__code"]): row["wait"] for row in
-             SiteOffer.objects.filter(site_id__in=site_ids, active=True, option__code__in=codes)
-             .values("site_id", "option__code").annotate(wait=Min("waiting_weeks"))}
-    shortest = dict(SiteOffer.objects.filter(option__code__in=codes, active=True, site__active=True)
-                    .values("option__code").annotate(wait=Min("waiting_weeks")).values_list("option__code", "wait"))
+    waits = {
+        (row["site_id"], row["option__code"]): row["wait"]
+        for row in SiteOffer.objects.filter(site_id__in=site_ids, active=True, option__code__in=codes)
+        .values("site_id", "option__code")
+        .annotate(wait=Min("waiting_weeks"))
+    }
+    shortest = dict(
+        SiteOffer.objects.filter(option__code__in=codes, active=True, site__active=True)
+        .values("option__code")
+        .annotate(wait=Min("waiting_weeks"))
+        .values_list("option__code", "wait")
+    )
     real_choice = int(run.params.get("real_choice_providers", 2))
 
     def nearest(code: str, k: int, modes: tuple[str, ...]) -> NearestSite | None:
@@ -155,8 +181,12 @@ def reachable_menu(*, locality: Locality) -> ReachableMenu:
             if minutes is None or site_id is None or (isinstance(minutes, float) and math.isnan(minutes)):
                 continue
             if best is None or minutes < best.minutes:
-                best = NearestSite(name=site_names.get(site_id, "?"), minutes=minutes, mode=MODE_LABELS[mode],
-                                   waiting_weeks=waits.get((site_id, code)))
+                best = NearestSite(
+                    name=site_names.get(site_id, "?"),
+                    minutes=minutes,
+                    mode=MODE_LABELS[mode],
+                    waiting_weeks=waits.get((site_id, code)),
+                )
         return best
 
     rows = []
@@ -164,15 +194,20 @@ def reachable_menu(*, locality: Locality) -> ReachableMenu:
         if code not in options:
             continue
         d = detail[code]
-        rows.append(MenuRow(
-            option=options[code],
-            reachable_without_car=d["reachable_without_car"], reachable_with_car=d["reachable_with_car"],
-            providers_without_car=d["providers_without_car"], providers_with_car=d["providers_with_car"],
-            real_choice_without_car=d["providers_without_car"] >= real_choice,
-            real_choice_with_car=d["providers_with_car"] >= real_choice,
-            nearest_without_car=nearest(code, k, ("walk", "pt")), nearest_with_car=nearest(code, k, ("car",)),
-            shortest_wait_weeks=shortest.get(code),
-        ))
+        rows.append(
+            MenuRow(
+                option=options[code],
+                reachable_without_car=d["reachable_without_car"],
+                reachable_with_car=d["reachable_with_car"],
+                providers_without_car=d["providers_without_car"],
+                providers_with_car=d["providers_with_car"],
+                real_choice_without_car=d["providers_without_car"] >= real_choice,
+                real_choice_with_car=d["providers_with_car"] >= real_choice,
+                nearest_without_car=nearest(code, k, ("walk", "pt")),
+                nearest_with_car=nearest(code, k, ("car",)),
+                shortest_wait_weeks=shortest.get(code),
+            )
+        )
     return ReachableMenu(run=run, locality=locality, rows=rows, real_choice_providers=real_choice)
 
 
@@ -185,4 +220,6 @@ def retention_cutoff(*, today: datetime.date, years: int) -> datetime.date:
 
 
 def expired_service_users(*, today: datetime.date, years: int) -> QuerySet[ServiceUser]:
-    return ServiceUser.objects.filter(status=CaseStatus.CLOSED, closed_on__lte=retention_cutoff(today=today, years=years))
+    return ServiceUser.objects.filter(
+        status=CaseStatus.CLOSED, closed_on__lte=retention_cutoff(today=today, years=years)
+    )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from areas.models import Locality
 from services.models import MenuOption
 
-from .models import (AuditAction, AuditedKind, AuditEvent, CarePlanChoice, CaseStatus, ServiceUser, Team)
+from .models import AuditAction, AuditedKind, AuditEvent, CarePlanChoice, CaseStatus, ServiceUser, Team
 from .selectors import expired_service_users, preferred_reach_snapshot, retention_cutoff
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a reference is read out on the phone.
@@ -41,16 +41,32 @@ def new_reference() -> str:
 
 def record_access(*, actor: Actor, action: str, kind: str, records: list) -> None:
     """One audit row per record read or changed (a list of service users or choices)."""
-    AuditEvent.objects.bulk_create([
-        AuditEvent(user=actor.user, username=actor.username, action=action, kind=kind, object_id=record.pk,
-                   reference=_reference_of(record), ip_address=actor.ip_address, path=actor.path[:300])
-        for record in records
-    ])
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                user=actor.user,
+                username=actor.username,
+                action=action,
+                kind=kind,
+                object_id=record.pk,
+                reference=_reference_of(record),
+                ip_address=actor.ip_address,
+                path=actor.path[:300],
+            )
+            for record in records
+        ]
+    )
 
 
 def record_aggregate_read(*, actor: Actor) -> None:
-    AuditEvent.objects.create(user=actor.user, username=actor.username, action=AuditAction.AGGREGATE,
-                              kind=AuditedKind.CARE_PLAN_CHOICE, ip_address=actor.ip_address, path=actor.path[:300])
+    AuditEvent.objects.create(
+        user=actor.user,
+        username=actor.username,
+        action=AuditAction.AGGREGATE,
+        kind=AuditedKind.CARE_PLAN_CHOICE,
+        ip_address=actor.ip_address,
+        path=actor.path[:300],
+    )
 
 
 def _reference_of(record) -> str:
@@ -65,12 +81,24 @@ def _save_with_history(record, actor: Actor) -> None:
 
 
 @transaction.atomic
-def create_service_user(*, actor: Actor, keyworker, age_band: str, home_locality: Locality,
-                        team: Team | None = None, reference: str | None = None) -> ServiceUser:
+def create_service_user(
+    *,
+    actor: Actor,
+    keyworker,
+    age_band: str,
+    home_locality: Locality,
+    team: Team | None = None,
+    reference: str | None = None,
+) -> ServiceUser:
     """A new person on the caseload, under a fresh random reference (the demo passes its own)."""
     for _ in range(5):
-        service_user = ServiceUser(reference=reference or new_reference(), keyworker=keyworker, age_band=age_band,
-                                   home_locality=home_locality, team=team)
+        service_user = ServiceUser(
+            reference=reference or new_reference(),
+            keyworker=keyworker,
+            age_band=age_band,
+            home_locality=home_locality,
+            team=team,
+        )
         try:
             with transaction.atomic():
                 _save_with_history(service_user, actor)
@@ -85,8 +113,16 @@ def create_service_user(*, actor: Actor, keyworker, age_band: str, home_locality
 
 
 @transaction.atomic
-def update_service_user(*, actor: Actor, service_user: ServiceUser, age_band: str, home_locality: Locality,
-                        team: Team | None, status: str, closed_on: datetime.date | None) -> ServiceUser:
+def update_service_user(
+    *,
+    actor: Actor,
+    service_user: ServiceUser,
+    age_band: str,
+    home_locality: Locality,
+    team: Team | None,
+    status: str,
+    closed_on: datetime.date | None,
+) -> ServiceUser:
     """Change the person's details; a closed case keeps the date it closed, an active one has none."""
     service_user.age_band = age_band
     service_user.home_locality = home_locality
@@ -132,8 +168,7 @@ def _take_reach_snapshot(choice: CarePlanChoice) -> None:
 @transaction.atomic
 def record_choice(*, actor: Actor, service_user: ServiceUser, fields: ChoiceFields) -> CarePlanChoice:
     """Record a conversation, with the preferred option's reachability from home in the current run."""
-    choice = CarePlanChoice(service_user=service_user, recorded_by=actor.user,
-                            home_locality=service_user.home_locality)
+    choice = CarePlanChoice(service_user=service_user, recorded_by=actor.user, home_locality=service_user.home_locality)
     _apply_choice_fields(choice, fields)
     _take_reach_snapshot(choice)
     _save_with_history(choice, actor)
@@ -158,8 +193,7 @@ def update_choice(*, actor: Actor, choice: CarePlanChoice, fields: ChoiceFields)
 
 def _discussed(fields: ChoiceFields) -> list[MenuOption]:
     # The preferred and agreed options were discussed, whether or not they were ticked.
-    by_pk = {option.pk: option for option in [*fields.options_discussed, fields.preferred_option,
-                                              fields.agreed_option]}
+    by_pk = {option.pk: option for option in [*fields.options_discussed, fields.preferred_option, fields.agreed_option]}
     return list(by_pk.values())
 
 
@@ -180,8 +214,9 @@ class RetentionReport:
 
 
 @transaction.atomic
-def remove_expired_records(*, today: datetime.date | None = None, years: int | None = None,
-                           dry_run: bool = False, actor: Actor | None = None) -> RetentionReport:
+def remove_expired_records(
+    *, today: datetime.date | None = None, years: int | None = None, dry_run: bool = False, actor: Actor | None = None
+) -> RetentionReport:
     """Remove closed cases (with their choices and change history) once the retention period has passed.
 
     The audit trail keeps one "deleted" row per removed record, naming only its reference.
@@ -189,8 +224,9 @@ def remove_expired_records(*, today: datetime.date | None = None, years: int | N
     years = settings.CAREPLANS_RETENTION_YEARS if years is None else years
     today = today or timezone.localdate()
     actor = actor or Actor(user=None, path="task:careplans.remove_expired_records")
-    expired = list(expired_service_users(today=today, years=years).select_for_update()
-                   .order_by("closed_on", "reference"))
+    expired = list(
+        expired_service_users(today=today, years=years).select_for_update().order_by("closed_on", "reference")
+    )
     choices = list(CarePlanChoice.objects.filter(service_user__in=expired).select_related("service_user"))
     report = RetentionReport(cutoff=retention_cutoff(today=today, years=years), years=years, dry_run=dry_run)
     counts: dict[int, int] = {}

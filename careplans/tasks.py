@@ -11,6 +11,10 @@ logger = logging.getLogger(__name__)
 def remove_expired_records_task() -> int:
     """Daily (CELERY_BEAT_SCHEDULE): closed cases past the retention period go, with their history."""
     report = remove_expired_records()
-    logger.info("retention: removed %s service users and %s choices closed on or before %s",
-                report.service_users, report.choices, report.cutoff)
+    logger.info(
+        "retention: removed %s service users and %s choices closed on or before %s",
+        report.service_users,
+        report.choices,
+        report.cutoff,
+    )
     return report.service_users

@@ -67,20 +67,31 @@ class UnmetPublication:
 
 def latest_choices():
     """Each person's latest choice: DISTINCT ON the service user, newest conversation first."""
-    return (CarePlanChoice.objects.order_by("service_user_id", "-discussed_on", "-id").distinct("service_user_id")
-            .values("home_locality__code", "preferred_option__code", "difference_reason",
-                    "preferred_reachable_without_car", same=F("agreed_option_id") - F("preferred_option_id")))
+    return (
+        CarePlanChoice.objects.order_by("service_user_id", "-discussed_on", "-id")
+        .distinct("service_user_id")
+        .values(
+            "home_locality__code",
+            "preferred_option__code",
+            "difference_reason",
+            "preferred_reachable_without_car",
+            same=F("agreed_option_id") - F("preferred_option_id"),
+        )
+    )
 
 
-def raw_counts() -> tuple[dict[tuple[str, str, str], int], list[tuple[str, str]], list[tuple[str, str]],
-                          list[tuple[str, str]], int]:
+def raw_counts() -> tuple[
+    dict[tuple[str, str, str], int], list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]], int
+]:
     """(counts, shown localities, pooled localities, options, people)."""
     rows = list(latest_choices())
-    names = dict(Locality.objects.filter(code__in={row["home_locality__code"] for row in rows})
-                 .values_list("code", "name"))
+    names = dict(
+        Locality.objects.filter(code__in={row["home_locality__code"] for row in rows}).values_list("code", "name")
+    )
     option_codes = {row["preferred_option__code"] for row in rows}
-    options = list(MenuOption.objects.filter(code__in=option_codes).order_by("display_order", "code")
-                   .values_list("code", "name"))
+    options = list(
+        MenuOption.objects.filter(code__in=option_codes).order_by("display_order", "code").values_list("code", "name")
+    )
     counts, shown, pooled = tally(rows, option_codes=[code for code, _ in options])
     by_name = sorted(names.items(), key=lambda item: (item[1], item[0]))
     localities = [(code, name) for code, name in by_name if code in shown]
@@ -156,12 +167,12 @@ def protected_publication() -> UnmetPublication:
     if pooled:
         localities = [*localities, (OTHER, f"Other localities ({len(pooled)}), pooled")]
     sums = publication_sums([code for code, _ in localities], [code for code, _ in options])
-    return UnmetPublication(localities=localities, pooled=pooled, options=options, values=protect(counts, sums),
-                            people=people)
+    return UnmetPublication(
+        localities=localities, pooled=pooled, options=options, values=protect(counts, sums), people=people
+    )
 
 
-def publication_json(publication: UnmetPublication, *, locality: str | None = None,
-                     option: str | None = None) -> dict:
+def publication_json(publication: UnmetPublication, *, locality: str | None = None, option: str | None = None) -> dict:
     """The shape the equity map consumes (see the module docstring for the measures)."""
     options = [(code, name) for code, name in publication.options if option in (None, code)]
     option_keys = [code for code, _ in options] + ([ALL] if option is None else [])
@@ -170,16 +181,22 @@ def publication_json(publication: UnmetPublication, *, locality: str | None = No
     localities = [(code, name) for code, name in publication.localities if wanted in (None, code)]
     return {
         "basis": "latest choice per person, in the home locality recorded with it",
-        "disclosure": {"suppressed": "null", "suppressed_range": [1, 7], "rounded_to": 5,
-                       "secondary_suppression": True},
+        "disclosure": {
+            "suppressed": "null",
+            "suppressed_range": [1, 7],
+            "rounded_to": 5,
+            "secondary_suppression": True,
+        },
         "measures": [{"code": m, "label": MEASURE_LABELS[m]} for m in MEASURES],
         "options": [{"code": code, "name": name} for code, name in options],
         "area": {key: publication.cell(ALL, key) for key in option_keys},
-        "localities": [{"code": code, "name": name,
-                        "options": {key: publication.cell(code, key) for key in option_keys}}
-                       for code, name in localities],
-        "pooled_localities": [{"code": code, "name": name} for code, name in publication.pooled
-                              if locality in (None, code, OTHER)],
+        "localities": [
+            {"code": code, "name": name, "options": {key: publication.cell(code, key) for key in option_keys}}
+            for code, name in localities
+        ],
+        "pooled_localities": [
+            {"code": code, "name": name} for code, name in publication.pooled if locality in (None, code, OTHER)
+        ],
     }
 
 
@@ -194,5 +211,12 @@ def write_unmet_csv(publication: UnmetPublication, output: TextIO) -> None:
     for loc_code, loc_name in [*publication.localities, (ALL, "All localities")]:
         for opt_code, opt_name in option_rows:
             values = publication.cell(loc_code, opt_code)
-            writer.writerow([loc_code, loc_name, opt_code, opt_name,
-                             *("suppressed" if values[m] is None else values[m] for m in MEASURES)])
+            writer.writerow(
+                [
+                    loc_code,
+                    loc_name,
+                    opt_code,
+                    opt_name,
+                    *("suppressed" if values[m] is None else values[m] for m in MEASURES),
+                ]
+            )

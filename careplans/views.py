@@ -23,19 +23,35 @@ from services.models import MenuOption
 from .access import UNMET_ROLES, actor_for
 from .forms import CarePlanChoiceForm, CaseloadFilter, ServiceUserEditForm, ServiceUserForm
 from .models import AuditAction, AuditedKind, ServiceUser
-from .selectors import (caseload, choices_over_time, reachable_menu, record_changes, teams_of, visible_choices,
-                        visible_service_users)
-from .services import (create_service_user, record_access, record_aggregate_read, record_choice,
-                       update_choice, update_service_user)
+from .selectors import (
+    caseload,
+    choices_over_time,
+    reachable_menu,
+    record_changes,
+    teams_of,
+    visible_choices,
+    visible_service_users,
+)
+from .services import (
+    create_service_user,
+    record_access,
+    record_aggregate_read,
+    record_choice,
+    update_choice,
+    update_service_user,
+)
 from .unmet import ALL, MEASURE_LABELS, MEASURES, publication_json, unmet_publication, write_unmet_csv
+
 
 class KeyworkerView(RoleRequiredMixin):
     allowed_roles = (KEYWORKER,)
 
     def service_user(self) -> ServiceUser:
         """Only the keyworker's own and team caseload exist here: any other id is a 404."""
-        return get_object_or_404(visible_service_users(user=self.request.user).select_related(
-            "home_locality", "keyworker", "team"), pk=self.kwargs["pk"])
+        return get_object_or_404(
+            visible_service_users(user=self.request.user).select_related("home_locality", "keyworker", "team"),
+            pk=self.kwargs["pk"],
+        )
 
 
 class CaseloadView(KeyworkerView, TemplateView):
@@ -45,20 +61,29 @@ class CaseloadView(KeyworkerView, TemplateView):
     def get_context_data(self, **kwargs):
         filterset = CaseloadFilter(self.request.GET or None, queryset=caseload(user=self.request.user))
         page = Paginator(filterset.qs, self.paginate_by).get_page(self.request.GET.get("page"))
-        record_access(actor=actor_for(self.request), action=AuditAction.LIST, kind=AuditedKind.SERVICE_USER,
-                      records=list(page))
+        record_access(
+            actor=actor_for(self.request), action=AuditAction.LIST, kind=AuditedKind.SERVICE_USER, records=list(page)
+        )
         query = self.request.GET.copy()
         query.pop("page", None)
-        return super().get_context_data(filter=filterset, page=page, query=query.urlencode(),
-                                        today=timezone.localdate(), **kwargs)
+        return super().get_context_data(
+            filter=filterset, page=page, query=query.urlencode(), today=timezone.localdate(), **kwargs
+        )
 
 
 def localities_geojson() -> dict:
     """Locality outlines for the pick-on-the-map widget (simplified where a simplified copy exists)."""
-    features = [{"type": "Feature", "id": pk, "properties": {"name": name, "code": code},
-                 "geometry": json.loads(geometry.geojson)}
-                for pk, name, code, geometry in Locality.objects.annotate(
-                    drawn=Coalesce("geometry_simplified", "geometry")).values_list("pk", "name", "code", "drawn")]
+    features = [
+        {
+            "type": "Feature",
+            "id": pk,
+            "properties": {"name": name, "code": code},
+            "geometry": json.loads(geometry.geojson),
+        }
+        for pk, name, code, geometry in Locality.objects.annotate(
+            drawn=Coalesce("geometry_simplified", "geometry")
+        ).values_list("pk", "name", "code", "drawn")
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -74,9 +99,13 @@ class ServiceUserCreateView(KeyworkerView, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        service_user = create_service_user(actor=actor_for(self.request), keyworker=self.request.user,
-                                           age_band=data["age_band"], home_locality=data["home_locality"],
-                                           team=data["team"])
+        service_user = create_service_user(
+            actor=actor_for(self.request),
+            keyworker=self.request.user,
+            age_band=data["age_band"],
+            home_locality=data["home_locality"],
+            team=data["team"],
+        )
         messages.success(self.request, f"Added {service_user.reference} to your caseload.")
         return redirect("careplans:service_user", pk=service_user.pk)
 
@@ -90,13 +119,19 @@ class ServiceUserEditView(KeyworkerView, FormView):
 
     def get_initial(self):
         su = self.record
-        return {"age_band": su.age_band, "home_locality": su.home_locality, "team": su.team, "status": su.status,
-                "closed_on": su.closed_on}
+        return {
+            "age_band": su.age_band,
+            "home_locality": su.home_locality,
+            "team": su.team,
+            "status": su.status,
+            "closed_on": su.closed_on,
+        }
 
     def get(self, request, *args, **kwargs):
         self.record = self.service_user()
-        record_access(actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER,
-                      records=[self.record])
+        record_access(
+            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[self.record]
+        )
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -108,9 +143,15 @@ class ServiceUserEditView(KeyworkerView, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        update_service_user(actor=actor_for(self.request), service_user=self.record, age_band=data["age_band"],
-                            home_locality=data["home_locality"], team=data["team"], status=data["status"],
-                            closed_on=data["closed_on"])
+        update_service_user(
+            actor=actor_for(self.request),
+            service_user=self.record,
+            age_band=data["age_band"],
+            home_locality=data["home_locality"],
+            team=data["team"],
+            status=data["status"],
+            closed_on=data["closed_on"],
+        )
         messages.success(self.request, f"Saved {self.record.reference}.")
         return redirect("careplans:service_user", pk=self.record.pk)
 
@@ -124,8 +165,9 @@ class ServiceUserDetailView(KeyworkerView, TemplateView):
         actor = actor_for(self.request)
         record_access(actor=actor, action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[service_user])
         record_access(actor=actor, action=AuditAction.VIEW, kind=AuditedKind.CARE_PLAN_CHOICE, records=choices)
-        return super().get_context_data(service_user=service_user, choices=choices,
-                                        changes=record_changes(record=service_user), **kwargs)
+        return super().get_context_data(
+            service_user=service_user, choices=choices, changes=record_changes(record=service_user), **kwargs
+        )
 
 
 class ChoiceFormView(KeyworkerView, FormView):
@@ -138,16 +180,22 @@ class ChoiceFormView(KeyworkerView, FormView):
         self.record = self.service_user()
         self.choice = None
         if "choice_pk" in self.kwargs:
-            self.choice = get_object_or_404(visible_choices(user=self.request.user), pk=self.kwargs["choice_pk"],
-                                            service_user=self.record)
+            self.choice = get_object_or_404(
+                visible_choices(user=self.request.user), pk=self.kwargs["choice_pk"], service_user=self.record
+            )
 
     def get(self, request, *args, **kwargs):
         self.setup_records()
-        record_access(actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER,
-                      records=[self.record])
+        record_access(
+            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[self.record]
+        )
         if self.choice:
-            record_access(actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.CARE_PLAN_CHOICE,
-                          records=[self.choice])
+            record_access(
+                actor=actor_for(request),
+                action=AuditAction.VIEW,
+                kind=AuditedKind.CARE_PLAN_CHOICE,
+                records=[self.choice],
+            )
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -158,16 +206,23 @@ class ChoiceFormView(KeyworkerView, FormView):
         if self.choice is None:
             return {"discussed_on": timezone.localdate()}
         c = self.choice
-        return {"discussed_on": c.discussed_on, "options_discussed": list(c.options_discussed.all()),
-                "preferred_option": c.preferred_option, "agreed_option": c.agreed_option,
-                "joint_decision": "yes" if c.joint_decision else "no", "difference_reason": c.difference_reason,
-                "difference_other": c.difference_other, "review_on": c.review_on}
+        return {
+            "discussed_on": c.discussed_on,
+            "options_discussed": list(c.options_discussed.all()),
+            "preferred_option": c.preferred_option,
+            "agreed_option": c.agreed_option,
+            "joint_decision": "yes" if c.joint_decision else "no",
+            "difference_reason": c.difference_reason,
+            "difference_other": c.difference_other,
+            "review_on": c.review_on,
+        }
 
     def get_context_data(self, **kwargs):
         # The menu is from the home the choice was made from: today's home for a new choice.
         locality = self.choice.home_locality if self.choice else self.record.home_locality
-        return super().get_context_data(service_user=self.record, choice=self.choice,
-                                        menu=reachable_menu(locality=locality), **kwargs)
+        return super().get_context_data(
+            service_user=self.record, choice=self.choice, menu=reachable_menu(locality=locality), **kwargs
+        )
 
     def form_valid(self, form):
         actor = actor_for(self.request)
@@ -196,13 +251,19 @@ class UnmetPreferenceView(RoleRequiredMixin, TemplateView):
         option_codes = [code for code, _ in publication.options]
         option = self.request.GET.get("option")
         option = option if option in option_codes else ALL
+
         def in_order(cell: dict) -> list:
             return [cell[m] for m in MEASURES]
 
         rows = [(name, code, in_order(publication.cell(code, option))) for code, name in publication.localities]
         return super().get_context_data(
-            publication=publication, option=option, rows=rows, area=in_order(publication.cell(ALL, option)),
-            measures=[(m, MEASURE_LABELS[m]) for m in MEASURES], **kwargs)
+            publication=publication,
+            option=option,
+            rows=rows,
+            area=in_order(publication.cell(ALL, option)),
+            measures=[(m, MEASURE_LABELS[m]) for m in MEASURES],
+            **kwargs,
+        )
 
 
 class UnmetPreferenceCsvView(RoleRequiredMixin, View):
@@ -237,4 +298,3 @@ class UnmetPreferenceApi(APIView):
         if problems:
             return Response(problems, status=400)
         return Response(publication_json(publication, locality=locality or None, option=option or None))
-

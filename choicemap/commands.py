@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -25,8 +25,11 @@ class ImportCommand(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the file to import")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="check everything, including database constraints, then write nothing")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check everything, including database constraints, then write nothing",
+        )
 
     def handle(self, *args, **options):
         try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from django.db import transaction
 
@@ -73,8 +73,7 @@ def run_import(work, *, dry_run: bool):
     return result
 
 
-def upsert_by_key(*, model, key: str, rows: dict[str, dict], report: ImportReport,
-                  new_row_defaults=dict) -> None:
+def upsert_by_key(*, model, key: str, rows: dict[str, dict], report: ImportReport, new_row_defaults=dict) -> None:
     """Create missing rows, update rows whose values differ, count the rest as unchanged."""
     existing = {getattr(obj, key): obj for obj in model.objects.filter(**{f"{key}__in": list(rows)})}
     for key_value, values in rows.items():
@@ -124,8 +123,11 @@ class RowReader:
         for column in missing:
             self.problem("header", column, "required column is missing")
         for column in unknown:
-            self.problem("header", column or "(blank)", "unknown column (expected: "
-                         + ", ".join(self.required + self.optional) + ")")
+            self.problem(
+                "header",
+                column or "(blank)",
+                "unknown column (expected: " + ", ".join(self.required + self.optional) + ")",
+            )
         for column in duplicated:
             self.problem("header", column, "column appears more than once")
         if missing or unknown or duplicated:
@@ -155,17 +157,27 @@ class FieldParser:
     def _bad(self, location: str, field_name: str, reason: str) -> None:
         self.problems.append(ImportProblem(self.file, location, field_name, reason))
 
-    def text(self, location: str, field_name: str, value: str, *, required: bool = False,
-             max_length: int | None = None) -> str:
+    def text(
+        self, location: str, field_name: str, value: str, *, required: bool = False, max_length: int | None = None
+    ) -> str:
         if required and not value:
             self._bad(location, field_name, "is required")
         if max_length and len(value) > max_length:
             self._bad(location, field_name, f"is longer than {max_length} characters")
         return value
 
-    def number(self, location: str, field_name: str, value, *, required: bool = False,
-               minimum: float | None = None, maximum: float | None = None,
-               integer: bool = False, exclusive_minimum: bool = False) -> float | int | None:
+    def number(
+        self,
+        location: str,
+        field_name: str,
+        value,
+        *,
+        required: bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        integer: bool = False,
+        exclusive_minimum: bool = False,
+    ) -> float | int | None:
         if value is None or value == "":
             if required:
                 self._bad(location, field_name, "is required")
@@ -206,8 +218,7 @@ class FieldParser:
         self._bad(location, field_name, f"{value!r} is not true or false")
         return default
 
-    def choice(self, location: str, field_name: str, value: str, choices, *,
-               required: bool = True) -> str:
+    def choice(self, location: str, field_name: str, value: str, choices, *, required: bool = True) -> str:
         if not value:
             if required:
                 self._bad(location, field_name, "is required")

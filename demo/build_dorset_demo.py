@@ -66,52 +66,147 @@ def deg_xy(x: float, y: float) -> tuple[float, float]:
 # peninsula on Chesil Beach, Lyme Regis; then north along Devon, east along Somerset and
 # Wiltshire, and south along Hampshire. (lon, lat)
 OUTLINE = [
-    (-1.6840, 50.7400), (-1.7050, 50.7360), (-1.7250, 50.7290), (-1.7400, 50.7230),
-    (-1.7450, 50.7170), (-1.7600, 50.7080), (-1.7800, 50.7140), (-1.8100, 50.7180),
-    (-1.8400, 50.7200), (-1.8600, 50.7170), (-1.8800, 50.7140), (-1.9000, 50.7090),
-    (-1.9200, 50.7020), (-1.9350, 50.6930), (-1.9430, 50.6850),
+    (-1.6840, 50.7400),
+    (-1.7050, 50.7360),
+    (-1.7250, 50.7290),
+    (-1.7400, 50.7230),
+    (-1.7450, 50.7170),
+    (-1.7600, 50.7080),
+    (-1.7800, 50.7140),
+    (-1.8100, 50.7180),
+    (-1.8400, 50.7200),
+    (-1.8600, 50.7170),
+    (-1.8800, 50.7140),
+    (-1.9000, 50.7090),
+    (-1.9200, 50.7020),
+    (-1.9350, 50.6930),
+    (-1.9430, 50.6850),
     # Poole Harbour: north shore westwards ...
-    (-1.9520, 50.6880), (-1.9600, 50.6960), (-1.9700, 50.7050), (-1.9850, 50.7100),
-    (-2.0050, 50.7080), (-2.0300, 50.7040), (-2.0600, 50.7000), (-2.0850, 50.6950),
+    (-1.9520, 50.6880),
+    (-1.9600, 50.6960),
+    (-1.9700, 50.7050),
+    (-1.9850, 50.7100),
+    (-2.0050, 50.7080),
+    (-2.0300, 50.7040),
+    (-2.0600, 50.7000),
+    (-2.0850, 50.6950),
     (-2.0950, 50.6880),
     # ... and south shore eastwards to South Haven Point
-    (-2.0800, 50.6820), (-2.0500, 50.6780), (-2.0100, 50.6760), (-1.9800, 50.6740),
-    (-1.9600, 50.6760), (-1.9500, 50.6800),
+    (-2.0800, 50.6820),
+    (-2.0500, 50.6780),
+    (-2.0100, 50.6760),
+    (-1.9800, 50.6740),
+    (-1.9600, 50.6760),
+    (-1.9500, 50.6800),
     # Studland, Swanage, Purbeck coast
-    (-1.9420, 50.6700), (-1.9380, 50.6550), (-1.9250, 50.6430), (-1.9350, 50.6270),
-    (-1.9480, 50.6160), (-1.9520, 50.6080), (-1.9520, 50.5980), (-1.9560, 50.5930),
-    (-1.9900, 50.5900), (-2.0300, 50.5850), (-2.0570, 50.5760), (-2.0800, 50.5900),
-    (-2.1200, 50.6030), (-2.1700, 50.6100), (-2.2100, 50.6150), (-2.2500, 50.6170),
-    (-2.2800, 50.6210), (-2.3300, 50.6300), (-2.3800, 50.6340), (-2.4200, 50.6360),
+    (-1.9420, 50.6700),
+    (-1.9380, 50.6550),
+    (-1.9250, 50.6430),
+    (-1.9350, 50.6270),
+    (-1.9480, 50.6160),
+    (-1.9520, 50.6080),
+    (-1.9520, 50.5980),
+    (-1.9560, 50.5930),
+    (-1.9900, 50.5900),
+    (-2.0300, 50.5850),
+    (-2.0570, 50.5760),
+    (-2.0800, 50.5900),
+    (-2.1200, 50.6030),
+    (-2.1700, 50.6100),
+    (-2.2100, 50.6150),
+    (-2.2500, 50.6170),
+    (-2.2800, 50.6210),
+    (-2.3300, 50.6300),
+    (-2.3800, 50.6340),
+    (-2.4200, 50.6360),
     # Weymouth Bay, Weymouth, Portland Harbour
-    (-2.4400, 50.6280), (-2.4500, 50.6180), (-2.4480, 50.6080), (-2.4440, 50.6040),
-    (-2.4560, 50.5990), (-2.4620, 50.5920), (-2.4580, 50.5850), (-2.4470, 50.5780),
+    (-2.4400, 50.6280),
+    (-2.4500, 50.6180),
+    (-2.4480, 50.6080),
+    (-2.4440, 50.6040),
+    (-2.4560, 50.5990),
+    (-2.4620, 50.5920),
+    (-2.4580, 50.5850),
+    (-2.4470, 50.5780),
     # Isle of Portland
-    (-2.4300, 50.5720), (-2.4250, 50.5650), (-2.4170, 50.5530), (-2.4200, 50.5380),
-    (-2.4300, 50.5250), (-2.4450, 50.5160), (-2.4560, 50.5130), (-2.4640, 50.5230),
-    (-2.4680, 50.5400), (-2.4640, 50.5560), (-2.4560, 50.5660),
+    (-2.4300, 50.5720),
+    (-2.4250, 50.5650),
+    (-2.4170, 50.5530),
+    (-2.4200, 50.5380),
+    (-2.4300, 50.5250),
+    (-2.4450, 50.5160),
+    (-2.4560, 50.5130),
+    (-2.4640, 50.5230),
+    (-2.4680, 50.5400),
+    (-2.4640, 50.5560),
+    (-2.4560, 50.5660),
     # Chesil Beach back to the mainland, West Dorset coast
-    (-2.4620, 50.5760), (-2.4720, 50.5850), (-2.4900, 50.5960), (-2.5300, 50.6180),
-    (-2.5700, 50.6400), (-2.6000, 50.6550), (-2.6500, 50.6760), (-2.7000, 50.6930),
-    (-2.7300, 50.7010), (-2.7650, 50.7080), (-2.8000, 50.7160), (-2.8300, 50.7210),
-    (-2.8700, 50.7280), (-2.9000, 50.7320), (-2.9200, 50.7230), (-2.9350, 50.7210),
+    (-2.4620, 50.5760),
+    (-2.4720, 50.5850),
+    (-2.4900, 50.5960),
+    (-2.5300, 50.6180),
+    (-2.5700, 50.6400),
+    (-2.6000, 50.6550),
+    (-2.6500, 50.6760),
+    (-2.7000, 50.6930),
+    (-2.7300, 50.7010),
+    (-2.7650, 50.7080),
+    (-2.8000, 50.7160),
+    (-2.8300, 50.7210),
+    (-2.8700, 50.7280),
+    (-2.9000, 50.7320),
+    (-2.9200, 50.7230),
+    (-2.9350, 50.7210),
     (-2.9480, 50.7160),
     # Devon border
-    (-2.9550, 50.7330), (-2.9450, 50.7550), (-2.9550, 50.7800), (-2.9600, 50.8100),
-    (-2.9500, 50.8350), (-2.9150, 50.8550), (-2.8700, 50.8600),
+    (-2.9550, 50.7330),
+    (-2.9450, 50.7550),
+    (-2.9550, 50.7800),
+    (-2.9600, 50.8100),
+    (-2.9500, 50.8350),
+    (-2.9150, 50.8550),
+    (-2.8700, 50.8600),
     # Somerset border (round Yeovil, north of Sherborne, up to Bourton)
-    (-2.8300, 50.8520), (-2.7800, 50.8650), (-2.7300, 50.8700), (-2.6900, 50.8820),
-    (-2.6500, 50.8950), (-2.6200, 50.9150), (-2.5900, 50.9300), (-2.5600, 50.9560),
-    (-2.5200, 50.9680), (-2.4800, 50.9600), (-2.4450, 50.9560), (-2.4100, 50.9700),
-    (-2.3900, 50.9950), (-2.3700, 51.0250), (-2.3500, 51.0550), (-2.3300, 51.0790),
+    (-2.8300, 50.8520),
+    (-2.7800, 50.8650),
+    (-2.7300, 50.8700),
+    (-2.6900, 50.8820),
+    (-2.6500, 50.8950),
+    (-2.6200, 50.9150),
+    (-2.5900, 50.9300),
+    (-2.5600, 50.9560),
+    (-2.5200, 50.9680),
+    (-2.4800, 50.9600),
+    (-2.4450, 50.9560),
+    (-2.4100, 50.9700),
+    (-2.3900, 50.9950),
+    (-2.3700, 51.0250),
+    (-2.3500, 51.0550),
+    (-2.3300, 51.0790),
     # Wiltshire border (Gillingham, Shaftesbury, Cranborne Chase)
-    (-2.3000, 51.0760), (-2.2650, 51.0600), (-2.2300, 51.0420), (-2.1950, 51.0230),
-    (-2.1500, 51.0150), (-2.1000, 51.0050), (-2.0500, 50.9950), (-2.0000, 50.9870),
-    (-1.9500, 50.9780), (-1.9000, 50.9650), (-1.8600, 50.9500), (-1.8300, 50.9300),
+    (-2.3000, 51.0760),
+    (-2.2650, 51.0600),
+    (-2.2300, 51.0420),
+    (-2.1950, 51.0230),
+    (-2.1500, 51.0150),
+    (-2.1000, 51.0050),
+    (-2.0500, 50.9950),
+    (-2.0000, 50.9870),
+    (-1.9500, 50.9780),
+    (-1.9000, 50.9650),
+    (-1.8600, 50.9500),
+    (-1.8300, 50.9300),
     # Hampshire border (Alderholt, Verwood, St Leonards, Christchurch)
-    (-1.8150, 50.9050), (-1.8250, 50.8850), (-1.8400, 50.8650), (-1.8200, 50.8480),
-    (-1.8000, 50.8300), (-1.7900, 50.8050), (-1.7650, 50.7850), (-1.7350, 50.7700),
-    (-1.7100, 50.7580), (-1.6900, 50.7500),
+    (-1.8150, 50.9050),
+    (-1.8250, 50.8850),
+    (-1.8400, 50.8650),
+    (-1.8200, 50.8480),
+    (-1.8000, 50.8300),
+    (-1.7900, 50.8050),
+    (-1.7650, 50.7850),
+    (-1.7350, 50.7700),
+    (-1.7100, 50.7580),
+    (-1.6900, 50.7500),
 ]
 
 # Seeds (cells) per town; radius (km) of the area the seeds are spread over.
@@ -132,6 +227,7 @@ SINGLE_RADIUS = 1.5
 SPREAD_CENTRE = {"Bournemouth": (-1.8600, 50.7380), "Poole": (-1.9800, 50.7320)}
 RURAL_SPACING = 5.7  # km, hex grid for the rural seeds filling the gaps
 
+
 # Where the "sparse setting" rural classes (D2/E2) apply: far west and the far north-west.
 def is_sparse(lon: float, lat: float) -> bool:
     return lon < -2.62 or (lat > 50.93 and lon < -2.25)
@@ -150,14 +246,28 @@ DEPRIVED = [
 ]
 AFFLUENT = [
     (-1.9350, 50.6980, 2.2, (9, 10)),  # Sandbanks, Canford Cliffs, Lilliput
-    (-1.9950, 50.7600, 1.5, (8, 9)),   # Broadstone
+    (-1.9950, 50.7600, 1.5, (8, 9)),  # Broadstone
 ]
 TOWN_IMD = {  # default decile range for a town's other cells
-    "Bournemouth": (4, 8), "Poole": (5, 8), "Christchurch": (5, 8), "Weymouth": (3, 5),
-    "Portland": (2, 3), "Ferndown": (6, 8), "Dorchester": (5, 8), "Wimborne Minster": (7, 9),
-    "Bridport": (5, 7), "Verwood": (8, 9), "Blandford Forum": (5, 7), "Gillingham": (5, 7),
-    "Swanage": (5, 7), "Sherborne": (7, 9), "Shaftesbury": (6, 8), "Wareham": (6, 8),
-    "Lyme Regis": (6, 7), "Sturminster Newton": (6, 7), "Beaminster": (6, 8),
+    "Bournemouth": (4, 8),
+    "Poole": (5, 8),
+    "Christchurch": (5, 8),
+    "Weymouth": (3, 5),
+    "Portland": (2, 3),
+    "Ferndown": (6, 8),
+    "Dorchester": (5, 8),
+    "Wimborne Minster": (7, 9),
+    "Bridport": (5, 7),
+    "Verwood": (8, 9),
+    "Blandford Forum": (5, 7),
+    "Gillingham": (5, 7),
+    "Swanage": (5, 7),
+    "Sherborne": (7, 9),
+    "Shaftesbury": (6, 8),
+    "Wareham": (6, 8),
+    "Lyme Regis": (6, 7),
+    "Sturminster Newton": (6, 7),
+    "Beaminster": (6, 8),
 }
 
 
@@ -246,8 +356,7 @@ def make_seeds(places: list[Place], land_km: Polygon, rng: np.random.Generator) 
             c = (x + rng.uniform(-0.25, 0.25) * s, y + rng.uniform(-0.25, 0.25) * s)
             if deep.contains(Point(c)) and min(dist(c, (q.x, q.y)) for q in seeds) >= 0.68 * s:
                 # named after the nearest Dorset Council place: BCP is all urban here
-                nearest = min((p for p in places if p.name not in BCP_TOWNS),
-                              key=lambda p: dist(c, pxy[p.name]))
+                nearest = min((p for p in places if p.name not in BCP_TOWNS), key=lambda p: dist(c, pxy[p.name]))
                 seeds.append(Seed(c[0], c[1], nearest, "rural"))
             x += s
         y += s * math.sqrt(3) / 2
@@ -276,7 +385,8 @@ def build_cells(seeds: list[Seed], land_km: Polygon) -> list[Polygon | MultiPoly
                     continue
                 shared = [
                     (shapely.length(shapely.intersection(part.boundary, cells[j].boundary)), j)
-                    for j in range(len(cells)) if j != i
+                    for j in range(len(cells))
+                    if j != i
                 ]
                 length, j = max(shared)
                 if length <= 0:
@@ -424,11 +534,21 @@ def build_localities(places: list[Place], rng: np.random.Generator):
             car -= 0.05
         car = round(float(np.clip(car, 0.55, 0.93)), 2)
 
-        feats.append({
-            "seed": s, "geometry": cell, "name": names[i], "population": pops[i],
-            "rurality": rurality, "imd_decile": imd, "car_share": car,
-            "origin_lat": lat, "origin_lon": lon, "la_code": la[0], "la_name": la[1],
-        })
+        feats.append(
+            {
+                "seed": s,
+                "geometry": cell,
+                "name": names[i],
+                "population": pops[i],
+                "rurality": rurality,
+                "imd_decile": imd,
+                "car_share": car,
+                "origin_lat": lat,
+                "origin_lon": lon,
+                "la_code": la[0],
+                "la_name": la[1],
+            }
+        )
 
     feats.sort(key=lambda f: (f["la_code"], f["name"]))
     for k, f in enumerate(feats, start=1):
@@ -451,15 +571,24 @@ def rounded_coords(geom) -> dict:
 
 
 def write_geojson(feats: list[dict], path: Path) -> None:
-    props = ["code", "name", "population", "rurality", "imd_decile", "car_share",
-             "origin_lat", "origin_lon", "la_code", "la_name"]
+    props = [
+        "code",
+        "name",
+        "population",
+        "rurality",
+        "imd_decile",
+        "car_share",
+        "origin_lat",
+        "origin_lon",
+        "la_code",
+        "la_name",
+    ]
     fc = {
         "type": "FeatureCollection",
         "name": "dorset_demo_localities",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
         "features": [
-            {"type": "Feature", "properties": {k: f[k] for k in props},
-             "geometry": rounded_coords(f["geometry"])}
+            {"type": "Feature", "properties": {k: f[k] for k in props}, "geometry": rounded_coords(f["geometry"])}
             for f in feats
         ],
     }
@@ -500,34 +629,90 @@ def validate_localities(path: Path, land: Polygon) -> list[dict]:
 
 # ---------------------------------------------------------------------------------------------
 OPTIONS = [
-    ("OST-METH", "Opioid substitution: methadone", "pharmacological",
-     "Daily oral methadone, prescribed and reviewed by a clinician, often with supervised consumption."),
-    ("OST-BUP", "Opioid substitution: buprenorphine", "pharmacological",
-     "Sublingual buprenorphine (or buprenorphine with naloxone), prescribed and reviewed by a clinician."),
-    ("DEPOT-BUP", "Prolonged-release depot buprenorphine", "pharmacological",
-     "Weekly or monthly buprenorphine injection, for people who want fewer pharmacy visits."),
-    ("DETOX-COMM", "Community detox", "pharmacological",
-     "Medically assisted withdrawal from opioids, alcohol or other drugs, while living at home."),
-    ("DETOX-INP", "Inpatient detox", "residential",
-     "Medically managed withdrawal in an inpatient unit, usually 1 to 3 weeks, with 24-hour care."),
-    ("RESI-REHAB", "Residential rehabilitation", "residential",
-     "A structured residential programme, typically 12 weeks or longer, after detox."),
-    ("PSYCHO", "Structured psychosocial therapy", "psychosocial",
-     "Evidence-based talking therapy (CBT, motivational interviewing, contingency management), one-to-one or in groups."),
-    ("ALCOHOL", "Alcohol treatment", "psychosocial",
-     "Assessment, brief and extended interventions, and relapse prevention for alcohol use."),
-    ("NSP", "Needle and syringe programme", "harm_reduction",
-     "Sterile injecting equipment, safe disposal, and advice on safer injecting."),
-    ("NALOXONE", "Naloxone supply", "harm_reduction",
-     "Take-home naloxone kits, with training for service users, families and friends."),
-    ("BBV", "Blood-borne virus testing and vaccination", "harm_reduction",
-     "Testing for hepatitis B, hepatitis C and HIV, hepatitis B vaccination, and referral to treatment."),
-    ("PEER", "Peer support and mutual aid", "recovery",
-     "Recovery groups, peer mentors, and links to mutual aid (AA, NA, SMART Recovery)."),
-    ("FAMILY", "Family and carer support", "recovery",
-     "Support, advice and groups for families, carers and friends affected by someone's drug or alcohol use."),
-    ("EMPLOY", "Employment support", "recovery",
-     "Individual placement and support, training, volunteering and help back into work."),
+    (
+        "OST-METH",
+        "Opioid substitution: methadone",
+        "pharmacological",
+        "Daily oral methadone, prescribed and reviewed by a clinician, often with supervised consumption.",
+    ),
+    (
+        "OST-BUP",
+        "Opioid substitution: buprenorphine",
+        "pharmacological",
+        "Sublingual buprenorphine (or buprenorphine with naloxone), prescribed and reviewed by a clinician.",
+    ),
+    (
+        "DEPOT-BUP",
+        "Prolonged-release depot buprenorphine",
+        "pharmacological",
+        "Weekly or monthly buprenorphine injection, for people who want fewer pharmacy visits.",
+    ),
+    (
+        "DETOX-COMM",
+        "Community detox",
+        "pharmacological",
+        "Medically assisted withdrawal from opioids, alcohol or other drugs, while living at home.",
+    ),
+    (
+        "DETOX-INP",
+        "Inpatient detox",
+        "residential",
+        "Medically managed withdrawal in an inpatient unit, usually 1 to 3 weeks, with 24-hour care.",
+    ),
+    (
+        "RESI-REHAB",
+        "Residential rehabilitation",
+        "residential",
+        "A structured residential programme, typically 12 weeks or longer, after detox.",
+    ),
+    (
+        "PSYCHO",
+        "Structured psychosocial therapy",
+        "psychosocial",
+        "Evidence-based talking therapy (CBT, motivational interviewing, contingency management), one-to-one or in groups.",
+    ),
+    (
+        "ALCOHOL",
+        "Alcohol treatment",
+        "psychosocial",
+        "Assessment, brief and extended interventions, and relapse prevention for alcohol use.",
+    ),
+    (
+        "NSP",
+        "Needle and syringe programme",
+        "harm_reduction",
+        "Sterile injecting equipment, safe disposal, and advice on safer injecting.",
+    ),
+    (
+        "NALOXONE",
+        "Naloxone supply",
+        "harm_reduction",
+        "Take-home naloxone kits, with training for service users, families and friends.",
+    ),
+    (
+        "BBV",
+        "Blood-borne virus testing and vaccination",
+        "harm_reduction",
+        "Testing for hepatitis B, hepatitis C and HIV, hepatitis B vaccination, and referral to treatment.",
+    ),
+    (
+        "PEER",
+        "Peer support and mutual aid",
+        "recovery",
+        "Recovery groups, peer mentors, and links to mutual aid (AA, NA, SMART Recovery).",
+    ),
+    (
+        "FAMILY",
+        "Family and carer support",
+        "recovery",
+        "Support, advice and groups for families, carers and friends affected by someone's drug or alcohol use.",
+    ),
+    (
+        "EMPLOY",
+        "Employment support",
+        "recovery",
+        "Individual placement and support, training, volunteering and help back into work.",
+    ),
 ]
 OPTION_CODES = {o[0] for o in OPTIONS}
 
@@ -579,8 +764,7 @@ SITES = [
 
 # Market towns/villages visited by Dorset HealthCare's outreach team from Dorchester, and by
 # Recovery Together's outreach from Blandford.
-NHS_OUTREACH = ["Bridport", "Sherborne", "Blandford Forum", "Shaftesbury", "Sturminster Newton",
-                "Beaminster"]
+NHS_OUTREACH = ["Bridport", "Sherborne", "Blandford Forum", "Shaftesbury", "Sturminster Newton", "Beaminster"]
 RTD_OUTREACH = ["Gillingham", "Shaftesbury", "Sturminster Newton", "Stalbridge", "Marnhull"]
 RTD_OUTREACH_WEY = ["Portland", "Wool", "Wareham"]
 
@@ -607,9 +791,22 @@ ON_SITE = {
     "BLA-01": ["PSYCHO", "ALCOHOL", "PEER", "NSP", "NALOXONE"],
     "RES-01": ["RESI-REHAB", "DETOX-INP"],
 }
-CATALOGUE_COLUMNS = ["provider", "site_code", "site_name", "lat", "lon", "option_code", "delivery",
-                     "capacity_per_week", "waiting_weeks", "min_age", "max_age",
-                     "outreach_localities", "home_visit_km", "active"]
+CATALOGUE_COLUMNS = [
+    "provider",
+    "site_code",
+    "site_name",
+    "lat",
+    "lon",
+    "option_code",
+    "delivery",
+    "capacity_per_week",
+    "waiting_weeks",
+    "min_age",
+    "max_age",
+    "outreach_localities",
+    "home_visit_km",
+    "active",
+]
 
 
 def build_catalogue(feats: list[dict], rng: np.random.Generator) -> list[dict]:
@@ -628,20 +825,43 @@ def build_catalogue(feats: list[dict], rng: np.random.Generator) -> list[dict]:
     site = {s[0]: s for s in SITES}
     rows: list[dict] = []
 
-    def add(code, option, delivery="on_site", *, cap="auto", wait="auto", min_age=18, max_age="",
-            outreach="", km="", active=True, provider=None):
+    def add(
+        code,
+        option,
+        delivery="on_site",
+        *,
+        cap="auto",
+        wait="auto",
+        min_age=18,
+        max_age="",
+        outreach="",
+        km="",
+        active=True,
+        provider=None,
+    ):
         c, name, lat, lon, prov = site[code]
         if cap == "auto":  # mostly known, some unknown
             cap = "" if rng.random() < 0.12 else int(rng.integers(4, 41))
         if wait == "auto":
             wait = "" if rng.random() < 0.12 else int(min(8, rng.poisson(1.2)))
-        rows.append({
-            "provider": provider or prov, "site_code": c, "site_name": name,
-            "lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "option_code": option, "delivery": delivery,
-            "capacity_per_week": cap, "waiting_weeks": wait, "min_age": min_age, "max_age": max_age,
-            "outreach_localities": outreach, "home_visit_km": km,
-            "active": "true" if active else "false",
-        })
+        rows.append(
+            {
+                "provider": provider or prov,
+                "site_code": c,
+                "site_name": name,
+                "lat": f"{lat:.5f}",
+                "lon": f"{lon:.5f}",
+                "option_code": option,
+                "delivery": delivery,
+                "capacity_per_week": cap,
+                "waiting_weeks": wait,
+                "min_age": min_age,
+                "max_age": max_age,
+                "outreach_localities": outreach,
+                "home_visit_km": km,
+                "active": "true" if active else "false",
+            }
+        )
 
     for code, opts in ON_SITE.items():
         for opt in opts:
@@ -673,8 +893,7 @@ def build_catalogue(feats: list[dict], rng: np.random.Generator) -> list[dict]:
     for opt in ("PEER", "FAMILY", "NALOXONE"):
         add("BLA-01", opt, "outreach", outreach=codes_for(RTD_OUTREACH), cap=int(rng.integers(4, 13)))
     for opt in ("PEER", "NSP", "NALOXONE"):
-        add("WEY-01", opt, "outreach", outreach=codes_for(RTD_OUTREACH_WEY), cap=int(rng.integers(6, 16)),
-            wait=0)
+        add("WEY-01", opt, "outreach", outreach=codes_for(RTD_OUTREACH_WEY), cap=int(rng.integers(6, 16)), wait=0)
     # home visits
     add("DOR-01", "DETOX-COMM", "home_visit", km=20, cap=3, wait=2)
     add("WEY-01", "FAMILY", "home_visit", km=25, cap=5)
@@ -758,9 +977,11 @@ def main() -> None:
     for la, pops in sorted(by_la.items()):
         print(f"  {la}: {len(pops)} localities, population {sum(pops):,}")
     print("  rurality:", ", ".join(f"{k} {v}" for k, v in sorted(by_class.items())))
-    print(f"options: {len(OPTIONS)}, providers: {len(PROVIDERS)}, "
-          f"sites: {len({r['site_code'] for r in rows})}, offers: {len(rows)} "
-          f"({sum(r['active'] == 'false' for r in rows)} inactive)")
+    print(
+        f"options: {len(OPTIONS)}, providers: {len(PROVIDERS)}, "
+        f"sites: {len({r['site_code'] for r in rows})}, offers: {len(rows)} "
+        f"({sum(r['active'] == 'false' for r in rows)} inactive)"
+    )
     modes: dict[str, int] = {}
     for r in rows:
         modes[r["delivery"]] = modes.get(r["delivery"], 0) + 1

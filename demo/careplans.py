@@ -22,10 +22,27 @@ from services.models import MenuOption
 DEMO_PEOPLE = 80
 DEMO_TEAM = "Bournemouth and Poole team"
 # Preferences lean the way treatment populations do: opioid substitution, alcohol and talking therapy first.
-PREFERENCE_WEIGHTS = {"OST-METH": 8, "OST-BUP": 5, "ALCOHOL": 9, "PSYCHO": 6, "DEPOT-BUP": 3, "DETOX-COMM": 3,
-                      "DETOX-INP": 2, "RESI-REHAB": 3, "PEER": 3, "NSP": 1, "FAMILY": 1, "EMPLOY": 1}
-OTHER_REASONS = [DifferenceReason.WAITING_LIST, DifferenceReason.CLINICAL_ADVICE, DifferenceReason.CHANGED_MIND,
-                 DifferenceReason.NO_CAPACITY, DifferenceReason.NOT_ELIGIBLE]
+PREFERENCE_WEIGHTS = {
+    "OST-METH": 8,
+    "OST-BUP": 5,
+    "ALCOHOL": 9,
+    "PSYCHO": 6,
+    "DEPOT-BUP": 3,
+    "DETOX-COMM": 3,
+    "DETOX-INP": 2,
+    "RESI-REHAB": 3,
+    "PEER": 3,
+    "NSP": 1,
+    "FAMILY": 1,
+    "EMPLOY": 1,
+}
+OTHER_REASONS = [
+    DifferenceReason.WAITING_LIST,
+    DifferenceReason.CLINICAL_ADVICE,
+    DifferenceReason.CHANGED_MIND,
+    DifferenceReason.NO_CAPACITY,
+    DifferenceReason.NOT_ELIGIBLE,
+]
 
 
 def ensure_reach_run() -> None:
@@ -58,23 +75,43 @@ def load_demo_careplans(*, keyworkers: list, today: datetime.date | None = None)
         conversations = rng.randint(1, 3)
         first_day = today - datetime.timedelta(days=rng.randint(30, 420))
         closed_years_ago = 9 if n == DEMO_PEOPLE else (1 if n % 11 == 0 else None)
-        plans = [(rng.choices(preferences, weights=[PREFERENCE_WEIGHTS[c] for c in preferences])[0],
-                  rng.random(), rng.random(), rng.sample(list(options), 2), rng.randint(4, 12))
-                 for _ in range(conversations)]
+        plans = [
+            (
+                rng.choices(preferences, weights=[PREFERENCE_WEIGHTS[c] for c in preferences])[0],
+                rng.random(),
+                rng.random(),
+                rng.sample(list(options), 2),
+                rng.randint(4, 12),
+            )
+            for _ in range(conversations)
+        ]
         if ServiceUser.objects.filter(reference=reference).exists():
             continue
         if closed_years_ago:
             first_day = today.replace(year=today.year - closed_years_ago) - datetime.timedelta(days=200)
-        service_user = create_service_user(actor=actor, keyworker=keyworker, age_band=age_band, home_locality=home,
-                                           team=team if in_team else None, reference=reference)
+        service_user = create_service_user(
+            actor=actor,
+            keyworker=keyworker,
+            age_band=age_band,
+            home_locality=home,
+            team=team if in_team else None,
+            reference=reference,
+        )
         day = first_day
         for preferred_code, agree_draw, reason_draw, extra, review_weeks in plans:
             fields = _demo_choice(options, home, preferred_code, agree_draw, reason_draw, extra, day, review_weeks)
             record_choice(actor=actor, service_user=service_user, fields=fields)
             day = fields.review_on
         if closed_years_ago:
-            update_service_user(actor=actor, service_user=service_user, age_band=age_band, home_locality=home,
-                                team=service_user.team, status=CaseStatus.CLOSED, closed_on=min(day, today))
+            update_service_user(
+                actor=actor,
+                service_user=service_user,
+                age_band=age_band,
+                home_locality=home,
+                team=service_user.team,
+                status=CaseStatus.CLOSED,
+                closed_on=min(day, today),
+            )
         added += 1
     return added
 
@@ -91,6 +128,13 @@ def _demo_choice(options, home, preferred_code, agree_draw, reason_draw, extra, 
     elif agree_draw > 0.97:
         agreed, reason, other = options["NALOXONE"], DifferenceReason.OTHER, "Wants harm reduction first (demo)"
     discussed = [options[code] for code in extra]
-    return ChoiceFields(discussed_on=day, options_discussed=discussed, preferred_option=preferred,
-                        agreed_option=agreed, joint_decision=agree_draw > 0.1, review_on=day + datetime.timedelta(
-                            weeks=review_weeks), difference_reason=reason, difference_other=other)
+    return ChoiceFields(
+        discussed_on=day,
+        options_discussed=discussed,
+        preferred_option=preferred,
+        agreed_option=agreed,
+        joint_decision=agree_draw > 0.1,
+        review_on=day + datetime.timedelta(weeks=review_weeks),
+        difference_reason=reason,
+        difference_other=other,
+    )

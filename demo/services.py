@@ -16,8 +16,12 @@ from demo.careplans import load_demo_careplans
 from services.services import import_catalogue, import_options, import_providers
 
 DEMO_DIR = Path(__file__).resolve().parent
-DEMO_USERS = [("admin", ADMIN, True), ("commissioner", COMMISSIONER, False), ("keyworker", KEYWORKER, False),
-              ("keyworker2", KEYWORKER, False)]
+DEMO_USERS = [
+    ("admin", ADMIN, True),
+    ("commissioner", COMMISSIONER, False),
+    ("keyworker", KEYWORKER, False),
+    ("keyworker2", KEYWORKER, False),
+]
 
 
 @dataclass

@@ -27,42 +27,89 @@ class Measure:
         return {"key": self.key, "label": self.label, "per_option": self.per_option}
 
 
-MEASURES: dict[str, Measure] = {m.key: m for m in [
-    Measure("expected_menu", "Expected menu (car share weighted)", "expected_menu"),
-    Measure("menu_without_car", "Menu without a car", "menu_without_car", digits=0),
-    Measure("menu_with_car", "Menu with a car", "menu_with_car", digits=0),
-    Measure("real_choice_without_car", "Real choice without a car (options)", "real_choice_without_car", digits=0),
-    Measure("real_choice_with_car", "Real choice with a car (options)", "real_choice_with_car", digits=0),
-    Measure("providers_without_car", "Providers reachable without a car", "providers_without_car",
-            per_option=True, digits=0),
-    Measure("providers_with_car", "Providers reachable with a car", "providers_with_car", per_option=True, digits=0),
-    Measure("nearest_walk_minutes", "Nearest site on foot (minutes)", "nearest_walk_minutes", per_option=True,
-            counts=False, higher_is_better=False, no_data_label="None within the walking limit", digits=1),
-    Measure("nearest_pt_minutes", "Nearest site by public transport (minutes)", "nearest_pt_minutes",
-            per_option=True, counts=False, higher_is_better=False,
-            no_data_label="None within the public transport limit", digits=1),
-    Measure("nearest_car_minutes", "Nearest site by car (minutes)", "nearest_car_minutes", per_option=True,
-            counts=False, higher_is_better=False, no_data_label="None within the driving limit", digits=1),
-    Measure("access_without_car", "Places per 1,000 people, without a car (2SFCA)", "access_without_car",
-            per_option=True, counts=False),
-    Measure("access_with_car", "Places per 1,000 people, with a car (2SFCA)", "access_with_car",
-            per_option=True, counts=False),
-]}
+MEASURES: dict[str, Measure] = {
+    m.key: m
+    for m in [
+        Measure("expected_menu", "Expected menu (car share weighted)", "expected_menu"),
+        Measure("menu_without_car", "Menu without a car", "menu_without_car", digits=0),
+        Measure("menu_with_car", "Menu with a car", "menu_with_car", digits=0),
+        Measure("real_choice_without_car", "Real choice without a car (options)", "real_choice_without_car", digits=0),
+        Measure("real_choice_with_car", "Real choice with a car (options)", "real_choice_with_car", digits=0),
+        Measure(
+            "providers_without_car",
+            "Providers reachable without a car",
+            "providers_without_car",
+            per_option=True,
+            digits=0,
+        ),
+        Measure(
+            "providers_with_car", "Providers reachable with a car", "providers_with_car", per_option=True, digits=0
+        ),
+        Measure(
+            "nearest_walk_minutes",
+            "Nearest site on foot (minutes)",
+            "nearest_walk_minutes",
+            per_option=True,
+            counts=False,
+            higher_is_better=False,
+            no_data_label="None within the walking limit",
+            digits=1,
+        ),
+        Measure(
+            "nearest_pt_minutes",
+            "Nearest site by public transport (minutes)",
+            "nearest_pt_minutes",
+            per_option=True,
+            counts=False,
+            higher_is_better=False,
+            no_data_label="None within the public transport limit",
+            digits=1,
+        ),
+        Measure(
+            "nearest_car_minutes",
+            "Nearest site by car (minutes)",
+            "nearest_car_minutes",
+            per_option=True,
+            counts=False,
+            higher_is_better=False,
+            no_data_label="None within the driving limit",
+            digits=1,
+        ),
+        Measure(
+            "access_without_car",
+            "Places per 1,000 people, without a car (2SFCA)",
+            "access_without_car",
+            per_option=True,
+            counts=False,
+        ),
+        Measure(
+            "access_with_car",
+            "Places per 1,000 people, with a car (2SFCA)",
+            "access_with_car",
+            per_option=True,
+            counts=False,
+        ),
+    ]
+}
 DEFAULT_MEASURE = "expected_menu"
 # Measures whose top class is "the whole menu" (their maximum is the number of options).
-MENU_MEASURES = {"expected_menu", "menu_without_car", "menu_with_car", "real_choice_without_car",
-                 "real_choice_with_car"}
+MENU_MEASURES = {
+    "expected_menu",
+    "menu_without_car",
+    "menu_with_car",
+    "real_choice_without_car",
+    "real_choice_with_car",
+}
 
 # Viridis (colour-blind safe, prints in grey), 10 evenly spaced stops from dark to light.
-VIRIDIS = ["#440154", "#482878", "#3e4a89", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6dcd59", "#b4de2c",
-           "#fde725"]
+VIRIDIS = ["#440154", "#482878", "#3e4a89", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6dcd59", "#b4de2c", "#fde725"]
 
 
 def sequential_palette(n: int) -> list[str]:
     """n colours spread along viridis, dark first."""
     if n <= 1:
         return [VIRIDIS[-1]][:n]
-    stops = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in VIRIDIS], dtype=float)
+    stops = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in VIRIDIS], dtype=float)
     positions = np.linspace(0, len(VIRIDIS) - 1, n)
     colours = []
     for position in positions:
@@ -87,7 +134,7 @@ def _integer_lowers(top: int) -> list[int]:
 
 def _quantile_lowers(values: np.ndarray, digits: int) -> list[float]:
     qs = np.quantile(values, np.linspace(0, 1, DATA_CLASSES + 1)[:-1])
-    rounded = np.floor(qs * 10 ** digits) / 10 ** digits  # round down so the minimum falls in class 1
+    rounded = np.floor(qs * 10**digits) / 10**digits  # round down so the minimum falls in class 1
     return sorted(set(float(v) for v in rounded))
 
 
@@ -119,8 +166,11 @@ def legend_classes(measure: Measure, values: list[float | None], *, n_options: i
             if measure.key == "expected_menu" and upper is not None:
                 label = f"{_format(lower, 0)} to under {_format(upper, 0)}"
         else:
-            label = (f"{_format(lower, measure.digits)} or more" if upper is None
-                     else f"{_format(lower, measure.digits)} to under {_format(upper, measure.digits)}")
+            label = (
+                f"{_format(lower, measure.digits)} or more"
+                if upper is None
+                else f"{_format(lower, measure.digits)} to under {_format(upper, measure.digits)}"
+            )
         if measure.key in MENU_MEASURES and upper is None:
             label += " (the whole menu)"
         classes.append({"min": lower, "label": label, "colour": colours[i]})
@@ -148,7 +198,7 @@ def protected_count_classes(values: list[int | None]) -> dict:
         if len(lowers) > len(UNMET_PALETTE):
             quantiles = np.quantile(shown, np.linspace(0, 1, len(UNMET_PALETTE) + 1)[:-1])
             lowers = sorted({int(shown[shown <= q].max()) for q in quantiles})
-        colours = UNMET_PALETTE[len(UNMET_PALETTE) - len(lowers):]  # the darkest for the largest counts
+        colours = UNMET_PALETTE[len(UNMET_PALETTE) - len(lowers) :]  # the darkest for the largest counts
         for i, lower in enumerate(lowers):
             upper = lowers[i + 1] if i + 1 < len(lowers) else math.inf
             inside = shown[(shown >= lower) & (shown < upper)]

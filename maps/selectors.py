@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import json
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from django.contrib.gis.db.models import Extent
 from django.core.cache import cache
@@ -35,6 +35,7 @@ ACTIVE_STATUSES = [RunStatus.QUEUED, RunStatus.RUNNING]
 
 # ---- drawing geometry ----------------------------------------------------------------------
 
+
 def _cached_gzipped(key: str, build: Callable[[], bytes]) -> bytes:
     """Large JSON bodies are cached compressed: compressing them per request costs more than sending."""
     body = cache.get(key)
@@ -52,8 +53,12 @@ def geometry_version() -> str:
 
 
 def detail_cell_bounds(x: int, y: int) -> tuple[float, float, float, float]:
-    return (x * DETAIL_CELL_DEGREES, y * DETAIL_CELL_DEGREES, (x + 1) * DETAIL_CELL_DEGREES,
-            (y + 1) * DETAIL_CELL_DEGREES)
+    return (
+        x * DETAIL_CELL_DEGREES,
+        y * DETAIL_CELL_DEGREES,
+        (x + 1) * DETAIL_CELL_DEGREES,
+        (y + 1) * DETAIL_CELL_DEGREES,
+    )
 
 
 # Rings as Google encoded polylines (lat,lon order, what Leaflet wants), closing point dropped.
@@ -89,16 +94,21 @@ def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> tuple[s
         else:
             west, south, east, north = detail_cell_bounds(*cell)
             column = "coalesce(l.geometry_simplified, l.geometry)"
-            where = "l.origin && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326) " \
-                    "AND ST_X(l.origin) >= %(west)s AND ST_X(l.origin) < %(east)s " \
-                    "AND ST_Y(l.origin) >= %(south)s AND ST_Y(l.origin) < %(north)s"
+            where = (
+                "l.origin && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326) "
+                "AND ST_X(l.origin) >= %(west)s AND ST_X(l.origin) < %(east)s "
+                "AND ST_Y(l.origin) >= %(south)s AND ST_Y(l.origin) < %(north)s"
+            )
             params = {"west": west, "south": south, "east": east, "north": north}
         with connection.cursor() as cursor:
-            cursor.execute(_SHAPES_SQL.format(column=column, where=where),
-                           {**params, "precision": BAND_PRECISION[band]})
+            cursor.execute(
+                _SHAPES_SQL.format(column=column, where=where), {**params, "precision": BAND_PRECISION[band]}
+            )
             shapes = cursor.fetchone()[0]
-        return ('{"band": %s, "version": %s, "precision": %d, %s' % (
-            json.dumps(band), json.dumps(version), BAND_PRECISION[band], shapes[1:])).encode()
+        return (
+            '{"band": %s, "version": %s, "precision": %d, %s'
+            % (json.dumps(band), json.dumps(version), BAND_PRECISION[band], shapes[1:])
+        ).encode()
 
     key = f"maps:shapes:{version}:{band}:" + (f"{cell[0]}_{cell[1]}" if cell else "all")
     return version, _cached_gzipped(key, build)
@@ -106,6 +116,7 @@ def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> tuple[s
 
 def drawing_bounds(*, version: str) -> list[list[float]] | None:
     """[[south, west], [north, east]] of every locality, for the first view."""
+
     def extent():
         return Locality.objects.aggregate(extent=Extent("geometry"))["extent"]
 
@@ -118,11 +129,17 @@ def drawing_bounds(*, version: str) -> list[list[float]] | None:
 
 # ---- runs ------------------------------------------------------------------------------------
 
+
 def run_status(run: ReachRun) -> dict:
     """What the page shows of a run, the polling endpoint included; the traceback stays in the admin."""
     return {
-        "id": run.pk, "status": run.status, "progress": run.progress, "profile": run.profile_name,
-        "profile_id": run.profile_id, "provider": run.provider, "automatic": run.automatic,
+        "id": run.pk,
+        "status": run.status,
+        "progress": run.progress,
+        "profile": run.profile_name,
+        "profile_id": run.profile_id,
+        "provider": run.provider,
+        "automatic": run.automatic,
         "created_at": run.created_at.isoformat() if run.created_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "error": run.error.splitlines()[0] if run.error else "",
@@ -144,11 +161,15 @@ def succeeded_run(run_id: int) -> ReachRun | None:
 
 def runs_overview() -> dict:
     current = current_run()
-    return {"current": current.pk if current else None,
-            "runs": [run_status(run) for run in recent_runs()],
-            "active": [run_status(run) for run in active_runs()],
-            "profiles": [{"id": p.pk, "name": p.name, "is_default": p.is_default}
-                         for p in ReachProfile.objects.order_by("-is_default", "name")]}
+    return {
+        "current": current.pk if current else None,
+        "runs": [run_status(run) for run in recent_runs()],
+        "active": [run_status(run) for run in active_runs()],
+        "profiles": [
+            {"id": p.pk, "name": p.name, "is_default": p.is_default}
+            for p in ReachProfile.objects.order_by("-is_default", "name")
+        ],
+    }
 
 
 def run_options(run: ReachRun) -> list[dict]:
@@ -159,10 +180,13 @@ def run_options(run: ReachRun) -> list[dict]:
 
 # ---- measure values ----------------------------------------------------------------------------
 
+
 def measure_values_gzipped(*, run: ReachRun, measure: Measure, option: str | None) -> bytes:
     """measure_values as gzipped JSON; cached, since a succeeded run's results never change."""
-    return _cached_gzipped(f"maps:values:{run.pk}:{measure.key}:{option or ''}",
-                           lambda: json.dumps(measure_values(run=run, measure=measure, option=option)).encode())
+    return _cached_gzipped(
+        f"maps:values:{run.pk}:{measure.key}:{option or ''}",
+        lambda: json.dumps(measure_values(run=run, measure=measure, option=option)).encode(),
+    )
 
 
 def measure_values(*, run: ReachRun, measure: Measure, option: str | None) -> dict:
@@ -170,21 +194,32 @@ def measure_values(*, run: ReachRun, measure: Measure, option: str | None) -> di
     field = measure.field
     if measure.per_option:
         field = f"{field}__{run.option_codes.index(option)}"
-    rows = (LocalityResult.objects.filter(run=run, locality_id__isnull=False).order_by("locality_id")
-            .values_list("locality_id", field))
+    rows = (
+        LocalityResult.objects.filter(run=run, locality_id__isnull=False)
+        .order_by("locality_id")
+        .values_list("locality_id", field)
+    )
     ids, values = [], []
     for locality_id, value in rows.iterator(chunk_size=5000):
         ids.append(locality_id)
-        values.append(None if value is None or (isinstance(value, float) and math.isnan(value))
-                      else round(value, 4) if isinstance(value, float) else value)
+        values.append(
+            None
+            if value is None or (isinstance(value, float) and math.isnan(value))
+            else round(value, 4)
+            if isinstance(value, float)
+            else value
+        )
     return {
-        "run": run.pk, "measure": {**measure.describe(), "option": option, "digits": measure.digits},
-        "ids": ids, "values": values,
+        "run": run.pk,
+        "measure": {**measure.describe(), "option": option, "digits": measure.digits},
+        "ids": ids,
+        "values": values,
         "legend": legend_classes(measure, values, n_options=len(run.option_codes)),
     }
 
 
 # ---- one locality ----------------------------------------------------------------------------
+
 
 def _sites_by_id(site_ids: set[int]) -> dict[int, Site]:
     return {site.pk: site for site in Site.objects.filter(pk__in=site_ids).select_related("provider")}
@@ -192,12 +227,16 @@ def _sites_by_id(site_ids: set[int]) -> dict[int, Site]:
 
 def locality_panel(*, run: ReachRun, locality_id: int) -> dict | None:
     """Everything the side panel shows about one locality in one run."""
-    result = (LocalityResult.objects.filter(run=run, locality_id=locality_id).select_related("locality").first())
+    result = LocalityResult.objects.filter(run=run, locality_id=locality_id).select_related("locality").first()
     if result is None:
         return None
     locality = result.locality
-    referenced = {site_id for mode in ("walk", "pt", "car") for site_id in getattr(result, f"nearest_{mode}_site")
-                  if site_id is not None}
+    referenced = {
+        site_id
+        for mode in ("walk", "pt", "car")
+        for site_id in getattr(result, f"nearest_{mode}_site")
+        if site_id is not None
+    }
     sites = _sites_by_id(referenced)
     detail = option_detail(result, run.option_codes, {pk: site.code for pk, site in sites.items()})
     sites_by_code = {site.code: site for site in sites.values()}
@@ -209,23 +248,34 @@ def locality_panel(*, run: ReachRun, locality_id: int) -> dict | None:
             site = sites_by_code.get(nearest["site_code"])
             nearest["site_name"] = site.name if site else None
             nearest["provider"] = site.provider.name if site else None
-        options.append({**option, **item,
-                        "real_choice_without_car": item["providers_without_car"] >= threshold,
-                        "real_choice_with_car": item["providers_with_car"] >= threshold})
+        options.append(
+            {
+                **option,
+                **item,
+                "real_choice_without_car": item["providers_without_car"] >= threshold,
+                "real_choice_with_car": item["providers_with_car"] >= threshold,
+            }
+        )
     return {
         "run": run.pk,
         "locality": {
-            "id": locality.pk, "code": result.locality_code, "name": result.locality_name,
-            "population": result.population, "rurality": locality.rurality,
+            "id": locality.pk,
+            "code": result.locality_code,
+            "name": result.locality_name,
+            "population": result.population,
+            "rurality": locality.rurality,
             "rurality_label": Rurality(locality.rurality).label if locality.rurality else "",
-            "imd_decile": locality.imd_decile, "car_share": result.car_share,
+            "imd_decile": locality.imd_decile,
+            "car_share": result.car_share,
             "car_share_is_default": locality.car_share is None,
             "la_name": locality.la_name,
             "origin": [locality.origin.y, locality.origin.x],
         },
         "figures": {
-            "n_options": len(run.option_codes), "real_choice_providers": threshold,
-            "menu_without_car": result.menu_without_car, "menu_with_car": result.menu_with_car,
+            "n_options": len(run.option_codes),
+            "real_choice_providers": threshold,
+            "menu_without_car": result.menu_without_car,
+            "menu_with_car": result.menu_with_car,
             "expected_menu": result.expected_menu,
             "real_choice_without_car": result.real_choice_without_car,
             "real_choice_with_car": result.real_choice_with_car,
@@ -240,59 +290,87 @@ def search_localities(*, query: str, limit: int = 20) -> list[dict]:
     query = query.strip()
     if not query:
         return []
-    matches = (Locality.objects.filter(Q(code__iexact=query) | Q(name__icontains=query) | Q(code__istartswith=query))
-               .order_by("name", "code")[:limit])
-    return [{"id": loc.pk, "code": loc.code, "name": loc.name, "origin": [loc.origin.y, loc.origin.x]}
-            for loc in matches]
+    matches = Locality.objects.filter(
+        Q(code__iexact=query) | Q(name__icontains=query) | Q(code__istartswith=query)
+    ).order_by("name", "code")[:limit]
+    return [
+        {"id": loc.pk, "code": loc.code, "name": loc.name, "origin": [loc.origin.y, loc.origin.x]} for loc in matches
+    ]
 
 
 # ---- sites and outreach ------------------------------------------------------------------------
 
+
 def sites_for_map() -> QuerySet[Site]:
     offers = SiteOffer.objects.select_related("option").order_by("option__display_order", "option__code", "delivery")
-    return (Site.objects.filter(active=True).select_related("provider")
-            .prefetch_related(Prefetch("offers", queryset=offers)).order_by("code"))
+    return (
+        Site.objects.filter(active=True)
+        .select_related("provider")
+        .prefetch_related(Prefetch("offers", queryset=offers))
+        .order_by("code")
+    )
 
 
 def outreach_coverage() -> list[dict]:
     """Localities where active outreach sessions are held, with what is held there."""
-    offers = (SiteOffer.objects.filter(delivery=Delivery.OUTREACH, active=True, site__active=True,
-                                       option__active=True)
-              .select_related("site__provider", "option")
-              .prefetch_related(Prefetch("outreach_localities", queryset=Locality.objects.only("id"))))
+    offers = (
+        SiteOffer.objects.filter(delivery=Delivery.OUTREACH, active=True, site__active=True, option__active=True)
+        .select_related("site__provider", "option")
+        .prefetch_related(Prefetch("outreach_localities", queryset=Locality.objects.only("id")))
+    )
     by_locality: dict[int, list[dict]] = {}
     for offer in offers:
         for locality in offer.outreach_localities.all():
             by_locality.setdefault(locality.pk, []).append(
-                {"option": offer.option.name, "site": offer.site.name, "provider": offer.site.provider.name})
+                {"option": offer.option.name, "site": offer.site.name, "provider": offer.site.provider.name}
+            )
     return [{"id": locality_id, "sessions": sessions} for locality_id, sessions in sorted(by_locality.items())]
 
 
 # ---- charts and headline figures ---------------------------------------------------------------
+
 
 def run_charts(*, run: ReachRun) -> dict:
     """Headline equity figures and the chart series, from the run's summary and its results."""
     summary = run.summary or {}
     n_options = summary.get("n_options", len(run.option_codes))
     by_rurality = [
-        {"key": key, "label": Rurality(key).label if key in Rurality.values else key,
-         "population": group["population"], "mean_expected_menu": group["mean"]["expected_menu"]}
-        for key, group in sorted((summary.get("by_rurality") or {}).items())]
+        {
+            "key": key,
+            "label": Rurality(key).label if key in Rurality.values else key,
+            "population": group["population"],
+            "mean_expected_menu": group["mean"]["expected_menu"],
+        }
+        for key, group in sorted((summary.get("by_rurality") or {}).items())
+    ]
     by_imd = [
-        {"key": int(key), "label": f"Decile {key}", "population": group["population"],
-         "mean_expected_menu": group["mean"]["expected_menu"]}
-        for key, group in sorted((summary.get("by_imd_decile") or {}).items(), key=lambda kv: int(kv[0]))]
+        {
+            "key": int(key),
+            "label": f"Decile {key}",
+            "population": group["population"],
+            "mean_expected_menu": group["mean"]["expected_menu"],
+        }
+        for key, group in sorted((summary.get("by_imd_decile") or {}).items(), key=lambda kv: int(kv[0]))
+    ]
     # People by whole number of options in their expected menu: bin k holds k ≤ expected < k + 1.
-    bins = dict(LocalityResult.objects.filter(run=run).annotate(bin=Floor("expected_menu"))
-                .values("bin").annotate(people=Sum("population")).values_list("bin", "people"))
+    bins = dict(
+        LocalityResult.objects.filter(run=run)
+        .annotate(bin=Floor("expected_menu"))
+        .values("bin")
+        .annotate(people=Sum("population"))
+        .values_list("bin", "people")
+    )
     distribution = [{"menu": k, "people": int(bins.get(k, 0))} for k in range(n_options + 1)]
     mean = summary.get("mean") or {}
     return {
         "run": run.pk,
         "cards": {
-            "n_localities": summary.get("n_localities"), "population": summary.get("total_population"),
-            "n_options": n_options, "mean_expected_menu": mean.get("expected_menu"),
-            "mean_menu_without_car": mean.get("menu_without_car"), "mean_menu_with_car": mean.get("menu_with_car"),
+            "n_localities": summary.get("n_localities"),
+            "population": summary.get("total_population"),
+            "n_options": n_options,
+            "mean_expected_menu": mean.get("expected_menu"),
+            "mean_menu_without_car": mean.get("menu_without_car"),
+            "mean_menu_with_car": mean.get("menu_with_car"),
             "full_menu_share_without_car": summary.get("full_menu_share_without_car"),
             "gini_expected_menu": summary.get("gini_expected_menu"),
             "worst_fifth_expected_menu": summary.get("worst_fifth_expected_menu"),
@@ -309,18 +387,23 @@ def run_charts(*, run: ReachRun) -> dict:
 
 # Column key → (heading, the field it sorts by).
 TABLE_COLUMNS = {
-    "code": ("Code", "locality_code"), "name": ("Locality", "locality_name"),
+    "code": ("Code", "locality_code"),
+    "name": ("Locality", "locality_name"),
     "population": ("Population", "population"),
-    "rurality": ("Rurality", "locality__rurality"), "imd": ("IMD decile", "locality__imd_decile"),
-    "car_share": ("Car share", "car_share"), "without_car": ("Menu without a car", "menu_without_car"),
-    "with_car": ("Menu with a car", "menu_with_car"), "expected": ("Expected menu", "expected_menu"),
+    "rurality": ("Rurality", "locality__rurality"),
+    "imd": ("IMD decile", "locality__imd_decile"),
+    "car_share": ("Car share", "car_share"),
+    "without_car": ("Menu without a car", "menu_without_car"),
+    "with_car": ("Menu with a car", "menu_with_car"),
+    "expected": ("Expected menu", "expected_menu"),
     "choice_without_car": ("Real choice without a car", "real_choice_without_car"),
     "choice_with_car": ("Real choice with a car", "real_choice_with_car"),
 }
 
 
-def table_rows(*, run: ReachRun, query: str = "", sort: str = "code", descending: bool = False
-               ) -> QuerySet[LocalityResult]:
+def table_rows(
+    *, run: ReachRun, query: str = "", sort: str = "code", descending: bool = False
+) -> QuerySet[LocalityResult]:
     rows = LocalityResult.objects.filter(run=run).select_related("locality")
     if query.strip():
         rows = rows.filter(Q(locality_name__icontains=query.strip()) | Q(locality_code__icontains=query.strip()))
@@ -342,6 +425,8 @@ def unmet_layer(*, publication: dict) -> dict:
         "measure": UNMET_MEASURE,
         "publication": publication,
         "locality_ids": dict(Locality.objects.filter(code__in=codes).values_list("code", "pk")),
-        "legends": {key: protected_count_classes([loc["options"][key][UNMET_MEASURE] for loc in shown])
-                    for key in publication["area"]},
+        "legends": {
+            key: protected_count_classes([loc["options"][key][UNMET_MEASURE] for loc in shown])
+            for key in publication["area"]
+        },
     }

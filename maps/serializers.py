@@ -11,8 +11,16 @@ class SiteOfferMapSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SiteOffer
-        fields = ["option", "option_name", "delivery", "delivery_label", "capacity_per_week", "waiting_weeks",
-                  "home_visit_km", "active"]
+        fields = [
+            "option",
+            "option_name",
+            "delivery",
+            "delivery_label",
+            "capacity_per_week",
+            "waiting_weeks",
+            "home_visit_km",
+            "active",
+        ]
 
 
 class SiteMapSerializer(GeoFeatureModelSerializer):

@@ -25,9 +25,9 @@ from rest_framework.views import APIView
 from accounts.access import RoleRequiredMixin, role_permission
 from accounts.roles import ADMIN, COMMISSIONER
 from accounts.selectors import has_role
+from careplans.access import UNMET_ROLES, actor_for
 from careplans.services import record_aggregate_read
 from careplans.unmet import publication_json, unmet_publication
-from careplans.access import UNMET_ROLES, actor_for
 from reach.exports import write_reach_export
 from reach.models import ReachProfile, ReachRun
 from reach.selectors import current_run
@@ -58,8 +58,9 @@ class MapView(RoleRequiredMixin, TemplateView):
         if run is not None:
             first_requests["run"] = reverse("maps:api-run", args=[run.pk])
             if not MEASURES[measure].per_option:
-                first_requests["values"] = (f"{reverse('maps:api-values', args=[run.pk])}?"
-                                            f"{urlencode({'measure': measure})}")
+                first_requests["values"] = (
+                    f"{reverse('maps:api-values', args=[run.pk])}?{urlencode({'measure': measure})}"
+                )
         context["preload_urls"] = list(first_requests.values())
         context["config"] = {
             "run": run.pk if run else None,
@@ -75,11 +76,15 @@ class MapView(RoleRequiredMixin, TemplateView):
             "has_basemap": bool(settings.BASEMAP_TILE_URL),
             # The unmet-preference layer and panel section, for those who may see careplans' publication.
             "unmet": {"url": reverse("maps:api-unmet"), "csv": reverse("careplans:unmet_csv")}
-            if has_role(self.request.user, *UNMET_ROLES) else None,
+            if has_role(self.request.user, *UNMET_ROLES)
+            else None,
             "urls": {
-                "runs": reverse("maps:api-runs"), "shapes": reverse("maps:api-shapes"),
-                "sites": reverse("maps:api-sites"), "outreach": reverse("maps:api-outreach"),
-                "localities": reverse("maps:api-localities"), "table": reverse("maps:table"),
+                "runs": reverse("maps:api-runs"),
+                "shapes": reverse("maps:api-shapes"),
+                "sites": reverse("maps:api-sites"),
+                "outreach": reverse("maps:api-outreach"),
+                "localities": reverse("maps:api-localities"),
+                "table": reverse("maps:table"),
                 "map": reverse("maps:map"),
             },
         }
@@ -102,8 +107,16 @@ class TableView(RoleRequiredMixin, TemplateView):
         sort = sort if sort in selectors.TABLE_COLUMNS else "code"
         descending = self.request.GET.get("dir") == "desc"
         columns = [(key, label) for key, (label, _) in selectors.TABLE_COLUMNS.items()]
-        context.update({"run": run, "query": query, "sort": sort, "descending": descending,
-                        "runs": selectors.recent_runs(), "columns": columns})
+        context.update(
+            {
+                "run": run,
+                "query": query,
+                "sort": sort,
+                "descending": descending,
+                "runs": selectors.recent_runs(),
+                "columns": columns,
+            }
+        )
         if run is not None:
             rows = selectors.table_rows(run=run, query=query, sort=sort, descending=descending)
             context["page"] = Paginator(rows, self.page_size).get_page(self.request.GET.get("page"))
@@ -126,6 +139,7 @@ class ExportView(RoleRequiredMixin, View):
 
 
 # ---- JSON for the page ---------------------------------------------------------------------------
+
 
 class MapApiView(APIView):
     authentication_classes = [SessionAuthentication]
@@ -168,8 +182,13 @@ class RunsApi(MapApiView):
                 raise ValidationError({"profile": f"No reach profile {profile_id!r}."})
         running = [run for run in selectors.active_runs() if run.profile_id == profile.pk]
         if running:
-            return Response({"detail": f"Run {running[0].pk} of {profile.name} is already {running[0].status}.",
-                             "run": selectors.run_status(running[0])}, status=status.HTTP_409_CONFLICT)
+            return Response(
+                {
+                    "detail": f"Run {running[0].pk} of {profile.name} is already {running[0].status}.",
+                    "run": selectors.run_status(running[0]),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         run = start_run(profile=profile, started_by=request.user)
         return Response({"run": selectors.run_status(run)}, status=status.HTTP_202_ACCEPTED)
 
@@ -191,10 +210,16 @@ class ValuesApi(MapApiView):
             raise ValidationError({"measure": f"Unknown measure {key!r}; one of {', '.join(MEASURES)}."})
         option = request.query_params.get("option") or None
         if measure.per_option and option not in run.option_codes:
-            raise ValidationError({"option": f"{measure.label} needs an option of run {run.pk}: "
-                                             f"{', '.join(run.option_codes) or 'it has none'}."})
-        return _gzipped_json_response(request, selectors.measure_values_gzipped(
-            run=run, measure=measure, option=option if measure.per_option else None))
+            raise ValidationError(
+                {
+                    "option": f"{measure.label} needs an option of run {run.pk}: "
+                    f"{', '.join(run.option_codes) or 'it has none'}."
+                }
+            )
+        return _gzipped_json_response(
+            request,
+            selectors.measure_values_gzipped(run=run, measure=measure, option=option if measure.per_option else None),
+        )
 
 
 class ChartsApi(MapApiView):

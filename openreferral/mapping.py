@@ -50,7 +50,7 @@ MENU_TAXONOMY = {
     "id": stable_id("taxonomy", "menu"),
     "name": "choicemap treatment menu",
     "description": "The drug and alcohol treatment menu: categories of intervention, and under each the "
-                   "menu options a site can offer.",
+    "menu options a site can offer.",
     "uri": "urn:choicemap:taxonomy:treatment-menu",
     "version": "1",
 }
@@ -58,7 +58,7 @@ DELIVERY_TAXONOMY = {
     "id": stable_id("taxonomy", "delivery"),
     "name": "choicemap delivery mode",
     "description": "How an offer reaches people: on site, outreach sessions in named localities, home visits "
-                   "within a radius, or remote.",
+    "within a radius, or remote.",
     "uri": "urn:choicemap:taxonomy:delivery-mode",
     "version": "1",
 }
@@ -83,18 +83,32 @@ def delivery_term_id(delivery: str) -> str:
 
 
 def term(*, term_id: str, taxonomy: dict, label: str, uri: str, parent_id: str | None = None) -> dict:
-    return {"id": term_id, "parent_id": parent_id, "taxonomy": taxonomy["name"], "taxonomy_id": taxonomy["id"],
-            "term": label, "term_uri": uri}
+    return {
+        "id": term_id,
+        "parent_id": parent_id,
+        "taxonomy": taxonomy["name"],
+        "taxonomy_id": taxonomy["id"],
+        "term": label,
+        "term_uri": uri,
+    }
 
 
 def category_term(category: str) -> dict:
-    return term(term_id=category_term_id(category), taxonomy=MENU_TAXONOMY,
-                label=OptionCategory(category).label, uri=CATEGORY_URI + category)
+    return term(
+        term_id=category_term_id(category),
+        taxonomy=MENU_TAXONOMY,
+        label=OptionCategory(category).label,
+        uri=CATEGORY_URI + category,
+    )
 
 
 def delivery_term(delivery: str) -> dict:
-    return term(term_id=delivery_term_id(delivery), taxonomy=DELIVERY_TAXONOMY, label=Delivery(delivery).label,
-                uri=DELIVERY_URI + delivery)
+    return term(
+        term_id=delivery_term_id(delivery),
+        taxonomy=DELIVERY_TAXONOMY,
+        label=Delivery(delivery).label,
+        uri=DELIVERY_URI + delivery,
+    )
 
 
 def option_uri(option_code: str) -> str:
@@ -108,7 +122,7 @@ def locality_uri(locality_code: str) -> str:
 def code_from_uri(uri: object, prefix: str) -> str | None:
     """The choicemap code in one of our URNs, or None when the URI is not of that kind."""
     if isinstance(uri, str) and uri.startswith(prefix) and len(uri) > len(prefix):
-        return unquote(uri[len(prefix):])
+        return unquote(uri[len(prefix) :])
     return None
 
 
@@ -150,8 +164,14 @@ def opening_hours_to_rules(opening_hours: str) -> list[dict]:
         days = _expand_days(day_spec)
         for span in times.strip().split(","):
             opens, closes = span.split("-")
-            rules.append({"byday": ",".join(ICAL_DAYS[d] for d in days), "opens_at": opens, "closes_at": closes,
-                          "description": f"{_compress_days(days)} {opens}-{closes}"})
+            rules.append(
+                {
+                    "byday": ",".join(ICAL_DAYS[d] for d in days),
+                    "opens_at": opens,
+                    "closes_at": closes,
+                    "description": f"{_compress_days(days)} {opens}-{closes}",
+                }
+            )
     return rules
 
 
@@ -174,8 +194,7 @@ def schedule_problem(schedule: dict) -> tuple[str, str] | None:
     if schedule.get("interval") not in (None, 1, "1"):
         return "interval", "only every-week schedules (interval 1) can be imported"
     byday = schedule.get("byday")
-    if not isinstance(byday, str) or not byday.strip() or \
-            any(d.strip() not in ICAL_DAYS for d in byday.split(",")):
+    if not isinstance(byday, str) or not byday.strip() or any(d.strip() not in ICAL_DAYS for d in byday.split(",")):
         return "byday", f"{byday!r} is not a comma-separated list of MO, TU, WE, TH, FR, SA, SU"
     for name in ("opens_at", "closes_at"):
         value = schedule.get(name)

@@ -53,8 +53,16 @@ class _Reader:
     def problem(self, where: str, field_name: str, reason: str) -> None:
         self.problems.append(ImportProblem(self.file, where, field_name, reason))
 
-    def text(self, where: str, item: dict, name: str, *, required: bool = False, max_length: int | None = None,
-             default: str = "") -> str:
+    def text(
+        self,
+        where: str,
+        item: dict,
+        name: str,
+        *,
+        required: bool = False,
+        max_length: int | None = None,
+        default: str = "",
+    ) -> str:
         value = item.get(name, default)
         if value is None:
             value = ""
@@ -119,8 +127,11 @@ def _parse_organizations(reader: _Reader, document: dict, parsed: _Parsed) -> No
         if kind and kind not in ProviderKind.values:
             reader.problem(where, f"{m.EXTENSION}.kind", f"{kind!r} is not one of: {', '.join(ProviderKind.values)}")
         contact = reader.text(where, extension, "contact", max_length=300)
-        if name and _unique(reader, names, name, where, "name", "organization name") and \
-                _unique(reader, ids, item["id"], where, "id", "id"):
+        if (
+            name
+            and _unique(reader, names, name, where, "name", "organization name")
+            and _unique(reader, ids, item["id"], where, "id", "id")
+        ):
             parsed.providers[item["id"]] = {"name": name, "kind": kind, "contact": contact}
 
 
@@ -134,8 +145,9 @@ def _parse_terms(reader: _Reader, document: dict, parsed: _Parsed) -> dict[str, 
             if category in OptionCategory.values:
                 categories[item["id"]] = category
             else:
-                reader.problem(where, "term_uri", f"unknown menu category {category!r} "
-                                                  f"(known: {', '.join(OptionCategory.values)})")
+                reader.problem(
+                    where, "term_uri", f"unknown menu category {category!r} (known: {', '.join(OptionCategory.values)})"
+                )
     deliveries = {}
     codes: dict = {}
     for where, item in terms:
@@ -156,9 +168,13 @@ def _parse_terms(reader: _Reader, document: dict, parsed: _Parsed) -> dict[str, 
         if category is None:
             reader.problem(where, "parent_id", "must be the id of a menu category term in this file")
         extension = _extension(item)
-        values = {"code": code, "name": name, "category": category,
-                  "description": reader.text(where, extension, "description"),
-                  "active": _boolean(reader, where, extension, "active", True)}
+        values = {
+            "code": code,
+            "name": name,
+            "category": category,
+            "description": reader.text(where, extension, "description"),
+            "active": _boolean(reader, where, extension, "active", True),
+        }
         if _unique(reader, codes, code, where, "term_uri", "menu option"):
             parsed.options[item["id"]] = values
     return deliveries
@@ -169,23 +185,30 @@ def _parse_locations(reader: _Reader, document: dict, parsed: _Parsed) -> None:
     for where, item in reader.items(document, "locations"):
         code = reader.text(where, item, "external_identifier", required=True, max_length=40)
         if item.get("external_identifier_type") != m.SITE_CODE_TYPE:
-            reader.problem(where, "external_identifier_type",
-                           f"must be {m.SITE_CODE_TYPE!r}: the site code is the location's external identifier")
+            reader.problem(
+                where,
+                "external_identifier_type",
+                f"must be {m.SITE_CODE_TYPE!r}: the site code is the location's external identifier",
+            )
         name = reader.text(where, item, "name", required=True, max_length=200)
         lat = reader.parse.number(where, "latitude", item.get("latitude"), required=True, minimum=-90, maximum=90)
-        lon = reader.parse.number(where, "longitude", item.get("longitude"), required=True, minimum=-180,
-                                  maximum=180)
+        lon = reader.parse.number(where, "longitude", item.get("longitude"), required=True, minimum=-180, maximum=180)
         provider = parsed.providers.get(_ref(item.get("organization_id")))
         if provider is None:
             reader.problem(where, "organization_id", "must be the id of an organization in this file")
         addresses = item.get("addresses") or []
-        address = addresses[0] if isinstance(addresses, list) and addresses and isinstance(addresses[0], dict) \
-            else {}
-        values = {"code": code, "name": name, "lat": lat, "lon": lon, "provider": provider,
-                  "organization_id": item.get("organization_id"),
-                  "address": reader.text(where, address, "address_1", max_length=300),
-                  "postcode": reader.text(where, address, "postal_code", max_length=10),
-                  "active": _boolean(reader, where, _extension(item), "active", True)}
+        address = addresses[0] if isinstance(addresses, list) and addresses and isinstance(addresses[0], dict) else {}
+        values = {
+            "code": code,
+            "name": name,
+            "lat": lat,
+            "lon": lon,
+            "provider": provider,
+            "organization_id": item.get("organization_id"),
+            "address": reader.text(where, address, "address_1", max_length=300),
+            "postcode": reader.text(where, address, "postal_code", max_length=10),
+            "active": _boolean(reader, where, _extension(item), "active", True),
+        }
         if code and _unique(reader, codes, code, where, "external_identifier", "site code"):
             parsed.sites[item["id"]] = values
 
@@ -209,46 +232,73 @@ def _parse_services(reader: _Reader, document: dict, parsed: _Parsed, deliveries
         if len(modes) != 1:
             reader.problem(where, "attributes", f"needs exactly one delivery-mode taxonomy term, found {len(modes)}")
         links = item.get("service_at_locations")
-        sites = [parsed.sites.get(_ref(sal.get("location_id"))) for sal in links if isinstance(sal, dict)] \
-            if isinstance(links, list) else []
+        sites = (
+            [parsed.sites.get(_ref(sal.get("location_id"))) for sal in links if isinstance(sal, dict)]
+            if isinstance(links, list)
+            else []
+        )
         if len(sites) != 1 or sites[0] is None:
-            reader.problem(where, "service_at_locations",
-                           "needs exactly one service_at_location whose location_id is a location in this file")
+            reader.problem(
+                where,
+                "service_at_locations",
+                "needs exactly one service_at_location whose location_id is a location in this file",
+            )
             sites = [None]
         site = sites[0]
         if site and item.get("organization_id") not in (None, site["organization_id"]):
             reader.problem(where, "organization_id", "must be the organization of the service's location")
 
-        min_age = reader.parse.number(where, "minimum_age", item.get("minimum_age"), minimum=0, maximum=130,
-                                      integer=True)
-        max_age = reader.parse.number(where, "maximum_age", item.get("maximum_age"), minimum=0, maximum=130,
-                                      integer=True)
+        min_age = reader.parse.number(
+            where, "minimum_age", item.get("minimum_age"), minimum=0, maximum=130, integer=True
+        )
+        max_age = reader.parse.number(
+            where, "maximum_age", item.get("maximum_age"), minimum=0, maximum=130, integer=True
+        )
         extension = _extension(item)
         ext = f"{m.EXTENSION}."
         values = {
-            "capacity_per_week": reader.parse.number(where, ext + "capacity_per_week",
-                                                     extension.get("capacity_per_week"), minimum=0,
-                                                     maximum=2_147_483_647, integer=True),
-            "waiting_weeks": reader.parse.number(where, ext + "waiting_weeks", extension.get("waiting_weeks"),
-                                                 minimum=0),
-            "home_visit_km": reader.parse.number(where, ext + "home_visit_km", extension.get("home_visit_km"),
-                                                 minimum=0, exclusive_minimum=True),
-            "min_age": min_age, "max_age": max_age,
+            "capacity_per_week": reader.parse.number(
+                where,
+                ext + "capacity_per_week",
+                extension.get("capacity_per_week"),
+                minimum=0,
+                maximum=2_147_483_647,
+                integer=True,
+            ),
+            "waiting_weeks": reader.parse.number(
+                where, ext + "waiting_weeks", extension.get("waiting_weeks"), minimum=0
+            ),
+            "home_visit_km": reader.parse.number(
+                where, ext + "home_visit_km", extension.get("home_visit_km"), minimum=0, exclusive_minimum=True
+            ),
+            "min_age": min_age,
+            "max_age": max_age,
             "active": _boolean(reader, where, extension, "active", item.get("status") == "active"),
             "opening_hours": _opening_hours(reader, where, item),
         }
         outreach = _outreach_codes(reader, where, item, locality_codes)
         if len(options) == 1 and len(modes) == 1 and site:
             delivery = modes[0]
-            for name, messages in offer_problems(delivery=delivery, home_visit_km=values["home_visit_km"],
-                                                 outreach_localities=outreach, min_age=min_age,
-                                                 max_age=max_age).items():
+            for name, messages in offer_problems(
+                delivery=delivery,
+                home_visit_km=values["home_visit_km"],
+                outreach_localities=outreach,
+                min_age=min_age,
+                max_age=max_age,
+            ).items():
                 for message in messages:
                     reader.problem(where, name, message)
             key = (site["code"], options[0]["code"], delivery)
             if _unique(reader, keys, key, where, "id", "offer (site, option, delivery)"):
-                parsed.offers.append({"site": site["code"], "option": options[0]["code"], "delivery": delivery,
-                                      "values": values, "outreach": outreach})
+                parsed.offers.append(
+                    {
+                        "site": site["code"],
+                        "option": options[0]["code"],
+                        "delivery": delivery,
+                        "values": values,
+                        "outreach": outreach,
+                    }
+                )
 
 
 def _opening_hours(reader: _Reader, where: str, item: dict) -> str:
@@ -332,8 +382,12 @@ def import_openreferral(*, path: Path | str, dry_run: bool = False) -> ImportRep
         options = {o.code: o for o in MenuOption.objects.all()}
         localities = dict(Locality.objects.values_list("code", "id"))
         for offer in parsed.offers:
-            saved = _upsert(report, SiteOffer, {"site": sites[offer["site"]], "option": options[offer["option"]],
-                                                "delivery": offer["delivery"]}, offer["values"])
+            saved = _upsert(
+                report,
+                SiteOffer,
+                {"site": sites[offer["site"]], "option": options[offer["option"]], "delivery": offer["delivery"]},
+                offer["values"],
+            )
             wanted = {localities[code] for code in offer["outreach"]}
             if set(saved.outreach_localities.values_list("id", flat=True)) != wanted:
                 saved.outreach_localities.set(wanted)

@@ -10,8 +10,9 @@ urlpatterns = [
     path("services", apis.ServiceListView.as_view(), name="services"),
     path("services/<str:record_id>", apis.ServiceDetailView.as_view(), name="service"),
     path("service_at_locations", apis.ServiceAtLocationListView.as_view(), name="service-at-locations"),
-    path("service_at_locations/<str:record_id>", apis.ServiceAtLocationDetailView.as_view(),
-         name="service-at-location"),
+    path(
+        "service_at_locations/<str:record_id>", apis.ServiceAtLocationDetailView.as_view(), name="service-at-location"
+    ),
     path("organizations", apis.OrganizationListView.as_view(), name="organizations"),
     path("organizations/<str:record_id>", apis.OrganizationDetailView.as_view(), name="organization"),
     path("locations", apis.LocationListView.as_view(), name="locations"),

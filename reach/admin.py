@@ -18,16 +18,30 @@ class RecomputeOnChangeAdmin(admin.ModelAdmin):
 
 @admin.register(ReachProfile)
 class ReachProfileAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_default", "walk_minutes", "pt_minutes", "car_minutes", "max_wait_weeks",
-                    "count_remote", "real_choice_providers"]
+    list_display = [
+        "name",
+        "is_default",
+        "walk_minutes",
+        "pt_minutes",
+        "car_minutes",
+        "max_wait_weeks",
+        "count_remote",
+        "real_choice_providers",
+    ]
     fieldsets = [
         (None, {"fields": ["name", "description", "is_default"]}),
         ("Time limits (minutes)", {"fields": [("walk_minutes", "pt_minutes", "car_minutes")]}),
-        ("Crow-fly estimate", {"fields": [("walk_kmh", "pt_kmh", "car_kmh"),
-                                          ("walk_access_minutes", "pt_access_minutes", "car_access_minutes"),
-                                          "detour_factor"]}),
-        ("What counts", {"fields": ["max_wait_weeks", "count_remote", "real_choice_providers",
-                                    "default_car_share"]}),
+        (
+            "Crow-fly estimate",
+            {
+                "fields": [
+                    ("walk_kmh", "pt_kmh", "car_kmh"),
+                    ("walk_access_minutes", "pt_access_minutes", "car_access_minutes"),
+                    "detour_factor",
+                ]
+            },
+        ),
+        ("What counts", {"fields": ["max_wait_weeks", "count_remote", "real_choice_providers", "default_car_share"]}),
     ]
     actions = ["compute_now"]
 
@@ -40,8 +54,17 @@ class ReachProfileAdmin(admin.ModelAdmin):
 
 @admin.register(ReachRun)
 class ReachRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "profile_name", "provider", "status", "progress", "automatic", "created_at",
-                    "finished_at", "started_by"]
+    list_display = [
+        "id",
+        "profile_name",
+        "provider",
+        "status",
+        "progress",
+        "automatic",
+        "created_at",
+        "finished_at",
+        "started_by",
+    ]
     list_filter = ["status", "provider", "automatic", "profile_name"]
     readonly_fields = [f.name for f in ReachRun._meta.fields]
     actions = ["cancel"]
@@ -54,6 +77,7 @@ class ReachRunAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected queued or running runs")
     def cancel(self, request, queryset):
-        cancelled = sum(cancel_run(run=run) for run in queryset.filter(
-            status__in=[RunStatus.QUEUED, RunStatus.RUNNING]))
+        cancelled = sum(
+            cancel_run(run=run) for run in queryset.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+        )
         self.message_user(request, f"{cancelled} run(s) cancelled.")

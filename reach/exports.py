@@ -27,20 +27,37 @@ def write_reach_export(*, run: ReachRun, fmt: str, output: TextIO) -> int:
             count += 1
         return count
     site_codes = site_codes_by_id()
-    records = [(result, {**result_row(result, codes), "expected_menu": round(result.expected_menu, 3),
-                         "options": option_detail(result, codes, site_codes)})
-               for result in results.iterator(chunk_size=2000)]
+    records = [
+        (
+            result,
+            {
+                **result_row(result, codes),
+                "expected_menu": round(result.expected_menu, 3),
+                "options": option_detail(result, codes, site_codes),
+            },
+        )
+        for result in results.iterator(chunk_size=2000)
+    ]
     if fmt == "json":
         json.dump({"run": run_description(run), "localities": [record for _, record in records]}, output)
         return len(records)
     if fmt != "geojson":
         raise ValueError(f"unknown format {fmt!r}")
-    geometries = dict(Locality.objects.filter(pk__in=[r.locality_id for r, _ in records])
-                      .annotate(drawn=Coalesce("geometry_simplified", "geometry")).values_list("id", "drawn"))
+    geometries = dict(
+        Locality.objects.filter(pk__in=[r.locality_id for r, _ in records])
+        .annotate(drawn=Coalesce("geometry_simplified", "geometry"))
+        .values_list("id", "drawn")
+    )
     features = []
     for result, record in records:
         geometry = geometries.get(result.locality_id)
-        features.append({"type": "Feature", "id": result.locality_code,
-                         "geometry": json.loads(geometry.geojson) if geometry else None, "properties": record})
+        features.append(
+            {
+                "type": "Feature",
+                "id": result.locality_code,
+                "geometry": json.loads(geometry.geojson) if geometry else None,
+                "properties": record,
+            }
+        )
     json.dump({"type": "FeatureCollection", "run": run_description(run), "features": features}, output)
     return len(features)

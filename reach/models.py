@@ -5,9 +5,20 @@ from django.db.models import Q
 
 # Field names and defaults mirror reach.engine.ReachParams, which the engine reads.
 PROFILE_FIELDS = [
-    "walk_minutes", "pt_minutes", "car_minutes", "walk_kmh", "pt_kmh", "car_kmh",
-    "walk_access_minutes", "pt_access_minutes", "car_access_minutes", "detour_factor",
-    "max_wait_weeks", "count_remote", "real_choice_providers", "default_car_share",
+    "walk_minutes",
+    "pt_minutes",
+    "car_minutes",
+    "walk_kmh",
+    "pt_kmh",
+    "car_kmh",
+    "walk_access_minutes",
+    "pt_access_minutes",
+    "car_access_minutes",
+    "detour_factor",
+    "max_wait_weeks",
+    "count_remote",
+    "real_choice_providers",
+    "default_car_share",
 ]
 
 
@@ -24,39 +35,60 @@ class ReachProfile(models.Model):
     pt_kmh = models.FloatField("public transport km/h", default=20)
     car_kmh = models.FloatField(default=40)
     walk_access_minutes = models.FloatField(default=0)
-    pt_access_minutes = models.FloatField("public transport access minutes", default=10,
-                                          help_text="Fixed time to reach a stop and wait.")
+    pt_access_minutes = models.FloatField(
+        "public transport access minutes", default=10, help_text="Fixed time to reach a stop and wait."
+    )
     car_access_minutes = models.FloatField(default=5, help_text="Fixed time to get going and park.")
     detour_factor = models.FloatField(default=1.3, help_text="Network distance ÷ crow-fly distance.")
     max_wait_weeks = models.FloatField(default=3, help_text="Longest acceptable waiting time.")
     count_remote = models.BooleanField(default=False, help_text="Whether remote delivery counts as reachable.")
     real_choice_providers = models.PositiveSmallIntegerField(
-        default=2, help_text="Distinct providers needed for a real choice of an option.")
+        default=2, help_text="Distinct providers needed for a real choice of an option."
+    )
     default_car_share = models.FloatField(default=0.77, help_text="Used for localities with no car share.")
 
     class Meta:
         ordering = ["-is_default", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
-                                    name="reachprofile_one_default",
-                                    violation_error_message="Another profile is already the default."),
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="reachprofile_one_default",
+                violation_error_message="Another profile is already the default.",
+            ),
             models.CheckConstraint(
-                condition=Q(walk_minutes__gte=0, pt_minutes__gte=0, car_minutes__gte=0,
-                            walk_access_minutes__gte=0, pt_access_minutes__gte=0, car_access_minutes__gte=0,
-                            max_wait_weeks__gte=0),
+                condition=Q(
+                    walk_minutes__gte=0,
+                    pt_minutes__gte=0,
+                    car_minutes__gte=0,
+                    walk_access_minutes__gte=0,
+                    pt_access_minutes__gte=0,
+                    car_access_minutes__gte=0,
+                    max_wait_weeks__gte=0,
+                ),
                 name="reachprofile_times_not_negative",
-                violation_error_message="Times and waits cannot be negative."),
-            models.CheckConstraint(condition=Q(walk_kmh__gt=0, pt_kmh__gt=0, car_kmh__gt=0),
-                                   name="reachprofile_speeds_positive",
-                                   violation_error_message="Speeds must be above zero."),
-            models.CheckConstraint(condition=Q(detour_factor__gte=1), name="reachprofile_detour_at_least_1",
-                                   violation_error_message="The detour factor is at least 1."),
-            models.CheckConstraint(condition=Q(real_choice_providers__gte=1),
-                                   name="reachprofile_real_choice_at_least_1",
-                                   violation_error_message="A real choice needs at least one provider."),
-            models.CheckConstraint(condition=Q(default_car_share__gte=0, default_car_share__lte=1),
-                                   name="reachprofile_car_share_0_to_1",
-                                   violation_error_message="The default car share is between 0 and 1."),
+                violation_error_message="Times and waits cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(walk_kmh__gt=0, pt_kmh__gt=0, car_kmh__gt=0),
+                name="reachprofile_speeds_positive",
+                violation_error_message="Speeds must be above zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(detour_factor__gte=1),
+                name="reachprofile_detour_at_least_1",
+                violation_error_message="The detour factor is at least 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(real_choice_providers__gte=1),
+                name="reachprofile_real_choice_at_least_1",
+                violation_error_message="A real choice needs at least one provider.",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_car_share__gte=0, default_car_share__lte=1),
+                name="reachprofile_car_share_0_to_1",
+                violation_error_message="The default car share is between 0 and 1.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -104,23 +136,28 @@ class RunStatus(models.TextChoices):
 class ReachRun(models.Model):
     """One computation: the profile and catalogue snapshot it used, its progress and its outcome."""
 
-    profile = models.ForeignKey(ReachProfile, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="runs")
+    profile = models.ForeignKey(ReachProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
     profile_name = models.CharField(max_length=100)
     params = models.JSONField(help_text="The profile values this run used, overrides included.")
     provider = models.CharField(max_length=10, choices=TravelProvider.choices, default=TravelProvider.CROWFLY)
     automatic = models.BooleanField(default=False, help_text="Scheduled by a catalogue or locality change.")
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
-    snapshot_id = models.CharField(max_length=64, blank=True,
-                                   help_text="Content hash of the catalogue and localities used.")
+    snapshot_id = models.CharField(
+        max_length=64, blank=True, help_text="Content hash of the catalogue and localities used."
+    )
     snapshot_counts = models.JSONField(default=dict, blank=True)
-    option_codes = ArrayField(models.CharField(max_length=40), default=list, blank=True,
-                              help_text="Menu options in the order of the per-option result arrays.")
+    option_codes = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        help_text="Menu options in the order of the per-option result arrays.",
+    )
     summary = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -42,12 +42,29 @@ class CatalogueSnapshot:
 
     def _content_hash(self) -> str:
         digest = hashlib.sha256()
-        for array in (self.locality_ids, self.localities.lat, self.localities.lon, self.localities.population,
-                      self.localities.car_share, self.localities.imd_decile, self.site_ids, self.sites.lat,
-                      self.sites.lon, self.provider_ids, self.offer_ids, self.offers.site_idx,
-                      self.offers.option_idx, self.offers.provider_idx, self.offers.delivery,
-                      self.offers.capacity_per_week, self.offers.waiting_weeks, self.offers.active,
-                      self.offers.home_visit_km, self.offers.outreach_offer_idx, self.offers.outreach_locality_idx):
+        for array in (
+            self.locality_ids,
+            self.localities.lat,
+            self.localities.lon,
+            self.localities.population,
+            self.localities.car_share,
+            self.localities.imd_decile,
+            self.site_ids,
+            self.sites.lat,
+            self.sites.lon,
+            self.provider_ids,
+            self.offer_ids,
+            self.offers.site_idx,
+            self.offers.option_idx,
+            self.offers.provider_idx,
+            self.offers.delivery,
+            self.offers.capacity_per_week,
+            self.offers.waiting_weeks,
+            self.offers.active,
+            self.offers.home_visit_km,
+            self.offers.outreach_offer_idx,
+            self.offers.outreach_locality_idx,
+        ):
             digest.update(np.ascontiguousarray(array).tobytes())
         for strings in (self.locality_codes, list(self.localities.rurality), self.option_codes):
             digest.update("\x1f".join(map(str, strings)).encode())
@@ -62,9 +79,14 @@ class CatalogueSnapshot:
         return int(self.provider_ids.size)
 
     def counts(self) -> dict[str, int]:
-        return {"localities": int(self.locality_ids.size), "sites": int(self.site_ids.size),
-                "options": self.n_options, "providers": self.n_providers, "offers": int(self.offer_ids.size),
-                "candidate_offers": int(self.offers.active.sum())}
+        return {
+            "localities": int(self.locality_ids.size),
+            "sites": int(self.site_ids.size),
+            "options": self.n_options,
+            "providers": self.n_providers,
+            "offers": int(self.offer_ids.size),
+            "candidate_offers": int(self.offers.active.sum()),
+        }
 
 
 def _nan_if_none(values) -> np.ndarray:
@@ -73,8 +95,11 @@ def _nan_if_none(values) -> np.ndarray:
 
 def load_snapshot() -> CatalogueSnapshot:
     """Localities, active menu options and every offer of them, in a stable order."""
-    loc_rows = list(Locality.objects.order_by("id").values_list(
-        "id", "code", "name", "origin", "population", "car_share", "rurality", "imd_decile"))
+    loc_rows = list(
+        Locality.objects.order_by("id").values_list(
+            "id", "code", "name", "origin", "population", "car_share", "rurality", "imd_decile"
+        )
+    )
     localities = LocalityArrays(
         lat=np.array([r[3].y for r in loc_rows], dtype=np.float64),
         lon=np.array([r[3].x for r in loc_rows], dtype=np.float64),
@@ -91,20 +116,33 @@ def load_snapshot() -> CatalogueSnapshot:
     site_rows = list(Site.objects.order_by("id").values_list("id", "location", "provider_id", "active"))
     site_index = {r[0]: i for i, r in enumerate(site_rows)}
     site_active = {r[0]: r[3] for r in site_rows}
-    sites = SiteArrays(lat=np.array([r[1].y for r in site_rows], dtype=np.float64),
-                       lon=np.array([r[1].x for r in site_rows], dtype=np.float64))
+    sites = SiteArrays(
+        lat=np.array([r[1].y for r in site_rows], dtype=np.float64),
+        lon=np.array([r[1].x for r in site_rows], dtype=np.float64),
+    )
 
     offer_rows = list(
-        SiteOffer.objects.filter(option__active=True).order_by("id").values_list(
-            "id", "site_id", "option_id", "site__provider_id", "delivery", "capacity_per_week", "waiting_weeks",
-            "active", "home_visit_km")
+        SiteOffer.objects.filter(option__active=True)
+        .order_by("id")
+        .values_list(
+            "id",
+            "site_id",
+            "option_id",
+            "site__provider_id",
+            "delivery",
+            "capacity_per_week",
+            "waiting_weeks",
+            "active",
+            "home_visit_km",
+        )
     )
     provider_ids = np.array(sorted({r[3] for r in offer_rows}), dtype=np.int64)
     provider_index = {p: i for i, p in enumerate(provider_ids.tolist())}
     offer_index = {r[0]: i for i, r in enumerate(offer_rows)}
     outreach = list(
         SiteOffer.outreach_localities.through.objects.filter(siteoffer_id__in=offer_index)
-        .order_by("siteoffer_id", "locality_id").values_list("siteoffer_id", "locality_id")
+        .order_by("siteoffer_id", "locality_id")
+        .values_list("siteoffer_id", "locality_id")
     )
     offers = OfferArrays(
         site_idx=[site_index[r[1]] for r in offer_rows],
@@ -144,9 +182,14 @@ def matrix_travel_times_for(snapshot: CatalogueSnapshot) -> TravelTimes:
             site.append(site_index[site_id])
             mode.append(MODES.index(mode_name))
             minutes.append(value)
-    return matrix_travel_times(locality_idx=np.array(loc, dtype=np.int32), site_idx=np.array(site, dtype=np.int32),
-                               mode_idx=np.array(mode, dtype=np.int8), minutes=np.array(minutes, dtype=np.float32),
-                               n_localities=snapshot.locality_ids.size, n_sites=snapshot.site_ids.size)
+    return matrix_travel_times(
+        locality_idx=np.array(loc, dtype=np.int32),
+        site_idx=np.array(site, dtype=np.int32),
+        mode_idx=np.array(mode, dtype=np.int8),
+        minutes=np.array(minutes, dtype=np.float32),
+        n_localities=snapshot.locality_ids.size,
+        n_sites=snapshot.site_ids.size,
+    )
 
 
 def default_profile() -> ReachProfile:
@@ -169,19 +212,35 @@ def run_results(*, run: ReachRun) -> QuerySet[LocalityResult]:
 
 
 EXPORT_COLUMNS = [
-    "locality_code", "locality_name", "population", "car_share", "menu_without_car", "menu_with_car",
-    "expected_menu", "real_choice_without_car", "real_choice_with_car", "options_without_car", "options_with_car",
+    "locality_code",
+    "locality_name",
+    "population",
+    "car_share",
+    "menu_without_car",
+    "menu_with_car",
+    "expected_menu",
+    "real_choice_without_car",
+    "real_choice_with_car",
+    "options_without_car",
+    "options_with_car",
 ]
 
 
 def run_description(run: ReachRun) -> dict:
     return {
-        "id": run.pk, "profile": run.profile_name, "params": run.params, "provider": run.provider,
-        "status": run.status, "automatic": run.automatic, "snapshot_id": run.snapshot_id,
-        "snapshot_counts": run.snapshot_counts, "option_codes": run.option_codes,
+        "id": run.pk,
+        "profile": run.profile_name,
+        "params": run.params,
+        "provider": run.provider,
+        "status": run.status,
+        "automatic": run.automatic,
+        "snapshot_id": run.snapshot_id,
+        "snapshot_counts": run.snapshot_counts,
+        "option_codes": run.option_codes,
         "created_at": run.created_at.isoformat() if run.created_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "timings": run.timings, "summary": run.summary,
+        "timings": run.timings,
+        "summary": run.summary,
     }
 
 
@@ -213,8 +272,10 @@ def option_detail(result: LocalityResult, codes: list[str], site_codes: dict[int
         nearest = {}
         for mode in MODES:
             site_id = getattr(result, f"nearest_{mode}_site")[k]
-            nearest[mode] = {"minutes": getattr(result, f"nearest_{mode}_minutes")[k],
-                             "site_code": site_codes.get(site_id) if site_id is not None else None}
+            nearest[mode] = {
+                "minutes": getattr(result, f"nearest_{mode}_minutes")[k],
+                "site_code": site_codes.get(site_id) if site_id is not None else None,
+            }
         detail[code] = {
             "reachable_without_car": result.providers_without_car[k] > 0,
             "reachable_with_car": result.providers_with_car[k] > 0,
@@ -235,8 +296,11 @@ def locality_reach(*, run: ReachRun, locality_code: str) -> dict | None:
     codes = run.option_codes
     names = dict(MenuOption.objects.filter(code__in=codes).values_list("code", "name"))
     detail = option_detail(result, codes, site_codes_by_id())
-    return {**result_row(result, codes), "expected_menu": round(result.expected_menu, 3),
-            "options": [{"code": code, "name": names.get(code, code), **detail[code]} for code in codes]}
+    return {
+        **result_row(result, codes),
+        "expected_menu": round(result.expected_menu, 3),
+        "options": [{"code": code, "name": names.get(code, code), **detail[code]} for code in codes],
+    }
 
 
 def site_codes_by_id() -> dict[int, str]:

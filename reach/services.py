@@ -21,18 +21,34 @@ from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import
 from services.models import Site
 
 from .engine import ReachParams, ReachResult, compute_reach, crowfly_for_params
-from .models import PROFILE_FIELDS, LocalityResult, Mode, ReachProfile, ReachRun, RunStatus, TravelProvider, \
-    TravelTime
+from .models import PROFILE_FIELDS, LocalityResult, Mode, ReachProfile, ReachRun, RunStatus, TravelProvider, TravelTime
 from .selectors import CatalogueSnapshot, default_profile, load_snapshot, matrix_travel_times_for
 
 logger = logging.getLogger(__name__)
 
 TRAVEL_TIME_COLUMNS = ["locality_code", "site_code", "mode", "minutes"]
 RESULT_COLUMNS = [
-    "run_id", "locality_id", "locality_code", "locality_name", "population", "car_share", "menu_without_car",
-    "menu_with_car", "expected_menu", "real_choice_without_car", "real_choice_with_car", "providers_without_car",
-    "providers_with_car", "nearest_walk_minutes", "nearest_pt_minutes", "nearest_car_minutes",
-    "nearest_walk_site", "nearest_pt_site", "nearest_car_site", "access_without_car", "access_with_car",
+    "run_id",
+    "locality_id",
+    "locality_code",
+    "locality_name",
+    "population",
+    "car_share",
+    "menu_without_car",
+    "menu_with_car",
+    "expected_menu",
+    "real_choice_without_car",
+    "real_choice_with_car",
+    "providers_without_car",
+    "providers_with_car",
+    "nearest_walk_minutes",
+    "nearest_pt_minutes",
+    "nearest_car_minutes",
+    "nearest_walk_site",
+    "nearest_pt_site",
+    "nearest_car_site",
+    "access_without_car",
+    "access_with_car",
 ]
 
 
@@ -42,8 +58,9 @@ class RunFailed(Exception):
 
 def ensure_default_profile() -> ReachProfile:
     profile = ReachProfile.objects.filter(is_default=True).first()
-    return profile or ReachProfile.objects.create(name="Default", is_default=True,
-                                                  description="The design card's defaults.")
+    return profile or ReachProfile.objects.create(
+        name="Default", is_default=True, description="The design card's defaults."
+    )
 
 
 def parse_overrides(assignments: list[str]) -> dict:
@@ -53,7 +70,9 @@ def parse_overrides(assignments: list[str]) -> dict:
         name, sep, raw = assignment.partition("=")
         name, raw = name.strip(), raw.strip()
         if not sep or name not in PROFILE_FIELDS:
-            raise ValueError(f"--set {assignment!r}: expected FIELD=VALUE with FIELD one of {', '.join(PROFILE_FIELDS)}")
+            raise ValueError(
+                f"--set {assignment!r}: expected FIELD=VALUE with FIELD one of {', '.join(PROFILE_FIELDS)}"
+            )
         model_field = ReachProfile._meta.get_field(name)
         try:
             if model_field.get_internal_type() == "BooleanField":
@@ -66,7 +85,8 @@ def parse_overrides(assignments: list[str]) -> dict:
                 validator(value)
         except (KeyError, ValueError, ValidationError):
             kind = {"BooleanField": "true or false", "FloatField": "number"}.get(
-                model_field.get_internal_type(), "whole number")
+                model_field.get_internal_type(), "whole number"
+            )
             raise ValueError(f"--set {assignment!r}: {raw!r} is not a valid {kind}") from None
         overrides[name] = value
     return overrides
@@ -116,16 +136,28 @@ def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
 
 
 @transaction.atomic
-def create_run(*, profile: ReachProfile | None = None, provider: str = TravelProvider.CROWFLY,
-               overrides: dict | None = None, started_by=None, automatic: bool = False) -> ReachRun:
+def create_run(
+    *,
+    profile: ReachProfile | None = None,
+    provider: str = TravelProvider.CROWFLY,
+    overrides: dict | None = None,
+    started_by=None,
+    automatic: bool = False,
+) -> ReachRun:
     """A queued run holding the exact parameters it will use."""
     profile = profile or default_profile()
     if provider not in TravelProvider.values:
         raise ValueError(f"unknown travel-time provider {provider!r}")
     params = {**profile.params(), **(overrides or {})}
     ReachParams(**params)  # fails early on a field the engine does not know
-    return ReachRun.objects.create(profile=profile, profile_name=profile.name, params=params, provider=provider,
-                                   started_by=started_by, automatic=automatic)
+    return ReachRun.objects.create(
+        profile=profile,
+        profile_name=profile.name,
+        params=params,
+        provider=provider,
+        started_by=started_by,
+        automatic=automatic,
+    )
 
 
 def enqueue_run(*, run: ReachRun) -> None:
@@ -170,19 +202,28 @@ def _set_progress(run_id: int, percent: int) -> None:
 
 def cancel_run(*, run: ReachRun) -> bool:
     """Queued or running runs become cancelled; a running one stops before storing anything."""
-    return bool(ReachRun.objects.filter(pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
-                .update(status=RunStatus.CANCELLED, finished_at=timezone.now()))
+    return bool(
+        ReachRun.objects.filter(pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
+            status=RunStatus.CANCELLED, finished_at=timezone.now()
+        )
+    )
 
 
-def compute_snapshot(*, snapshot: CatalogueSnapshot, params: ReachParams, provider: str,
-                     progress=None) -> ReachResult:
+def compute_snapshot(*, snapshot: CatalogueSnapshot, params: ReachParams, provider: str, progress=None) -> ReachResult:
     if provider == TravelProvider.MATRIX:
         travel = matrix_travel_times_for(snapshot)
     else:
         travel = crowfly_for_params(localities=snapshot.localities, sites=snapshot.sites, params=params)
-    return compute_reach(localities=snapshot.localities, sites=snapshot.sites, offers=snapshot.offers,
-                         n_options=snapshot.n_options, n_providers=snapshot.n_providers, travel=travel,
-                         params=params, progress=progress)
+    return compute_reach(
+        localities=snapshot.localities,
+        sites=snapshot.sites,
+        offers=snapshot.offers,
+        n_options=snapshot.n_options,
+        n_providers=snapshot.n_providers,
+        travel=travel,
+        params=params,
+        progress=progress,
+    )
 
 
 def execute_run(*, run_id: int) -> ReachRun:
@@ -191,9 +232,9 @@ def execute_run(*, run_id: int) -> ReachRun:
     Any error marks the run failed (with the error text) and stores nothing, so the current
     results stay what they were.
     """
-    claimed = ReachRun.objects.filter(pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING,
-                                                             RunStatus.FAILED]).update(
-        status=RunStatus.RUNNING, progress=0, started_at=timezone.now(), finished_at=None, error="")
+    claimed = ReachRun.objects.filter(
+        pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED]
+    ).update(status=RunStatus.RUNNING, progress=0, started_at=timezone.now(), finished_at=None, error="")
     run = ReachRun.objects.filter(pk=run_id).first()
     if run is None:
         raise RunFailed(f"no reach run {run_id}")
@@ -207,8 +248,12 @@ def execute_run(*, run_id: int) -> ReachRun:
         _set_progress(run_id, 5)
         started = time.perf_counter()
         params = ReachParams(**run.params)
-        result = compute_snapshot(snapshot=snapshot, params=params, provider=run.provider,
-                                  progress=lambda pct: _set_progress(run_id, 5 + int(pct * 0.8)))
+        result = compute_snapshot(
+            snapshot=snapshot,
+            params=params,
+            provider=run.provider,
+            progress=lambda pct: _set_progress(run_id, 5 + int(pct * 0.8)),
+        )
         timings["compute_seconds"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         with transaction.atomic():
@@ -219,15 +264,24 @@ def execute_run(*, run_id: int) -> ReachRun:
             _store_results(run_id=run_id, snapshot=snapshot, result=result)
             timings["store_seconds"] = round(time.perf_counter() - started, 3)
             ReachRun.objects.filter(pk=run_id).update(
-                status=RunStatus.SUCCEEDED, progress=100, finished_at=timezone.now(), summary=result.summary,
-                snapshot_id=snapshot.snapshot_id, snapshot_counts=snapshot.counts(),
-                option_codes=snapshot.option_codes, timings=timings)
+                status=RunStatus.SUCCEEDED,
+                progress=100,
+                finished_at=timezone.now(),
+                summary=result.summary,
+                snapshot_id=snapshot.snapshot_id,
+                snapshot_counts=snapshot.counts(),
+                option_codes=snapshot.option_codes,
+                timings=timings,
+            )
     except Exception as exc:
         logger.exception("reach run %s failed", run_id)
         cancelled = isinstance(exc, RunFailed) and "cancelled" in str(exc)
         ReachRun.objects.filter(pk=run_id).exclude(status=RunStatus.CANCELLED).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), timings=timings,
-            error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=5)}")
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            timings=timings,
+            error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=5)}",
+        )
         if not cancelled:
             run.refresh_from_db()
             return run
@@ -247,31 +301,42 @@ def _pg_array(values: np.ndarray, *, digits: int | None = None, ids: np.ndarray 
 def _store_results(*, run_id: int, snapshot: CatalogueSnapshot, result: ReachResult) -> None:
     """COPY one row per locality: orders of magnitude faster than INSERTs at England scale."""
     params = result.params
-    car_share = np.where(np.isnan(snapshot.localities.car_share), params.default_car_share,
-                         snapshot.localities.car_share)
+    car_share = np.where(
+        np.isnan(snapshot.localities.car_share), params.default_car_share, snapshot.localities.car_share
+    )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for i, locality_id in enumerate(snapshot.locality_ids.tolist()):
-        writer.writerow([
-            run_id, locality_id, snapshot.locality_codes[i], snapshot.locality_names[i],
-            int(snapshot.localities.population[i]), float(car_share[i]),
-            int(result.menu_without_car[i]), int(result.menu_with_car[i]), float(result.expected_menu[i]),
-            int(result.real_choice_without_car[i]), int(result.real_choice_with_car[i]),
-            _pg_array(result.providers_without_car[i]), _pg_array(result.providers_with_car[i]),
-            _pg_array(result.nearest_minutes["walk"][i], digits=2),
-            _pg_array(result.nearest_minutes["pt"][i], digits=2),
-            _pg_array(result.nearest_minutes["car"][i], digits=2),
-            _pg_array(result.nearest_site["walk"][i], ids=snapshot.site_ids),
-            _pg_array(result.nearest_site["pt"][i], ids=snapshot.site_ids),
-            _pg_array(result.nearest_site["car"][i], ids=snapshot.site_ids),
-            _pg_array(result.accessibility_without_car[i], digits=6),
-            _pg_array(result.accessibility_with_car[i], digits=6),
-        ])
+        writer.writerow(
+            [
+                run_id,
+                locality_id,
+                snapshot.locality_codes[i],
+                snapshot.locality_names[i],
+                int(snapshot.localities.population[i]),
+                float(car_share[i]),
+                int(result.menu_without_car[i]),
+                int(result.menu_with_car[i]),
+                float(result.expected_menu[i]),
+                int(result.real_choice_without_car[i]),
+                int(result.real_choice_with_car[i]),
+                _pg_array(result.providers_without_car[i]),
+                _pg_array(result.providers_with_car[i]),
+                _pg_array(result.nearest_minutes["walk"][i], digits=2),
+                _pg_array(result.nearest_minutes["pt"][i], digits=2),
+                _pg_array(result.nearest_minutes["car"][i], digits=2),
+                _pg_array(result.nearest_site["walk"][i], ids=snapshot.site_ids),
+                _pg_array(result.nearest_site["pt"][i], ids=snapshot.site_ids),
+                _pg_array(result.nearest_site["car"][i], ids=snapshot.site_ids),
+                _pg_array(result.accessibility_without_car[i], digits=6),
+                _pg_array(result.accessibility_with_car[i], digits=6),
+            ]
+        )
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.copy_expert(
-            f"COPY {LocalityResult._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN WITH (FORMAT csv)",
-            buffer)
+            f"COPY {LocalityResult._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", buffer
+        )
 
 
 def import_travel_times(*, path: Path | str, dry_run: bool = False) -> ImportReport:
@@ -300,14 +365,19 @@ def import_travel_times(*, path: Path | str, dry_run: bool = False) -> ImportRep
             reader.problem(where, "site_code", f"unknown site code {site_code!r}")
         key = (locality_code, site_code, mode)
         if key in seen:
-            reader.problem(where, "mode", f"duplicate pair {locality_code}/{site_code}/{mode} (first on row {seen[key]})")
+            reader.problem(
+                where, "mode", f"duplicate pair {locality_code}/{site_code}/{mode} (first on row {seen[key]})"
+            )
         seen.setdefault(key, row_number)
         if len(reader.problems) > 1000:
             reader.problem(where, "", "more than 1,000 problems: stopped reading")
             break
         if locality_code in locality_ids and site_code in site_ids and mode and minutes is not None:
-            rows.append(TravelTime(locality_id=locality_ids[locality_code], site_id=site_ids[site_code], mode=mode,
-                                   minutes=minutes))
+            rows.append(
+                TravelTime(
+                    locality_id=locality_ids[locality_code], site_id=site_ids[site_code], mode=mode, minutes=minutes
+                )
+            )
     if reader.problems:
         raise ImportFailed(reader.problems)
 

@@ -54,8 +54,17 @@ class SiteOfferInline(admin.StackedInline):
     extra = 0
     autocomplete_fields = ["option", "outreach_localities"]
     fieldsets = [
-        (None, {"fields": [("option", "delivery", "active"), ("capacity_per_week", "waiting_weeks"),
-                           ("min_age", "max_age"), "opening_hours"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("option", "delivery", "active"),
+                    ("capacity_per_week", "waiting_weeks"),
+                    ("min_age", "max_age"),
+                    "opening_hours",
+                ]
+            },
+        ),
         ("Where it reaches", {"fields": ["outreach_localities", "home_visit_km"]}),
     ]
 

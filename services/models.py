@@ -51,9 +51,7 @@ class Provider(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind="") | Q(kind__in=ProviderKind.values), name="provider_kind_known"
-            ),
+            models.CheckConstraint(condition=Q(kind="") | Q(kind__in=ProviderKind.values), name="provider_kind_known"),
         ]
 
     def __str__(self) -> str:
@@ -102,14 +100,18 @@ class SiteOffer(models.Model):
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(null=True, blank=True)
     outreach_localities = models.ManyToManyField(
-        "areas.Locality", blank=True, related_name="outreach_offers",
+        "areas.Locality",
+        blank=True,
+        related_name="outreach_offers",
         help_text="Only for outreach: the localities where sessions are held.",
     )
     home_visit_km = models.FloatField(
         null=True, blank=True, help_text="Only for home visits: radius from the site, in km."
     )
     opening_hours = models.CharField(
-        max_length=200, blank=True, validators=[opening_hours_validator],
+        max_length=200,
+        blank=True,
+        validators=[opening_hours_validator],
         help_text="Weekly hours, e.g. 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.",
     )
     active = models.BooleanField(default=True)
@@ -118,12 +120,11 @@ class SiteOffer(models.Model):
         ordering = ["site__code", "option__display_order", "option__code", "delivery"]
         constraints = [
             models.UniqueConstraint(
-                fields=["site", "option", "delivery"], name="siteoffer_unique_site_option_delivery",
+                fields=["site", "option", "delivery"],
+                name="siteoffer_unique_site_option_delivery",
                 violation_error_message="This site already offers this option in this delivery mode.",
             ),
-            models.CheckConstraint(
-                condition=Q(delivery__in=Delivery.values), name="siteoffer_delivery_known"
-            ),
+            models.CheckConstraint(condition=Q(delivery__in=Delivery.values), name="siteoffer_delivery_known"),
             models.CheckConstraint(
                 condition=Q(waiting_weeks__isnull=True) | Q(waiting_weeks__gte=0),
                 name="siteoffer_waiting_weeks_not_negative",

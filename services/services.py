@@ -11,7 +11,6 @@ from django.db import transaction
 
 from areas.models import Locality
 from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import, upsert_by_key
-
 from reach.services import schedule_default_recompute
 
 from .models import Delivery, MenuOption, OptionCategory, Provider, ProviderKind, Site, SiteOffer
@@ -19,9 +18,20 @@ from .models import Delivery, MenuOption, OptionCategory, Provider, ProviderKind
 OPTION_COLUMNS = ["code", "name", "category"]
 PROVIDER_COLUMNS = ["name", "kind"]
 CATALOGUE_COLUMNS = [
-    "provider", "site_code", "site_name", "lat", "lon", "option_code", "delivery",
-    "capacity_per_week", "waiting_weeks", "min_age", "max_age", "outreach_localities",
-    "home_visit_km", "active",
+    "provider",
+    "site_code",
+    "site_name",
+    "lat",
+    "lon",
+    "option_code",
+    "delivery",
+    "capacity_per_week",
+    "waiting_weeks",
+    "min_age",
+    "max_age",
+    "outreach_localities",
+    "home_visit_km",
+    "active",
 ]
 
 
@@ -50,8 +60,13 @@ def import_options(*, path: Path | str, dry_run: bool = False) -> ImportReport:
         last_order = MenuOption.objects.order_by("-display_order").values_list("display_order", flat=True).first()
         new_orders = iter(range((last_order or 0) + 10, 10**9, 10))  # new options go to the end of the menu
         rows = {code: {k: v for k, v in values.items() if k != "row"} for code, values in parsed.items()}
-        upsert_by_key(model=MenuOption, key="code", rows=rows, report=report,
-                      new_row_defaults=lambda: {"display_order": next(new_orders)})
+        upsert_by_key(
+            model=MenuOption,
+            key="code",
+            rows=rows,
+            report=report,
+            new_row_defaults=lambda: {"display_order": next(new_orders)},
+        )
         if report.changed:
             schedule_default_recompute()
         return report
@@ -136,25 +151,43 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
         key = (site_code, option_code, delivery)
         if site_code and option_code and delivery:
             if key in seen_offers:
-                reader.problem(where, "site_code", f"duplicate offer {site_code}/{option_code}/{delivery} "
-                                                   f"(first on row {seen_offers[key]})")
+                reader.problem(
+                    where,
+                    "site_code",
+                    f"duplicate offer {site_code}/{option_code}/{delivery} (first on row {seen_offers[key]})",
+                )
             seen_offers.setdefault(key, row_number)
         site_facts = (provider, site_name, lat, lon)
         if site_code and None not in site_facts:
             first_row, first_facts = seen_sites.setdefault(site_code, (row_number, site_facts))
             for name, mine, theirs in zip(("provider", "site_name", "lat", "lon"), site_facts, first_facts):
                 if mine != theirs:
-                    reader.problem(where, name, f"site {site_code} has {name} {theirs!r} on row {first_row}"
-                                                f" but {mine!r} here")
-        rows.append(_OfferRow(
-            row=row_number, provider=provider, site_code=site_code, site_name=site_name, lat=lat,
-            lon=lon, option_code=option_code, delivery=delivery, outreach_codes=outreach_codes,
-            values={"capacity_per_week": capacity, "waiting_weeks": waiting, "min_age": min_age,
-                    "max_age": max_age, "home_visit_km": radius, "active": active},
-        ))
+                    reader.problem(
+                        where, name, f"site {site_code} has {name} {theirs!r} on row {first_row} but {mine!r} here"
+                    )
+        rows.append(
+            _OfferRow(
+                row=row_number,
+                provider=provider,
+                site_code=site_code,
+                site_name=site_name,
+                lat=lat,
+                lon=lon,
+                option_code=option_code,
+                delivery=delivery,
+                outreach_codes=outreach_codes,
+                values={
+                    "capacity_per_week": capacity,
+                    "waiting_weeks": waiting,
+                    "min_age": min_age,
+                    "max_age": max_age,
+                    "home_visit_km": radius,
+                    "active": active,
+                },
+            )
+        )
 
-    option_ids = dict(MenuOption.objects.filter(code__in={r.option_code for r in rows})
-                      .values_list("code", "id"))
+    option_ids = dict(MenuOption.objects.filter(code__in={r.option_code for r in rows}).values_list("code", "id"))
     locality_codes = {c for r in rows for c in r.outreach_codes}
     known_localities = set(Locality.objects.filter(code__in=locality_codes).values_list("code", flat=True))
     for r in rows:
@@ -181,8 +214,9 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
         providers = {p.name: p for p in Provider.objects.all()}
         sites = {s.code: s for s in Site.objects.select_related("provider")}
         options = {o.code: o for o in MenuOption.objects.all()}
-        localities = dict(Locality.objects.filter(code__in={c for r in rows for c in r.outreach_codes})
-                          .values_list("code", "id"))
+        localities = dict(
+            Locality.objects.filter(code__in={c for r in rows for c in r.outreach_codes}).values_list("code", "id")
+        )
         offers = {
             (o.site.code, o.option.code, o.delivery): o
             for o in SiteOffer.objects.select_related("site", "option").prefetch_related("outreach_localities")
@@ -196,15 +230,17 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
             site = sites.get(r.site_code)
             if site is None:
                 site = sites[r.site_code] = Site.objects.create(
-                    code=r.site_code, name=r.site_name, provider=provider, location=location)
+                    code=r.site_code, name=r.site_name, provider=provider, location=location
+                )
             elif (site.name, site.provider_id, site.location.coords) != (r.site_name, provider.pk, location.coords):
                 site.name, site.provider, site.location = r.site_name, provider, location
                 site.save(update_fields=["name", "provider", "location"])
             offer = offers.get((r.site_code, r.option_code, r.delivery))
             wanted_localities = {localities[c] for c in r.outreach_codes}
             if offer is None:
-                offer = SiteOffer.objects.create(site=site, option=options[r.option_code],
-                                                 delivery=r.delivery, **r.values)
+                offer = SiteOffer.objects.create(
+                    site=site, option=options[r.option_code], delivery=r.delivery, **r.values
+                )
                 offer.outreach_localities.set(wanted_localities)
                 report.created += 1
             else:
@@ -219,14 +255,14 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
                 report.unchanged += not changed
             kept_offer_ids.add(offer.pk)
         if replace:
-            report.deactivated = (SiteOffer.objects.filter(active=True).exclude(pk__in=kept_offer_ids)
-                                  .update(active=False))
+            report.deactivated = (
+                SiteOffer.objects.filter(active=True).exclude(pk__in=kept_offer_ids).update(active=False)
+            )
         if report.changed:
             schedule_default_recompute()
         return report
 
     return run_import(write, dry_run=dry_run)
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,14 +297,18 @@ def offer_problems(*, delivery: str, home_visit_km, outreach_localities, min_age
 
 
 @transaction.atomic
-def create_option(*, code: str, name: str, category: str, description: str = "", active: bool = True,
-                  display_order: int | None = None) -> MenuOption:
+def create_option(
+    *, code: str, name: str, category: str, description: str = "", active: bool = True, display_order: int | None = None
+) -> MenuOption:
     """A new menu option; without a display order it goes to the end of the menu."""
     if display_order is None:
         last = MenuOption.objects.order_by("-display_order").values_list("display_order", flat=True).first()
         display_order = (last or 0) + 10
-    return _validate_and_save(MenuOption(code=code, name=name, category=category, description=description,
-                                         active=active, display_order=display_order))
+    return _validate_and_save(
+        MenuOption(
+            code=code, name=name, category=category, description=description, active=active, display_order=display_order
+        )
+    )
 
 
 @transaction.atomic
@@ -277,10 +317,27 @@ def create_provider(*, name: str, kind: str = "", contact: str = "") -> Provider
 
 
 @transaction.atomic
-def create_site(*, code: str, name: str, provider: Provider, location: Point, address: str = "",
-                postcode: str = "", active: bool = True) -> Site:
-    return _validate_and_save(Site(code=code, name=name, provider=provider, location=location, address=address,
-                                   postcode=postcode, active=active))
+def create_site(
+    *,
+    code: str,
+    name: str,
+    provider: Provider,
+    location: Point,
+    address: str = "",
+    postcode: str = "",
+    active: bool = True,
+) -> Site:
+    return _validate_and_save(
+        Site(
+            code=code,
+            name=name,
+            provider=provider,
+            location=location,
+            address=address,
+            postcode=postcode,
+            active=active,
+        )
+    )
 
 
 @transaction.atomic
@@ -300,8 +357,13 @@ def save_offer(*, offer: SiteOffer | None = None, changes: dict) -> SiteOffer:
         setattr(offer, field_name, value)
     if localities is None:
         localities = list(offer.outreach_localities.all()) if offer.pk else []
-    problems = offer_problems(delivery=offer.delivery, home_visit_km=offer.home_visit_km,
-                               outreach_localities=localities, min_age=offer.min_age, max_age=offer.max_age)
+    problems = offer_problems(
+        delivery=offer.delivery,
+        home_visit_km=offer.home_visit_km,
+        outreach_localities=localities,
+        min_age=offer.min_age,
+        max_age=offer.max_age,
+    )
     if problems:
         raise ValidationError(problems)
     _validate_and_save(offer)

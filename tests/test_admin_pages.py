@@ -49,12 +49,23 @@ def test_admin_inline_refuses_localities_on_a_non_outreach_offer(admin_client):
     locality = LocalityFactory()
     site = offer.site
     data = {
-        "code": site.code, "name": site.name, "provider": site.provider.pk, "address": "", "postcode": "",
-        "location": site.location.geojson, "active": "on",
-        "offers-TOTAL_FORMS": "1", "offers-INITIAL_FORMS": "1", "offers-MIN_NUM_FORMS": "0",
+        "code": site.code,
+        "name": site.name,
+        "provider": site.provider.pk,
+        "address": "",
+        "postcode": "",
+        "location": site.location.geojson,
+        "active": "on",
+        "offers-TOTAL_FORMS": "1",
+        "offers-INITIAL_FORMS": "1",
+        "offers-MIN_NUM_FORMS": "0",
         "offers-MAX_NUM_FORMS": "1000",
-        "offers-0-id": offer.pk, "offers-0-site": site.pk, "offers-0-option": offer.option.pk,
-        "offers-0-delivery": "on_site", "offers-0-active": "on", "offers-0-outreach_localities": [locality.pk],
+        "offers-0-id": offer.pk,
+        "offers-0-site": site.pk,
+        "offers-0-option": offer.option.pk,
+        "offers-0-delivery": "on_site",
+        "offers-0-active": "on",
+        "offers-0-outreach_localities": [locality.pk],
     }
     response = admin_client.post(reverse("admin:services_site_change", args=[site.pk]), data)
     assert response.status_code == 200

@@ -5,35 +5,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Locality',
+            name="Locality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='e.g. an LSOA21CD', max_length=20, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('geometry', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326)),
-                ('geometry_simplified', django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, null=True, srid=4326)),
-                ('origin', django.contrib.gis.db.models.fields.PointField(help_text='Population-weighted centroid when known, else a point on the surface.', srid=4326)),
-                ('origin_is_weighted', models.BooleanField(default=False, help_text='True when the origin is a supplied population-weighted centroid.')),
-                ('population', models.PositiveIntegerField()),
-                ('rurality', models.CharField(blank=True, choices=[('A1', 'A1 Urban major conurbation'), ('B1', 'B1 Urban minor conurbation'), ('C1', 'C1 Urban city and town'), ('C2', 'C2 Urban city and town in a sparse setting'), ('D1', 'D1 Rural town and fringe'), ('D2', 'D2 Rural town and fringe in a sparse setting'), ('E1', 'E1 Rural village and dispersed'), ('E2', 'E2 Rural village and dispersed in a sparse setting')], max_length=2)),
-                ('imd_decile', models.PositiveSmallIntegerField(blank=True, help_text='IMD 2019 decile: 1 = most deprived 10%.', null=True)),
-                ('car_share', models.FloatField(blank=True, help_text='Share of households with a car (0–1).', null=True)),
-                ('la_code', models.CharField(blank=True, max_length=12, verbose_name='local authority code')),
-                ('la_name', models.CharField(blank=True, max_length=200, verbose_name='local authority')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(help_text="e.g. an LSOA21CD", max_length=20, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("geometry", django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326)),
+                (
+                    "geometry_simplified",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, null=True, srid=4326),
+                ),
+                (
+                    "origin",
+                    django.contrib.gis.db.models.fields.PointField(
+                        help_text="Population-weighted centroid when known, else a point on the surface.", srid=4326
+                    ),
+                ),
+                (
+                    "origin_is_weighted",
+                    models.BooleanField(
+                        default=False, help_text="True when the origin is a supplied population-weighted centroid."
+                    ),
+                ),
+                ("population", models.PositiveIntegerField()),
+                (
+                    "rurality",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A1", "A1 Urban major conurbation"),
+                            ("B1", "B1 Urban minor conurbation"),
+                            ("C1", "C1 Urban city and town"),
+                            ("C2", "C2 Urban city and town in a sparse setting"),
+                            ("D1", "D1 Rural town and fringe"),
+                            ("D2", "D2 Rural town and fringe in a sparse setting"),
+                            ("E1", "E1 Rural village and dispersed"),
+                            ("E2", "E2 Rural village and dispersed in a sparse setting"),
+                        ],
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "imd_decile",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="IMD 2019 decile: 1 = most deprived 10%.", null=True
+                    ),
+                ),
+                (
+                    "car_share",
+                    models.FloatField(blank=True, help_text="Share of households with a car (0–1).", null=True),
+                ),
+                ("la_code", models.CharField(blank=True, max_length=12, verbose_name="local authority code")),
+                ("la_name", models.CharField(blank=True, max_length=200, verbose_name="local authority")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'localities',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('imd_decile__isnull', True), models.Q(('imd_decile__gte', 1), ('imd_decile__lte', 10)), _connector='OR'), name='locality_imd_decile_1_to_10', violation_error_message='IMD decile must be between 1 and 10.'), models.CheckConstraint(condition=models.Q(('car_share__isnull', True), models.Q(('car_share__gte', 0), ('car_share__lte', 1)), _connector='OR'), name='locality_car_share_0_to_1', violation_error_message='Car share must be between 0 and 1.'), models.CheckConstraint(condition=models.Q(('rurality', ''), ('rurality__in', ['A1', 'B1', 'C1', 'C2', 'D1', 'D2', 'E1', 'E2']), _connector='OR'), name='locality_rurality_known_class', violation_error_message='Rurality must be an ONS 2011 class A1…E2.')],
+                "verbose_name_plural": "localities",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("imd_decile__isnull", True),
+                            models.Q(("imd_decile__gte", 1), ("imd_decile__lte", 10)),
+                            _connector="OR",
+                        ),
+                        name="locality_imd_decile_1_to_10",
+                        violation_error_message="IMD decile must be between 1 and 10.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("car_share__isnull", True),
+                            models.Q(("car_share__gte", 0), ("car_share__lte", 1)),
+                            _connector="OR",
+                        ),
+                        name="locality_car_share_0_to_1",
+                        violation_error_message="Car share must be between 0 and 1.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("rurality", ""),
+                            ("rurality__in", ["A1", "B1", "C1", "C2", "D1", "D2", "E1", "E2"]),
+                            _connector="OR",
+                        ),
+                        name="locality_rurality_known_class",
+                        violation_error_message="Rurality must be an ONS 2011 class A1…E2.",
+                    ),
+                ],
             },
         ),
     ]

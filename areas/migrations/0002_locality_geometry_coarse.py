@@ -10,7 +10,6 @@ def fill_drawing_bands(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("areas", "0001_initial"),
     ]

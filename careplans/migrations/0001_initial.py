@@ -7,202 +7,568 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('areas', '0001_initial'),
-        ('reach', '0002_default_profile'),
-        ('services', '0002_outreach_localities_only_for_outreach'),
+        ("areas", "0001_initial"),
+        ("reach", "0002_default_profile"),
+        ("services", "0002_outreach_localities_only_for_outreach"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CarePlanChoice',
+            name="CarePlanChoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('discussed_on', models.DateField()),
-                ('joint_decision', models.BooleanField(help_text='Whether the person and keyworker decided together.')),
-                ('difference_reason', models.CharField(blank=True, choices=[('not_reachable', 'Not reachable from home'), ('waiting_list', 'Waiting list'), ('not_eligible', 'Not eligible'), ('clinical_advice', 'Clinical advice'), ('changed_mind', 'Person changed their mind'), ('no_capacity', 'No capacity'), ('other', 'Other')], max_length=20)),
-                ('difference_other', models.CharField(blank=True, max_length=300, verbose_name='other reason')),
-                ('review_on', models.DateField(verbose_name='review date')),
-                ('preferred_reachable_without_car', models.BooleanField(null=True)),
-                ('preferred_reachable_with_car', models.BooleanField(null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agreed_option', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='services.menuoption')),
-                ('home_locality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.locality')),
-                ('options_discussed', models.ManyToManyField(related_name='+', to='services.menuoption')),
-                ('preferred_option', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='services.menuoption')),
-                ('reach_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='reach.reachrun')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("discussed_on", models.DateField()),
+                ("joint_decision", models.BooleanField(help_text="Whether the person and keyworker decided together.")),
+                (
+                    "difference_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("not_reachable", "Not reachable from home"),
+                            ("waiting_list", "Waiting list"),
+                            ("not_eligible", "Not eligible"),
+                            ("clinical_advice", "Clinical advice"),
+                            ("changed_mind", "Person changed their mind"),
+                            ("no_capacity", "No capacity"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("difference_other", models.CharField(blank=True, max_length=300, verbose_name="other reason")),
+                ("review_on", models.DateField(verbose_name="review date")),
+                ("preferred_reachable_without_car", models.BooleanField(null=True)),
+                ("preferred_reachable_with_car", models.BooleanField(null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agreed_option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="services.menuoption"
+                    ),
+                ),
+                (
+                    "home_locality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="areas.locality"
+                    ),
+                ),
+                ("options_discussed", models.ManyToManyField(related_name="+", to="services.menuoption")),
+                (
+                    "preferred_option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="services.menuoption"
+                    ),
+                ),
+                (
+                    "reach_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="reach.reachrun",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-discussed_on', '-id'],
+                "ordering": ["-discussed_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCarePlanChoice',
+            name="HistoricalCarePlanChoice",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('discussed_on', models.DateField()),
-                ('joint_decision', models.BooleanField(help_text='Whether the person and keyworker decided together.')),
-                ('difference_reason', models.CharField(blank=True, choices=[('not_reachable', 'Not reachable from home'), ('waiting_list', 'Waiting list'), ('not_eligible', 'Not eligible'), ('clinical_advice', 'Clinical advice'), ('changed_mind', 'Person changed their mind'), ('no_capacity', 'No capacity'), ('other', 'Other')], max_length=20)),
-                ('difference_other', models.CharField(blank=True, max_length=300, verbose_name='other reason')),
-                ('review_on', models.DateField(verbose_name='review date')),
-                ('preferred_reachable_without_car', models.BooleanField(null=True)),
-                ('preferred_reachable_with_car', models.BooleanField(null=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('agreed_option', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='services.menuoption')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('home_locality', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='areas.locality')),
-                ('preferred_option', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='services.menuoption')),
-                ('reach_run', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reach.reachrun')),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("discussed_on", models.DateField()),
+                ("joint_decision", models.BooleanField(help_text="Whether the person and keyworker decided together.")),
+                (
+                    "difference_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("not_reachable", "Not reachable from home"),
+                            ("waiting_list", "Waiting list"),
+                            ("not_eligible", "Not eligible"),
+                            ("clinical_advice", "Clinical advice"),
+                            ("changed_mind", "Person changed their mind"),
+                            ("no_capacity", "No capacity"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("difference_other", models.CharField(blank=True, max_length=300, verbose_name="other reason")),
+                ("review_on", models.DateField(verbose_name="review date")),
+                ("preferred_reachable_without_car", models.BooleanField(null=True)),
+                ("preferred_reachable_with_car", models.BooleanField(null=True)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "agreed_option",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="services.menuoption",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "home_locality",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="areas.locality",
+                    ),
+                ),
+                (
+                    "preferred_option",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="services.menuoption",
+                    ),
+                ),
+                (
+                    "reach_run",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="reach.reachrun",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical care plan choice',
-                'verbose_name_plural': 'historical care plan choices',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical care plan choice",
+                "verbose_name_plural": "historical care plan choices",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCarePlanChoice_options_discussed',
+            name="HistoricalCarePlanChoice_options_discussed",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('careplanchoice', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='careplans.careplanchoice')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='careplans.historicalcareplanchoice')),
-                ('menuoption', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='services.menuoption')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "careplanchoice",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="careplans.careplanchoice",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="careplans.historicalcareplanchoice",
+                    ),
+                ),
+                (
+                    "menuoption",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="services.menuoption",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalCarePlanChoice_options_discussed',
+                "verbose_name": "HistoricalCarePlanChoice_options_discussed",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ServiceUser',
+            name="ServiceUser",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=20, unique=True)),
-                ('age_band', models.CharField(choices=[('under_18', 'Under 18'), ('18_24', '18–24'), ('25_34', '25–34'), ('35_44', '35–44'), ('45_54', '45–54'), ('55_64', '55–64'), ('65_plus', '65 and over')], max_length=10)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('closed', 'Closed')], default='active', max_length=6)),
-                ('closed_on', models.DateField(blank=True, help_text='When the case closed; retention counts from here.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('home_locality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.locality')),
-                ('keyworker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='caseload', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(editable=False, max_length=20, unique=True)),
+                (
+                    "age_band",
+                    models.CharField(
+                        choices=[
+                            ("under_18", "Under 18"),
+                            ("18_24", "18–24"),
+                            ("25_34", "25–34"),
+                            ("35_44", "35–44"),
+                            ("45_54", "45–54"),
+                            ("55_64", "55–64"),
+                            ("65_plus", "65 and over"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("closed", "Closed")], default="active", max_length=6
+                    ),
+                ),
+                (
+                    "closed_on",
+                    models.DateField(
+                        blank=True, help_text="When the case closed; retention counts from here.", null=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "home_locality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="areas.locality"
+                    ),
+                ),
+                (
+                    "keyworker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="caseload",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['reference'],
+                "ordering": ["reference"],
             },
         ),
         migrations.AddField(
-            model_name='historicalcareplanchoice',
-            name='service_user',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='careplans.serviceuser'),
+            model_name="historicalcareplanchoice",
+            name="service_user",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="careplans.serviceuser",
+            ),
         ),
         migrations.AddField(
-            model_name='careplanchoice',
-            name='service_user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='careplans.serviceuser'),
+            model_name="careplanchoice",
+            name="service_user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="choices", to="careplans.serviceuser"
+            ),
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('members', models.ManyToManyField(blank=True, related_name='careplan_teams', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "members",
+                    models.ManyToManyField(blank=True, related_name="careplan_teams", to=settings.AUTH_USER_MODEL),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='serviceuser',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='service_users', to='careplans.team'),
+            model_name="serviceuser",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="service_users",
+                to="careplans.team",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalServiceUser',
+            name="HistoricalServiceUser",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('reference', models.CharField(db_index=True, editable=False, max_length=20)),
-                ('age_band', models.CharField(choices=[('under_18', 'Under 18'), ('18_24', '18–24'), ('25_34', '25–34'), ('35_44', '35–44'), ('45_54', '45–54'), ('55_64', '55–64'), ('65_plus', '65 and over')], max_length=10)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('closed', 'Closed')], default='active', max_length=6)),
-                ('closed_on', models.DateField(blank=True, help_text='When the case closed; retention counts from here.', null=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('home_locality', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='areas.locality')),
-                ('keyworker', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='careplans.team')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("reference", models.CharField(db_index=True, editable=False, max_length=20)),
+                (
+                    "age_band",
+                    models.CharField(
+                        choices=[
+                            ("under_18", "Under 18"),
+                            ("18_24", "18–24"),
+                            ("25_34", "25–34"),
+                            ("35_44", "35–44"),
+                            ("45_54", "45–54"),
+                            ("55_64", "55–64"),
+                            ("65_plus", "65 and over"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("closed", "Closed")], default="active", max_length=6
+                    ),
+                ),
+                (
+                    "closed_on",
+                    models.DateField(
+                        blank=True, help_text="When the case closed; retention counts from here.", null=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "home_locality",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="areas.locality",
+                    ),
+                ),
+                (
+                    "keyworker",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="careplans.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical service user',
-                'verbose_name_plural': 'historical service users',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical service user",
+                "verbose_name_plural": "historical service users",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(help_text='Copied, so the trail survives the account.', max_length=150)),
-                ('action', models.CharField(choices=[('list', 'Listed'), ('view', 'Viewed'), ('create', 'Created'), ('change', 'Changed'), ('delete', 'Deleted'), ('aggregate', 'Read in aggregate')], max_length=10)),
-                ('kind', models.CharField(choices=[('service_user', 'Service user'), ('care_plan_choice', 'Care-plan choice')], max_length=20)),
-                ('object_id', models.BigIntegerField(blank=True, null=True)),
-                ('reference', models.CharField(blank=True, db_index=True, help_text="The service user's pseudonymous reference.", max_length=20)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('path', models.CharField(help_text='The page, endpoint or task that did it.', max_length=300)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(help_text="Copied, so the trail survives the account.", max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("list", "Listed"),
+                            ("view", "Viewed"),
+                            ("create", "Created"),
+                            ("change", "Changed"),
+                            ("delete", "Deleted"),
+                            ("aggregate", "Read in aggregate"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("service_user", "Service user"), ("care_plan_choice", "Care-plan choice")],
+                        max_length=20,
+                    ),
+                ),
+                ("object_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "reference",
+                    models.CharField(
+                        blank=True, db_index=True, help_text="The service user's pseudonymous reference.", max_length=20
+                    ),
+                ),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("path", models.CharField(help_text="The page, endpoint or task that did it.", max_length=300)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['list', 'view', 'create', 'change', 'delete', 'aggregate'])), name='auditevent_action_known'), models.CheckConstraint(condition=models.Q(('kind__in', ['service_user', 'care_plan_choice'])), name='auditevent_kind_known')],
+                "ordering": ["-at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("action__in", ["list", "view", "create", "change", "delete", "aggregate"])),
+                        name="auditevent_action_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["service_user", "care_plan_choice"])),
+                        name="auditevent_kind_known",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='careplanchoice',
-            index=models.Index(fields=['service_user', '-discussed_on'], name='careplans_c_service_96e4bd_idx'),
+            model_name="careplanchoice",
+            index=models.Index(fields=["service_user", "-discussed_on"], name="careplans_c_service_96e4bd_idx"),
         ),
         migrations.AddConstraint(
-            model_name='careplanchoice',
-            constraint=models.CheckConstraint(condition=models.Q(('difference_reason', ''), ('difference_reason__in', ['not_reachable', 'waiting_list', 'not_eligible', 'clinical_advice', 'changed_mind', 'no_capacity', 'other']), _connector='OR'), name='careplanchoice_reason_known'),
+            model_name="careplanchoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("difference_reason", ""),
+                    (
+                        "difference_reason__in",
+                        [
+                            "not_reachable",
+                            "waiting_list",
+                            "not_eligible",
+                            "clinical_advice",
+                            "changed_mind",
+                            "no_capacity",
+                            "other",
+                        ],
+                    ),
+                    _connector="OR",
+                ),
+                name="careplanchoice_reason_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='careplanchoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('agreed_option', models.F('preferred_option')), ('difference_reason', '')), models.Q(models.Q(('agreed_option', models.F('preferred_option')), _negated=True), models.Q(('difference_reason', ''), _negated=True)), _connector='OR'), name='careplanchoice_reason_only_and_always_when_agreed_differs', violation_error_message='Give a reason exactly when the agreed option differs from the preferred one.'),
+            model_name="careplanchoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("agreed_option", models.F("preferred_option")), ("difference_reason", "")),
+                    models.Q(
+                        models.Q(("agreed_option", models.F("preferred_option")), _negated=True),
+                        models.Q(("difference_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="careplanchoice_reason_only_and_always_when_agreed_differs",
+                violation_error_message="Give a reason exactly when the agreed option differs from the preferred one.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='careplanchoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('difference_reason', 'other'), _negated=True), models.Q(('difference_other', ''), _negated=True), _connector='OR'), name='careplanchoice_other_reason_explained', violation_error_message='Say what the other reason is.'),
+            model_name="careplanchoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("difference_reason", "other"), _negated=True),
+                    models.Q(("difference_other", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="careplanchoice_other_reason_explained",
+                violation_error_message="Say what the other reason is.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='careplanchoice',
-            constraint=models.CheckConstraint(condition=models.Q(('review_on__gte', models.F('discussed_on'))), name='careplanchoice_review_not_before_discussion', violation_error_message='The review date cannot be before the conversation.'),
+            model_name="careplanchoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("review_on__gte", models.F("discussed_on"))),
+                name="careplanchoice_review_not_before_discussion",
+                violation_error_message="The review date cannot be before the conversation.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='serviceuser',
-            constraint=models.CheckConstraint(condition=models.Q(('age_band__in', ['under_18', '18_24', '25_34', '35_44', '45_54', '55_64', '65_plus'])), name='serviceuser_age_band_known'),
+            model_name="serviceuser",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("age_band__in", ["under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus"])
+                ),
+                name="serviceuser_age_band_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='serviceuser',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'active'), ('closed_on__isnull', True)), models.Q(('status', 'closed'), ('closed_on__isnull', False)), _connector='OR'), name='serviceuser_closed_date_only_and_always_when_closed', violation_error_message='A closed case needs the date it closed; an active one has none.'),
+            model_name="serviceuser",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "active"), ("closed_on__isnull", True)),
+                    models.Q(("status", "closed"), ("closed_on__isnull", False)),
+                    _connector="OR",
+                ),
+                name="serviceuser_closed_date_only_and_always_when_closed",
+                violation_error_message="A closed case needs the date it closed; an active one has none.",
+            ),
         ),
     ]

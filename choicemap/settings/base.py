@@ -167,7 +167,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "choicemap API",
     "VERSION": "1.0.0",
     "DESCRIPTION": "How many treatment options people can realistically reach, locality by locality. "
-                   "See docs/api.md; Open Referral UK endpoints are described in docs/openreferral.md.",
+    "See docs/api.md; Open Referral UK endpoints are described in docs/openreferral.md.",
     "SCHEMA_PATH_PREFIX": r"/(api/v1|openreferral)",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
@@ -179,9 +179,7 @@ SPECTACULAR_SETTINGS = {
 
 # Basemap tiles are optional: with no tile server reachable the map still draws localities and sites.
 BASEMAP_TILE_URL = env("BASEMAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-BASEMAP_ATTRIBUTION = env(
-    "BASEMAP_ATTRIBUTION", default="&copy; OpenStreetMap contributors"
-)
+BASEMAP_ATTRIBUTION = env("BASEMAP_ATTRIBUTION", default="&copy; OpenStreetMap contributors")
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (50.78, -2.2),
     "DEFAULT_ZOOM": 9,

@@ -20,8 +20,14 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 # The cache on the same test database, under a prefix of its own for each run: cached values are keyed
 # by database ids, which the next run's fresh test database hands out again.
-CACHES = {"default": {**CACHES["default"], "LOCATION": REDIS_URL,  # noqa: F405
-                      "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}", "TIMEOUT": 3600}}
+CACHES = {
+    "default": {
+        **CACHES["default"],
+        "LOCATION": REDIS_URL,  # noqa: F405
+        "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+        "TIMEOUT": 3600,
+    }
+}
 
 # django-axes logs every sign-in at INFO; tests sign in hundreds of times.
 AXES_VERBOSE = False

@@ -7,135 +7,318 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('areas', '0001_initial'),
-        ('services', '0002_outreach_localities_only_for_outreach'),
+        ("areas", "0001_initial"),
+        ("services", "0002_outreach_localities_only_for_outreach"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReachProfile',
+            name="ReachProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('is_default', models.BooleanField(default=False)),
-                ('walk_minutes', models.FloatField(default=30, help_text='Longest acceptable walk, minutes.')),
-                ('pt_minutes', models.FloatField(default=45, verbose_name='public transport minutes')),
-                ('car_minutes', models.FloatField(default=30)),
-                ('walk_kmh', models.FloatField(default=4.8, help_text='Crow-fly walking speed (DfT uses 4.8 km/h).')),
-                ('pt_kmh', models.FloatField(default=20, verbose_name='public transport km/h')),
-                ('car_kmh', models.FloatField(default=40)),
-                ('walk_access_minutes', models.FloatField(default=0)),
-                ('pt_access_minutes', models.FloatField(default=10, help_text='Fixed time to reach a stop and wait.', verbose_name='public transport access minutes')),
-                ('car_access_minutes', models.FloatField(default=5, help_text='Fixed time to get going and park.')),
-                ('detour_factor', models.FloatField(default=1.3, help_text='Network distance ÷ crow-fly distance.')),
-                ('max_wait_weeks', models.FloatField(default=3, help_text='Longest acceptable waiting time.')),
-                ('count_remote', models.BooleanField(default=False, help_text='Whether remote delivery counts as reachable.')),
-                ('real_choice_providers', models.PositiveSmallIntegerField(default=2, help_text='Distinct providers needed for a real choice of an option.')),
-                ('default_car_share', models.FloatField(default=0.77, help_text='Used for localities with no car share.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("is_default", models.BooleanField(default=False)),
+                ("walk_minutes", models.FloatField(default=30, help_text="Longest acceptable walk, minutes.")),
+                ("pt_minutes", models.FloatField(default=45, verbose_name="public transport minutes")),
+                ("car_minutes", models.FloatField(default=30)),
+                ("walk_kmh", models.FloatField(default=4.8, help_text="Crow-fly walking speed (DfT uses 4.8 km/h).")),
+                ("pt_kmh", models.FloatField(default=20, verbose_name="public transport km/h")),
+                ("car_kmh", models.FloatField(default=40)),
+                ("walk_access_minutes", models.FloatField(default=0)),
+                (
+                    "pt_access_minutes",
+                    models.FloatField(
+                        default=10,
+                        help_text="Fixed time to reach a stop and wait.",
+                        verbose_name="public transport access minutes",
+                    ),
+                ),
+                ("car_access_minutes", models.FloatField(default=5, help_text="Fixed time to get going and park.")),
+                ("detour_factor", models.FloatField(default=1.3, help_text="Network distance ÷ crow-fly distance.")),
+                ("max_wait_weeks", models.FloatField(default=3, help_text="Longest acceptable waiting time.")),
+                (
+                    "count_remote",
+                    models.BooleanField(default=False, help_text="Whether remote delivery counts as reachable."),
+                ),
+                (
+                    "real_choice_providers",
+                    models.PositiveSmallIntegerField(
+                        default=2, help_text="Distinct providers needed for a real choice of an option."
+                    ),
+                ),
+                (
+                    "default_car_share",
+                    models.FloatField(default=0.77, help_text="Used for localities with no car share."),
+                ),
             ],
             options={
-                'ordering': ['-is_default', 'name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='reachprofile_one_default', violation_error_message='Another profile is already the default.'), models.CheckConstraint(condition=models.Q(('car_access_minutes__gte', 0), ('car_minutes__gte', 0), ('max_wait_weeks__gte', 0), ('pt_access_minutes__gte', 0), ('pt_minutes__gte', 0), ('walk_access_minutes__gte', 0), ('walk_minutes__gte', 0)), name='reachprofile_times_not_negative', violation_error_message='Times and waits cannot be negative.'), models.CheckConstraint(condition=models.Q(('car_kmh__gt', 0), ('pt_kmh__gt', 0), ('walk_kmh__gt', 0)), name='reachprofile_speeds_positive', violation_error_message='Speeds must be above zero.'), models.CheckConstraint(condition=models.Q(('detour_factor__gte', 1)), name='reachprofile_detour_at_least_1', violation_error_message='The detour factor is at least 1.'), models.CheckConstraint(condition=models.Q(('real_choice_providers__gte', 1)), name='reachprofile_real_choice_at_least_1', violation_error_message='A real choice needs at least one provider.'), models.CheckConstraint(condition=models.Q(('default_car_share__gte', 0), ('default_car_share__lte', 1)), name='reachprofile_car_share_0_to_1', violation_error_message='The default car share is between 0 and 1.')],
+                "ordering": ["-is_default", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("is_default",),
+                        name="reachprofile_one_default",
+                        violation_error_message="Another profile is already the default.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("car_access_minutes__gte", 0),
+                            ("car_minutes__gte", 0),
+                            ("max_wait_weeks__gte", 0),
+                            ("pt_access_minutes__gte", 0),
+                            ("pt_minutes__gte", 0),
+                            ("walk_access_minutes__gte", 0),
+                            ("walk_minutes__gte", 0),
+                        ),
+                        name="reachprofile_times_not_negative",
+                        violation_error_message="Times and waits cannot be negative.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("car_kmh__gt", 0), ("pt_kmh__gt", 0), ("walk_kmh__gt", 0)),
+                        name="reachprofile_speeds_positive",
+                        violation_error_message="Speeds must be above zero.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("detour_factor__gte", 1)),
+                        name="reachprofile_detour_at_least_1",
+                        violation_error_message="The detour factor is at least 1.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("real_choice_providers__gte", 1)),
+                        name="reachprofile_real_choice_at_least_1",
+                        violation_error_message="A real choice needs at least one provider.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("default_car_share__gte", 0), ("default_car_share__lte", 1)),
+                        name="reachprofile_car_share_0_to_1",
+                        violation_error_message="The default car share is between 0 and 1.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReachRun',
+            name="ReachRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('profile_name', models.CharField(max_length=100)),
-                ('params', models.JSONField(help_text='The profile values this run used, overrides included.')),
-                ('provider', models.CharField(choices=[('crowfly', 'Crow-fly estimate'), ('matrix', 'Imported travel-time matrix')], default='crowfly', max_length=10)),
-                ('automatic', models.BooleanField(default=False, help_text='Scheduled by a catalogue or locality change.')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('snapshot_id', models.CharField(blank=True, help_text='Content hash of the catalogue and localities used.', max_length=64)),
-                ('snapshot_counts', models.JSONField(blank=True, default=dict)),
-                ('option_codes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=40), blank=True, default=list, help_text='Menu options in the order of the per-option result arrays.', size=None)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('timings', models.JSONField(blank=True, default=dict, help_text='Seconds spent loading, computing, storing.')),
-                ('profile', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='runs', to='reach.reachprofile')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("profile_name", models.CharField(max_length=100)),
+                ("params", models.JSONField(help_text="The profile values this run used, overrides included.")),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[("crowfly", "Crow-fly estimate"), ("matrix", "Imported travel-time matrix")],
+                        default="crowfly",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "automatic",
+                    models.BooleanField(default=False, help_text="Scheduled by a catalogue or locality change."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "snapshot_id",
+                    models.CharField(
+                        blank=True, help_text="Content hash of the catalogue and localities used.", max_length=64
+                    ),
+                ),
+                ("snapshot_counts", models.JSONField(blank=True, default=dict)),
+                (
+                    "option_codes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=40),
+                        blank=True,
+                        default=list,
+                        help_text="Menu options in the order of the per-option result arrays.",
+                        size=None,
+                    ),
+                ),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "timings",
+                    models.JSONField(blank=True, default=dict, help_text="Seconds spent loading, computing, storing."),
+                ),
+                (
+                    "profile",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="runs",
+                        to="reach.reachprofile",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LocalityResult',
+            name="LocalityResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('locality_code', models.CharField(max_length=20)),
-                ('locality_name', models.CharField(max_length=200)),
-                ('population', models.PositiveIntegerField()),
-                ('car_share', models.FloatField(help_text='The car share used (the profile default when unknown).')),
-                ('menu_without_car', models.PositiveSmallIntegerField()),
-                ('menu_with_car', models.PositiveSmallIntegerField()),
-                ('expected_menu', models.FloatField()),
-                ('real_choice_without_car', models.PositiveSmallIntegerField()),
-                ('real_choice_with_car', models.PositiveSmallIntegerField()),
-                ('providers_without_car', django.contrib.postgres.fields.ArrayField(base_field=models.SmallIntegerField(), size=None)),
-                ('providers_with_car', django.contrib.postgres.fields.ArrayField(base_field=models.SmallIntegerField(), size=None)),
-                ('nearest_walk_minutes', django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(null=True), size=None)),
-                ('nearest_pt_minutes', django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(null=True), size=None)),
-                ('nearest_car_minutes', django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(null=True), size=None)),
-                ('nearest_walk_site', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(null=True), size=None)),
-                ('nearest_pt_site', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(null=True), size=None)),
-                ('nearest_car_site', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(null=True), size=None)),
-                ('access_without_car', django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(), help_text='2SFCA places per week per 1,000 people.', size=None)),
-                ('access_with_car', django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(), size=None)),
-                ('locality', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='areas.locality')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='reach.reachrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("locality_code", models.CharField(max_length=20)),
+                ("locality_name", models.CharField(max_length=200)),
+                ("population", models.PositiveIntegerField()),
+                ("car_share", models.FloatField(help_text="The car share used (the profile default when unknown).")),
+                ("menu_without_car", models.PositiveSmallIntegerField()),
+                ("menu_with_car", models.PositiveSmallIntegerField()),
+                ("expected_menu", models.FloatField()),
+                ("real_choice_without_car", models.PositiveSmallIntegerField()),
+                ("real_choice_with_car", models.PositiveSmallIntegerField()),
+                (
+                    "providers_without_car",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.SmallIntegerField(), size=None),
+                ),
+                (
+                    "providers_with_car",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.SmallIntegerField(), size=None),
+                ),
+                (
+                    "nearest_walk_minutes",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(null=True), size=None),
+                ),
+                (
+                    "nearest_pt_minutes",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(null=True), size=None),
+                ),
+                (
+                    "nearest_car_minutes",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(null=True), size=None),
+                ),
+                (
+                    "nearest_walk_site",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(null=True), size=None),
+                ),
+                (
+                    "nearest_pt_site",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(null=True), size=None),
+                ),
+                (
+                    "nearest_car_site",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(null=True), size=None),
+                ),
+                (
+                    "access_without_car",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.FloatField(), help_text="2SFCA places per week per 1,000 people.", size=None
+                    ),
+                ),
+                (
+                    "access_with_car",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(), size=None),
+                ),
+                (
+                    "locality",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="areas.locality"
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="results", to="reach.reachrun"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'locality_code'],
+                "ordering": ["run", "locality_code"],
             },
         ),
         migrations.CreateModel(
-            name='TravelTime',
+            name="TravelTime",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('walk', 'Walk'), ('pt', 'Public transport'), ('car', 'Car')], max_length=4)),
-                ('minutes', models.FloatField()),
-                ('locality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='areas.locality')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='services.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("walk", "Walk"), ("pt", "Public transport"), ("car", "Car")], max_length=4
+                    ),
+                ),
+                ("minutes", models.FloatField()),
+                (
+                    "locality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="areas.locality"
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="services.site"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='reachrun',
-            index=models.Index(fields=['status', '-finished_at'], name='reach_reach_status_26c11a_idx'),
+            model_name="reachrun",
+            index=models.Index(fields=["status", "-finished_at"], name="reach_reach_status_26c11a_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reachrun',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='reachrun_progress_0_to_100'),
+            model_name="reachrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress__lte", 100)), name="reachrun_progress_0_to_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reachrun',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'succeeded', 'failed', 'cancelled'])), name='reachrun_status_known'),
+            model_name="reachrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["queued", "running", "succeeded", "failed", "cancelled"])),
+                name="reachrun_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='localityresult',
-            constraint=models.UniqueConstraint(fields=('run', 'locality_code'), name='localityresult_unique_run_locality'),
+            model_name="localityresult",
+            constraint=models.UniqueConstraint(
+                fields=("run", "locality_code"), name="localityresult_unique_run_locality"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='traveltime',
-            constraint=models.UniqueConstraint(fields=('locality', 'site', 'mode'), name='traveltime_unique_pair_mode'),
+            model_name="traveltime",
+            constraint=models.UniqueConstraint(fields=("locality", "site", "mode"), name="traveltime_unique_pair_mode"),
         ),
         migrations.AddConstraint(
-            model_name='traveltime',
-            constraint=models.CheckConstraint(condition=models.Q(('minutes__gte', 0)), name='traveltime_minutes_not_negative'),
+            model_name="traveltime",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("minutes__gte", 0)), name="traveltime_minutes_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='traveltime',
-            constraint=models.CheckConstraint(condition=models.Q(('mode__in', ['walk', 'pt', 'car'])), name='traveltime_mode_known'),
+            model_name="traveltime",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("mode__in", ["walk", "pt", "car"])), name="traveltime_mode_known"
+            ),
         ),
     ]

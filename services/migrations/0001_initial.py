@@ -7,78 +7,219 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('areas', '0001_initial'),
+        ("areas", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MenuOption',
+            name="MenuOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('category', models.CharField(choices=[('pharmacological', 'Pharmacological'), ('psychosocial', 'Psychosocial'), ('recovery', 'Recovery support'), ('harm_reduction', 'Harm reduction'), ('residential', 'Residential'), ('other', 'Other')], max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('active', models.BooleanField(default=True)),
-                ('display_order', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("pharmacological", "Pharmacological"),
+                            ("psychosocial", "Psychosocial"),
+                            ("recovery", "Recovery support"),
+                            ("harm_reduction", "Harm reduction"),
+                            ("residential", "Residential"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("active", models.BooleanField(default=True)),
+                ("display_order", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['display_order', 'code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('category__in', ['pharmacological', 'psychosocial', 'recovery', 'harm_reduction', 'residential', 'other'])), name='menuoption_category_known')],
+                "ordering": ["display_order", "code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "category__in",
+                                [
+                                    "pharmacological",
+                                    "psychosocial",
+                                    "recovery",
+                                    "harm_reduction",
+                                    "residential",
+                                    "other",
+                                ],
+                            )
+                        ),
+                        name="menuoption_category_known",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Provider',
+            name="Provider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(blank=True, choices=[('nhs', 'NHS'), ('local_authority', 'Local authority'), ('voluntary', 'Voluntary sector'), ('private', 'Private')], max_length=20)),
-                ('contact', models.CharField(blank=True, max_length=300)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("nhs", "NHS"),
+                            ("local_authority", "Local authority"),
+                            ("voluntary", "Voluntary sector"),
+                            ("private", "Private"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("contact", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind', ''), ('kind__in', ['nhs', 'local_authority', 'voluntary', 'private']), _connector='OR'), name='provider_kind_known')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind", ""),
+                            ("kind__in", ["nhs", "local_authority", "voluntary", "private"]),
+                            _connector="OR",
+                        ),
+                        name="provider_kind_known",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('postcode', models.CharField(blank=True, max_length=10)),
-                ('location', django.contrib.gis.db.models.fields.PointField(srid=4326)),
-                ('active', models.BooleanField(default=True)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sites', to='services.provider')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("postcode", models.CharField(blank=True, max_length=10)),
+                ("location", django.contrib.gis.db.models.fields.PointField(srid=4326)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="sites", to="services.provider"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='SiteOffer',
+            name="SiteOffer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delivery', models.CharField(choices=[('on_site', 'On site'), ('outreach', 'Outreach (held in named localities)'), ('home_visit', 'Home visit (within a radius)'), ('remote', 'Remote')], default='on_site', max_length=12)),
-                ('capacity_per_week', models.PositiveIntegerField(blank=True, null=True)),
-                ('waiting_weeks', models.FloatField(blank=True, help_text='Current wait; blank = unknown.', null=True)),
-                ('min_age', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('max_age', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('home_visit_km', models.FloatField(blank=True, help_text='Only for home visits: radius from the site, in km.', null=True)),
-                ('opening_hours', models.CharField(blank=True, help_text="Weekly hours, e.g. 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.", max_length=200, validators=[django.core.validators.RegexValidator('^((Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))?(,(Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))?)* ([01]\\d|2[0-4]):[0-5]\\d-([01]\\d|2[0-4]):[0-5]\\d(,([01]\\d|2[0-4]):[0-5]\\d-([01]\\d|2[0-4]):[0-5]\\d)*(; ?|$))+$', "Use opening-hours form such as 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.")])),
-                ('active', models.BooleanField(default=True)),
-                ('option', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='offers', to='services.menuoption')),
-                ('outreach_localities', models.ManyToManyField(blank=True, help_text='Only for outreach: the localities where sessions are held.', related_name='outreach_offers', to='areas.locality')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='offers', to='services.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("on_site", "On site"),
+                            ("outreach", "Outreach (held in named localities)"),
+                            ("home_visit", "Home visit (within a radius)"),
+                            ("remote", "Remote"),
+                        ],
+                        default="on_site",
+                        max_length=12,
+                    ),
+                ),
+                ("capacity_per_week", models.PositiveIntegerField(blank=True, null=True)),
+                ("waiting_weeks", models.FloatField(blank=True, help_text="Current wait; blank = unknown.", null=True)),
+                ("min_age", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("max_age", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "home_visit_km",
+                    models.FloatField(
+                        blank=True, help_text="Only for home visits: radius from the site, in km.", null=True
+                    ),
+                ),
+                (
+                    "opening_hours",
+                    models.CharField(
+                        blank=True,
+                        help_text="Weekly hours, e.g. 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.",
+                        max_length=200,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^((Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))?(,(Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))?)* ([01]\\d|2[0-4]):[0-5]\\d-([01]\\d|2[0-4]):[0-5]\\d(,([01]\\d|2[0-4]):[0-5]\\d-([01]\\d|2[0-4]):[0-5]\\d)*(; ?|$))+$",
+                                "Use opening-hours form such as 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.",
+                            )
+                        ],
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="offers", to="services.menuoption"
+                    ),
+                ),
+                (
+                    "outreach_localities",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Only for outreach: the localities where sessions are held.",
+                        related_name="outreach_offers",
+                        to="areas.locality",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="offers", to="services.site"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['site__code', 'option__display_order', 'option__code', 'delivery'],
-                'constraints': [models.UniqueConstraint(fields=('site', 'option', 'delivery'), name='siteoffer_unique_site_option_delivery', violation_error_message='This site already offers this option in this delivery mode.'), models.CheckConstraint(condition=models.Q(('delivery__in', ['on_site', 'outreach', 'home_visit', 'remote'])), name='siteoffer_delivery_known'), models.CheckConstraint(condition=models.Q(('waiting_weeks__isnull', True), ('waiting_weeks__gte', 0), _connector='OR'), name='siteoffer_waiting_weeks_not_negative', violation_error_message='Waiting time cannot be negative.'), models.CheckConstraint(condition=models.Q(('min_age__isnull', True), ('max_age__isnull', True), ('min_age__lte', models.F('max_age')), _connector='OR'), name='siteoffer_min_age_not_above_max_age', violation_error_message='Minimum age cannot be above maximum age.'), models.CheckConstraint(condition=models.Q(models.Q(('delivery', 'home_visit'), ('home_visit_km__isnull', False), ('home_visit_km__gt', 0)), models.Q(models.Q(('delivery', 'home_visit'), _negated=True), ('home_visit_km__isnull', True)), _connector='OR'), name='siteoffer_radius_only_and_always_for_home_visits', violation_error_message='A home visit needs a positive radius; other deliveries have none.')],
+                "ordering": ["site__code", "option__display_order", "option__code", "delivery"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("site", "option", "delivery"),
+                        name="siteoffer_unique_site_option_delivery",
+                        violation_error_message="This site already offers this option in this delivery mode.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("delivery__in", ["on_site", "outreach", "home_visit", "remote"])),
+                        name="siteoffer_delivery_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("waiting_weeks__isnull", True), ("waiting_weeks__gte", 0), _connector="OR"),
+                        name="siteoffer_waiting_weeks_not_negative",
+                        violation_error_message="Waiting time cannot be negative.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("min_age__isnull", True),
+                            ("max_age__isnull", True),
+                            ("min_age__lte", models.F("max_age")),
+                            _connector="OR",
+                        ),
+                        name="siteoffer_min_age_not_above_max_age",
+                        violation_error_message="Minimum age cannot be above maximum age.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("delivery", "home_visit"), ("home_visit_km__isnull", False), ("home_visit_km__gt", 0)
+                            ),
+                            models.Q(
+                                models.Q(("delivery", "home_visit"), _negated=True), ("home_visit_km__isnull", True)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="siteoffer_radius_only_and_always_for_home_visits",
+                        violation_error_message="A home visit needs a positive radius; other deliveries have none.",
+                    ),
+                ],
             },
         ),
     ]

@@ -10,8 +10,7 @@ PASSWORD = "a-long-password-1"
 
 @pytest.fixture
 def users(db):
-    return {role: ensure_user(username=role, password=PASSWORD, role=role)
-            for role in (ADMIN, COMMISSIONER, KEYWORKER)}
+    return {role: ensure_user(username=role, password=PASSWORD, role=role) for role in (ADMIN, COMMISSIONER, KEYWORKER)}
 
 
 def token_client(user) -> APIClient:

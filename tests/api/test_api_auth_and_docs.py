@@ -46,8 +46,13 @@ def test_schema_describes_every_operation_with_the_error_format(client):
     assert schema["openapi"].startswith("3.")
     operations = [(path, method, op) for path, item in schema["paths"].items() for method, op in item.items()]
     assert len(operations) > 40
-    assert {p for p, _, _ in operations} >= {"/api/v1/runs/", "/api/v1/runs/{id}/results/", "/api/v1/sites/",
-                                             "/openreferral/services", "/openreferral/services/{record_id}"}
+    assert {p for p, _, _ in operations} >= {
+        "/api/v1/runs/",
+        "/api/v1/runs/{id}/results/",
+        "/api/v1/sites/",
+        "/openreferral/services",
+        "/openreferral/services/{record_id}",
+    }
     for path, method, op in operations:
         assert op.get("summary"), (method, path)
         if path.startswith("/api/v1/") and path != "/api/v1/auth/token/":
@@ -64,5 +69,6 @@ def test_docs_pages_load_their_assets_from_this_site(client, name):
 
 def test_schema_generates_without_warnings_and_validates(tmp_path):
     from django.core.management import call_command
+
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert "/api/v1/runs/{id}/summary/" in (tmp_path / "schema.yaml").read_text()

@@ -25,12 +25,17 @@ def test_anonymous_callers_get_401_in_the_error_format(api, small_world):
     response = api(None).get("/api/v1/options/")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
-    assert response.json() == {"status": 401, "code": "not_authenticated",
-                               "message": "Authentication credentials were not provided.", "fields": {}}
+    assert response.json() == {
+        "status": 401,
+        "code": "not_authenticated",
+        "message": "Authentication credentials were not provided.",
+        "fields": {},
+    }
 
 
 def test_a_user_without_a_role_is_refused(api, users, django_user_model):
     from rest_framework.authtoken.models import Token
+
     nobody = django_user_model.objects.create_user("nobody", password="x")
     client = api(None)
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=nobody).key}")
@@ -39,8 +44,7 @@ def test_a_user_without_a_role_is_refused(api, users, django_user_model):
 
 @pytest.mark.parametrize("role", [COMMISSIONER, KEYWORKER])
 def test_only_admins_write(api, small_world, role):
-    response = api(role).post("/api/v1/options/", {"code": "NEW", "name": "New", "category": "recovery"},
-                              format="json")
+    response = api(role).post("/api/v1/options/", {"code": "NEW", "name": "New", "category": "recovery"}, format="json")
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
     assert api(role).delete("/api/v1/options/NSP/").status_code == 403
     assert not MenuOption.objects.filter(code="NEW").exists()
@@ -49,8 +53,9 @@ def test_only_admins_write(api, small_world, role):
 
 def test_admin_creates_an_option_at_the_end_of_the_menu_and_changes_it(api, small_world):
     admin = api(ADMIN)
-    response = admin.post("/api/v1/options/", {"code": "PEER", "name": "Peer support", "category": "recovery"},
-                          format="json")
+    response = admin.post(
+        "/api/v1/options/", {"code": "PEER", "name": "Peer support", "category": "recovery"}, format="json"
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["display_order"] > MenuOption.objects.get(code="NSP").display_order
     response = admin.patch("/api/v1/options/PEER/", {"name": "Mutual aid"}, format="json")
@@ -76,8 +81,12 @@ def test_deleting_an_option_in_use_is_a_conflict(api, small_world):
 
 def test_sites_are_written_as_geojson_features(api, small_world):
     provider_id = Site.objects.get(code="T1").provider_id
-    feature = {"type": "Feature", "id": "NEW-1", "geometry": {"type": "Point", "coordinates": [-2.2, 50.71]},
-               "properties": {"name": "New hub", "provider": provider_id, "postcode": "DT1 1AA"}}
+    feature = {
+        "type": "Feature",
+        "id": "NEW-1",
+        "geometry": {"type": "Point", "coordinates": [-2.2, 50.71]},
+        "properties": {"name": "New hub", "provider": provider_id, "postcode": "DT1 1AA"},
+    }
     response = api(ADMIN).post("/api/v1/sites/", feature, format="json")
     assert response.status_code == 201, response.json()
     site = Site.objects.get(code="NEW-1")
@@ -85,14 +94,21 @@ def test_sites_are_written_as_geojson_features(api, small_world):
     assert response.json()["properties"]["provider_name"] == site.provider.name
 
 
-@pytest.mark.parametrize("geometry, message", [
-    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}, "GeoJSON Point"),
-    ({"type": "Point", "coordinates": [200, 50]}, "Longitude must lie"),
-    ("not a geometry", "Unable to convert"),
-])
+@pytest.mark.parametrize(
+    "geometry, message",
+    [
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}, "GeoJSON Point"),
+        ({"type": "Point", "coordinates": [200, 50]}, "Longitude must lie"),
+        ("not a geometry", "Unable to convert"),
+    ],
+)
 def test_a_site_needs_a_wgs84_point(api, small_world, geometry, message):
-    feature = {"type": "Feature", "id": "BAD", "geometry": geometry,
-               "properties": {"name": "Bad", "provider": Site.objects.get(code="T1").provider_id}}
+    feature = {
+        "type": "Feature",
+        "id": "BAD",
+        "geometry": geometry,
+        "properties": {"name": "Bad", "provider": Site.objects.get(code="T1").provider_id},
+    }
     response = api(ADMIN).post("/api/v1/sites/", feature, format="json")
     assert response.status_code == 400
     assert message in response.json()["fields"]["location"][0]
@@ -137,16 +153,27 @@ def test_offer_rules_across_fields_are_reported_per_field(api, small_world):
 @pytest.mark.django_db(transaction=True)  # each request commits, as in production: the outreach triggers are deferred
 def test_admin_adds_an_outreach_offer_and_moves_it_to_home_visits(api, small_world):
     admin = api(ADMIN)
-    response = admin.post("/api/v1/offers/", {"site": "T1", "option": "NSP", "delivery": "outreach",
-                                              "outreach_localities": ["VILL"], "opening_hours": "Tu 10:00-13:00"},
-                          format="json")
+    response = admin.post(
+        "/api/v1/offers/",
+        {
+            "site": "T1",
+            "option": "NSP",
+            "delivery": "outreach",
+            "outreach_localities": ["VILL"],
+            "opening_hours": "Tu 10:00-13:00",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     offer_id = response.json()["id"]
     # Changing the delivery mode alone leaves the outreach list behind: refused, naming both fields to fix.
     response = admin.patch(f"/api/v1/offers/{offer_id}/", {"delivery": "home_visit"}, format="json")
     assert set(response.json()["fields"]) == {"home_visit_km", "outreach_localities"}
-    response = admin.patch(f"/api/v1/offers/{offer_id}/", {"delivery": "home_visit", "home_visit_km": 8,
-                                                          "outreach_localities": []}, format="json")
+    response = admin.patch(
+        f"/api/v1/offers/{offer_id}/",
+        {"delivery": "home_visit", "home_visit_km": 8, "outreach_localities": []},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     offer = SiteOffer.objects.get(pk=offer_id)
     assert (offer.delivery, offer.home_visit_km, list(offer.outreach_localities.all())) == ("home_visit", 8, [])
@@ -169,6 +196,7 @@ def test_filters_and_pagination(api):
 def test_localities_are_geojson_with_simplified_boundaries(api):
     from areas.services import refresh_drawing_geometries
     from tests.factories import square
+
     LocalityFactory(code="A1", geometry=square(-2.5, 50.7)), LocalityFactory(code="A2", geometry=square(-2.49, 50.7))
     refresh_drawing_geometries()
     body = api(KEYWORKER).get("/api/v1/localities/").json()

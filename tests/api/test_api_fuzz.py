@@ -48,14 +48,26 @@ def world(small_world, users, monkeypatch):
     actor = Actor(user=keyworker, path="/test")
     team = Team.objects.create(name="North")
     team.members.add(keyworker)
-    person = create_service_user(actor=actor, keyworker=keyworker, age_band="25_34",
-                                 home_locality=small_world["village"], team=team)
+    person = create_service_user(
+        actor=actor, keyworker=keyworker, age_band="25_34", home_locality=small_world["village"], team=team
+    )
     ost, nsp = MenuOption.objects.get(code="OST"), MenuOption.objects.get(code="NSP")
-    record_choice(actor=actor, service_user=person, fields=ChoiceFields(
-        discussed_on=datetime.date(2025, 3, 10), options_discussed=[ost], preferred_option=ost, agreed_option=nsp,
-        joint_decision=True, review_on=datetime.date(2025, 4, 21), difference_reason="not_reachable"))
+    record_choice(
+        actor=actor,
+        service_user=person,
+        fields=ChoiceFields(
+            discussed_on=datetime.date(2025, 3, 10),
+            options_discussed=[ost],
+            preferred_option=ost,
+            agreed_option=nsp,
+            joint_decision=True,
+            review_on=datetime.date(2025, 4, 21),
+            difference_reason="not_reachable",
+        ),
+    )
     # Queued runs must not reach a broker from a test: record them instead.
     from reach import tasks
+
     monkeypatch.setattr(tasks.compute_reach_run, "delay", lambda run_id: None)
 
 
@@ -77,8 +89,13 @@ def test_no_operation_answers_with_a_server_error(api, world, wsgi_app, role):
         for mode in [GenerationMode.POSITIVE, GenerationMode.NEGATIVE] if fuzz_invalid else [GenerationMode.POSITIVE]:
             strategy = operation.as_strategy(generation_mode=mode)
 
-            @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=strategy)
             def check(case):
                 response = case.call(headers=headers)

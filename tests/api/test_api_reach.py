@@ -27,8 +27,9 @@ def queued(monkeypatch):
     return sent
 
 
-def test_creating_a_run_queues_it_and_answers_202_with_its_id(api, small_world, queued,
-                                                               django_capture_on_commit_callbacks):
+def test_creating_a_run_queues_it_and_answers_202_with_its_id(
+    api, small_world, queued, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = api(COMMISSIONER).post("/api/v1/runs/", {"overrides": {"car_minutes": 20}}, format="json")
     assert response.status_code == 202, response.json()
@@ -41,14 +42,17 @@ def test_creating_a_run_queues_it_and_answers_202_with_its_id(api, small_world, 
     assert api(COMMISSIONER).get(f"/api/v1/runs/{run.pk}/").json()["status"] == "queued"
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"car_minutes": -5}, "overrides"),  # a profile rule: times are not negative
-    ({"walk_kmh": 0}, "overrides"),
-    ({"car_minutes": "fast"}, "overrides.car_minutes"),
-    ({"count_remote": 1}, "overrides.count_remote"),
-    ({"real_choice_providers": 2.5}, "overrides.real_choice_providers"),
-    ({"colour": "blue"}, "overrides.colour"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"car_minutes": -5}, "overrides"),  # a profile rule: times are not negative
+        ({"walk_kmh": 0}, "overrides"),
+        ({"car_minutes": "fast"}, "overrides.car_minutes"),
+        ({"count_remote": 1}, "overrides.count_remote"),
+        ({"real_choice_providers": 2.5}, "overrides.real_choice_providers"),
+        ({"colour": "blue"}, "overrides.colour"),
+    ],
+)
 def test_bad_overrides_are_refused_and_nothing_is_queued(api, small_world, queued, overrides, field):
     response = api(ADMIN).post("/api/v1/runs/", {"overrides": overrides}, format="json")
     assert response.status_code == 400

@@ -11,8 +11,11 @@ SQUARE = [[[-2.0, 50.7], [-1.99, 50.7], [-1.99, 50.71], [-2.0, 50.71], [-2.0, 50
 
 
 def feature(code="E01000001", name="Poole 01", population=1500, geometry=None, **props):
-    return {"type": "Feature", "properties": {"code": code, "name": name, "population": population, **props},
-            "geometry": geometry or {"type": "Polygon", "coordinates": SQUARE}}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "name": name, "population": population, **props},
+        "geometry": geometry or {"type": "Polygon", "coordinates": SQUARE},
+    }
 
 
 def write(tmp_path, *features, name="areas.geojson", **extra):
@@ -30,8 +33,18 @@ def _fails(path, *expected, **options):
 
 
 def test_imports_polygon_with_all_properties(tmp_path):
-    path = write(tmp_path, feature(rurality="C1", imd_decile=3, car_share=0.62, origin_lat=50.705,
-                                   origin_lon=-1.995, la_code="E06000058", la_name="BCP"))
+    path = write(
+        tmp_path,
+        feature(
+            rurality="C1",
+            imd_decile=3,
+            car_share=0.62,
+            origin_lat=50.705,
+            origin_lon=-1.995,
+            la_code="E06000058",
+            la_name="BCP",
+        ),
+    )
     call_command("import_localities", str(path))
     locality = Locality.objects.get()
     assert locality.geometry.geom_type == "MultiPolygon"
@@ -56,10 +69,18 @@ def test_reimport_updates_by_code(tmp_path):
 
 
 def test_ons_field_names_are_mapped(tmp_path):
-    ons = {"type": "Feature", "properties": {"LSOA21CD": "E01020000", "LSOA21NM": "Dorset 001A", "pop": 1620},
-           "geometry": {"type": "Polygon", "coordinates": SQUARE}}
-    call_command("import_localities", str(write(tmp_path, ons)), code_field="LSOA21CD", name_field="LSOA21NM",
-                 population_field="pop")
+    ons = {
+        "type": "Feature",
+        "properties": {"LSOA21CD": "E01020000", "LSOA21NM": "Dorset 001A", "pop": 1620},
+        "geometry": {"type": "Polygon", "coordinates": SQUARE},
+    }
+    call_command(
+        "import_localities",
+        str(write(tmp_path, ons)),
+        code_field="LSOA21CD",
+        name_field="LSOA21NM",
+        population_field="pop",
+    )
     assert Locality.objects.get().name == "Dorset 001A"
 
 
@@ -82,46 +103,58 @@ def test_declared_crs_is_transformed(tmp_path):
 
 
 def test_invalid_geometry_is_repaired_and_reported(tmp_path, capsys):
-    bowtie = {"type": "Polygon", "coordinates": [[[-2.0, 50.7], [-1.99, 50.71], [-1.99, 50.7], [-2.0, 50.71],
-                                                   [-2.0, 50.7]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[-2.0, 50.7], [-1.99, 50.71], [-1.99, 50.7], [-2.0, 50.71], [-2.0, 50.7]]],
+    }
     call_command("import_localities", str(write(tmp_path, feature(geometry=bowtie))))
     assert "feature 1 (E01000001): invalid geometry repaired (Self-intersection" in capsys.readouterr().out
     locality = Locality.objects.get()
     assert locality.geometry.valid and locality.geometry.area > 0
 
 
-@pytest.mark.parametrize("props, expected", [
-    ({"population": "many"}, "feature 1, population: 'many' is not a number"),
-    ({"population": -1}, "feature 1, population: -1 is out of range"),
-    ({"population": None}, "feature 1, population: is required"),
-    ({"code": ""}, "feature 1, code: is required"),
-    ({"imd_decile": 11}, "feature 1, imd_decile: 11 is out of range"),
-    ({"car_share": 1.5}, "feature 1, car_share: 1.5 is out of range"),
-    ({"rurality": "X1"}, "feature 1, rurality: 'X1' is not an ONS 2011 class"),
-    ({"origin_lat": 50.7}, "origin_lat and origin_lon must be given together"),
-    ({"origin_lat": 95, "origin_lon": -2}, "feature 1, origin_lat: 95 is out of range"),
-])
+@pytest.mark.parametrize(
+    "props, expected",
+    [
+        ({"population": "many"}, "feature 1, population: 'many' is not a number"),
+        ({"population": -1}, "feature 1, population: -1 is out of range"),
+        ({"population": None}, "feature 1, population: is required"),
+        ({"code": ""}, "feature 1, code: is required"),
+        ({"imd_decile": 11}, "feature 1, imd_decile: 11 is out of range"),
+        ({"car_share": 1.5}, "feature 1, car_share: 1.5 is out of range"),
+        ({"rurality": "X1"}, "feature 1, rurality: 'X1' is not an ONS 2011 class"),
+        ({"origin_lat": 50.7}, "origin_lat and origin_lon must be given together"),
+        ({"origin_lat": 95, "origin_lon": -2}, "feature 1, origin_lat: 95 is out of range"),
+    ],
+)
 def test_bad_properties_are_reported_and_nothing_written(tmp_path, props, expected):
     _fails(write(tmp_path, feature(**props)), expected)
 
 
 def test_point_geometry_is_refused(tmp_path):
-    _fails(write(tmp_path, feature(geometry={"type": "Point", "coordinates": [-2, 50.7]})),
-           "feature 1, geometry: Point is not a Polygon or MultiPolygon")
+    _fails(
+        write(tmp_path, feature(geometry={"type": "Point", "coordinates": [-2, 50.7]})),
+        "feature 1, geometry: Point is not a Polygon or MultiPolygon",
+    )
 
 
 def test_duplicate_codes_are_refused(tmp_path):
-    _fails(write(tmp_path, feature(), feature(), feature(code="E01000002", population="x")),
-           "feature 2, code: duplicate code 'E01000001' (first in feature 1)",
-           "feature 3, population: 'x' is not a number")
+    _fails(
+        write(tmp_path, feature(), feature(), feature(code="E01000002", population="x")),
+        "feature 2, code: duplicate code 'E01000001' (first in feature 1)",
+        "feature 3, population: 'x' is not a number",
+    )
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("", "the file is empty"),
-    ("{not json", "not GeoJSON: invalid JSON at line 1"),
-    ('{"type": "Feature"}', "not a GeoJSON FeatureCollection"),
-    ('{"type": "FeatureCollection", "features": []}', "the FeatureCollection has no features"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", "the file is empty"),
+        ("{not json", "not GeoJSON: invalid JSON at line 1"),
+        ('{"type": "Feature"}', "not a GeoJSON FeatureCollection"),
+        ('{"type": "FeatureCollection", "features": []}', "the FeatureCollection has no features"),
+    ],
+)
 def test_empty_and_non_geojson_files_are_refused(tmp_path, text, expected):
     path = tmp_path / "bad.geojson"
     path.write_text(text)
@@ -136,12 +169,18 @@ def test_dry_run_writes_nothing(tmp_path):
 def test_neighbours_keep_a_shared_border_after_simplification(tmp_path):
     # Two squares sharing a wiggly border: simplified shapes must still touch without gaps or overlaps.
     wiggle = [[-1.99, 50.7 + i * 0.0005 + (0.00005 if i % 2 else 0)] for i in range(21)]
-    left = [[-2.0, 50.7]] + [[x + (0.0001 if i % 2 else 0), y] for i, (x, y) in enumerate(wiggle)] + [[-2.0, 50.71],
-                                                                                                      [-2.0, 50.7]]
+    left = (
+        [[-2.0, 50.7]]
+        + [[x + (0.0001 if i % 2 else 0), y] for i, (x, y) in enumerate(wiggle)]
+        + [[-2.0, 50.71], [-2.0, 50.7]]
+    )
     right_border = list(reversed(left[1:-2]))
     right = [[-1.98, 50.71]] + right_border + [[-1.98, 50.7], [-1.98, 50.71]]
-    path = write(tmp_path, feature(code="A", geometry={"type": "Polygon", "coordinates": [left]}),
-                 feature(code="B", geometry={"type": "Polygon", "coordinates": [right]}))
+    path = write(
+        tmp_path,
+        feature(code="A", geometry={"type": "Polygon", "coordinates": [left]}),
+        feature(code="B", geometry={"type": "Polygon", "coordinates": [right]}),
+    )
     call_command("import_localities", str(path))
     a, b = (Locality.objects.get(code=c).geometry_simplified for c in "AB")
     assert a.intersection(b).area < 1e-12
@@ -152,8 +191,9 @@ def test_neighbours_keep_a_shared_border_after_simplification(tmp_path):
     assert coarse_a.num_coords <= a.num_coords and coarse_b.num_coords <= b.num_coords
 
 
-def test_reimporting_the_same_file_changes_nothing_and_queues_no_recompute(tmp_path, settings,
-                                                                           django_capture_on_commit_callbacks):
+def test_reimporting_the_same_file_changes_nothing_and_queues_no_recompute(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
     from areas.services import import_localities
 
     path = write(tmp_path, feature(), feature(code="E01000002", population=99))

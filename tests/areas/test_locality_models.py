@@ -6,10 +6,17 @@ from tests.factories import LocalityFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("fields", [
-    {"imd_decile": 0}, {"imd_decile": 11}, {"car_share": -0.1}, {"car_share": 1.01}, {"rurality": "Z9"},
-    {"population": -5},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"imd_decile": 0},
+        {"imd_decile": 11},
+        {"car_share": -0.1},
+        {"car_share": 1.01},
+        {"rurality": "Z9"},
+        {"population": -5},
+    ],
+)
 def test_out_of_range_locality_facts_are_refused_by_the_database(fields):
     with pytest.raises(IntegrityError), transaction.atomic():
         LocalityFactory(**fields)

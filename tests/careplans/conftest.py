@@ -19,14 +19,17 @@ def world(db):
 
     With the default profile OST is reachable without a car from the town only, and with a car from both.
     """
-    town = LocalityFactory(code="TOWN", name="Town", population=3000, car_share=0.5,
-                           origin=Point(-2.0, 50.7, srid=4326))
-    village = LocalityFactory(code="VILL", name="Village", population=1000, car_share=0.9,
-                              origin=Point(-2.156, 50.7, srid=4326))
+    town = LocalityFactory(
+        code="TOWN", name="Town", population=3000, car_share=0.5, origin=Point(-2.0, 50.7, srid=4326)
+    )
+    village = LocalityFactory(
+        code="VILL", name="Village", population=1000, car_share=0.9, origin=Point(-2.156, 50.7, srid=4326)
+    )
     ost = MenuOptionFactory(code="OST", name="Opioid substitution", display_order=1)
     nsp = MenuOptionFactory(code="NSP", name="Needle exchange", display_order=2)
-    site = SiteFactory(code="T1", name="Town clinic", provider=ProviderFactory(name="A"),
-                       location=Point(-2.0, 50.7, srid=4326))
+    site = SiteFactory(
+        code="T1", name="Town clinic", provider=ProviderFactory(name="A"), location=Point(-2.0, 50.7, srid=4326)
+    )
     SiteOfferFactory(site=site, option=ost, capacity_per_week=40, waiting_weeks=1.5)
     ensure_default_profile()
     run = execute_run(run_id=create_run().pk)
@@ -50,9 +53,14 @@ def actor(user) -> Actor:
 
 def choice_fields(preferred, agreed=None, **overrides) -> ChoiceFields:
     today = datetime.date(2025, 3, 10)
-    values = dict(discussed_on=today, options_discussed=[], preferred_option=preferred,
-                  agreed_option=agreed or preferred, joint_decision=True,
-                  review_on=today + datetime.timedelta(weeks=6))
+    values = dict(
+        discussed_on=today,
+        options_discussed=[],
+        preferred_option=preferred,
+        agreed_option=agreed or preferred,
+        joint_decision=True,
+        review_on=today + datetime.timedelta(weeks=6),
+    )
     if agreed is not None and agreed != preferred:
         values["difference_reason"] = "not_reachable"
     values.update(overrides)
@@ -62,14 +70,21 @@ def choice_fields(preferred, agreed=None, **overrides) -> ChoiceFields:
 @pytest.fixture
 def caseloads(world, users):
     """One person on each keyworker's caseload, each with one recorded choice."""
-    mine = create_service_user(actor=actor(users["keyworker"]), keyworker=users["keyworker"], age_band="25_34",
-                               home_locality=world["village"])
-    theirs = create_service_user(actor=actor(users["other_keyworker"]), keyworker=users["other_keyworker"],
-                                 age_band="35_44", home_locality=world["town"])
-    my_choice = record_choice(actor=actor(users["keyworker"]), service_user=mine,
-                              fields=choice_fields(world["ost"], world["nsp"]))
-    their_choice = record_choice(actor=actor(users["other_keyworker"]), service_user=theirs,
-                                 fields=choice_fields(world["ost"]))
+    mine = create_service_user(
+        actor=actor(users["keyworker"]), keyworker=users["keyworker"], age_band="25_34", home_locality=world["village"]
+    )
+    theirs = create_service_user(
+        actor=actor(users["other_keyworker"]),
+        keyworker=users["other_keyworker"],
+        age_band="35_44",
+        home_locality=world["town"],
+    )
+    my_choice = record_choice(
+        actor=actor(users["keyworker"]), service_user=mine, fields=choice_fields(world["ost"], world["nsp"])
+    )
+    their_choice = record_choice(
+        actor=actor(users["other_keyworker"]), service_user=theirs, fields=choice_fields(world["ost"])
+    )
     return {"mine": mine, "theirs": theirs, "my_choice": my_choice, "their_choice": their_choice}
 
 

@@ -65,9 +65,16 @@ def test_role_url_matrix(client, caseloads, users, page, who):
 def test_posting_to_another_caseload_is_a_404_and_changes_nothing(client, caseloads, users, world, page):
     client.force_login(users["other_keyworker"])
     mine = caseloads["mine"]
-    data = {"age_band": "65_plus", "home_locality": world["town"].pk, "status": "active",
-            "discussed_on": "2025-03-10", "preferred_option": world["ost"].pk, "agreed_option": world["ost"].pk,
-            "joint_decision": "yes", "review_on": "2025-04-10"}
+    data = {
+        "age_band": "65_plus",
+        "home_locality": world["town"].pk,
+        "status": "active",
+        "discussed_on": "2025-03-10",
+        "preferred_option": world["ost"].pk,
+        "agreed_option": world["ost"].pk,
+        "joint_decision": "yes",
+        "review_on": "2025-04-10",
+    }
     response = client.post(urls(caseloads)[page], data)
     assert response.status_code in (404, 405)
     mine.refresh_from_db()

@@ -24,8 +24,14 @@ def api(users):
 
 
 def choice_body(**changes):
-    body = {"discussed_on": "2025-03-10", "options_discussed": ["NSP"], "preferred_option": "OST",
-            "agreed_option": "OST", "joint_decision": True, "review_on": "2025-04-21"}
+    body = {
+        "discussed_on": "2025-03-10",
+        "options_discussed": ["NSP"],
+        "preferred_option": "OST",
+        "agreed_option": "OST",
+        "joint_decision": True,
+        "review_on": "2025-04-21",
+    }
     return {**body, **changes}
 
 
@@ -68,8 +74,11 @@ MATRIX = {
 
 def state():
     """Everything a refused request must leave as it was."""
-    return (list(ServiceUser.objects.order_by("pk").values()), list(CarePlanChoice.objects.order_by("pk").values()),
-            AuditEvent.objects.count())
+    return (
+        list(ServiceUser.objects.order_by("pk").values()),
+        list(CarePlanChoice.objects.order_by("pk").values()),
+        AuditEvent.objects.count(),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
@@ -87,8 +96,10 @@ def test_role_endpoint_matrix(api, caseloads, name, who):
 
 def test_care_records_cannot_be_deleted_through_the_api(api, caseloads):
     mine = caseloads["mine"]
-    for url in (f"{BASE}/service-users/{mine.pk}/", f"{BASE}/service-users/{mine.pk}/choices/"
-                                                    f"{caseloads['my_choice'].pk}/"):
+    for url in (
+        f"{BASE}/service-users/{mine.pk}/",
+        f"{BASE}/service-users/{mine.pk}/choices/{caseloads['my_choice'].pk}/",
+    ):
         assert api("keyworker").delete(url).status_code == 405
     assert ServiceUser.objects.filter(pk=mine.pk).exists() and mine.choices.count() == 1
 
@@ -111,8 +122,11 @@ def test_guessing_ids_finds_nothing_outside_the_caseload(api, caseloads):
 
 
 def test_a_choice_is_found_only_under_its_own_service_user(api, caseloads, users, world):
-    second = api("keyworker").post(f"{BASE}/service-users/", {"age_band": "18_24", "home_locality": "TOWN"},
-                                   format="json").json()["id"]
+    second = (
+        api("keyworker")
+        .post(f"{BASE}/service-users/", {"age_band": "18_24", "home_locality": "TOWN"}, format="json")
+        .json()["id"]
+    )
     url = f"{BASE}/service-users/{second}/choices/{caseloads['my_choice'].pk}/"
     assert api("keyworker").get(url).status_code == 404
     assert api("keyworker").patch(url, {"review_on": "2025-06-01"}, format="json").status_code == 404
@@ -122,24 +136,27 @@ def test_a_choice_is_found_only_under_its_own_service_user(api, caseloads, users
 def test_team_members_share_records_and_teams_are_your_own(api, caseloads, team, users):
     mine = caseloads["mine"]
     assert api("other_keyworker").get(f"{BASE}/service-users/{mine.pk}/").status_code == 404
-    assert api("keyworker").patch(f"{BASE}/service-users/{mine.pk}/", {"team": team.pk},
-                                  format="json").status_code == 200
+    assert (
+        api("keyworker").patch(f"{BASE}/service-users/{mine.pk}/", {"team": team.pk}, format="json").status_code == 200
+    )
     shared = api("other_keyworker").get(f"{BASE}/service-users/{mine.pk}/")
     assert shared.status_code == 200 and shared.json()["team_name"] == "North"
     team.members.remove(users["other_keyworker"])
-    response = api("other_keyworker").post(f"{BASE}/service-users/",
-                                           {"age_band": "18_24", "home_locality": "TOWN", "team": team.pk},
-                                           format="json")
+    response = api("other_keyworker").post(
+        f"{BASE}/service-users/", {"age_band": "18_24", "home_locality": "TOWN", "team": team.pk}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["fields"] == {"team": [f"You are not a member of a team with id {team.pk}."]}
 
 
 def test_caseload_search_and_filters_as_on_the_page(api, caseloads, users, world):
     client = api("keyworker")
-    closed = client.post(f"{BASE}/service-users/", {"age_band": "65_plus", "home_locality": "TOWN"},
-                         format="json").json()
-    client.patch(f"{BASE}/service-users/{closed['id']}/", {"status": "closed", "closed_on": "2025-01-31"},
-                 format="json")
+    closed = client.post(
+        f"{BASE}/service-users/", {"age_band": "65_plus", "home_locality": "TOWN"}, format="json"
+    ).json()
+    client.patch(
+        f"{BASE}/service-users/{closed['id']}/", {"status": "closed", "closed_on": "2025-01-31"}, format="json"
+    )
 
     def listed(**query):
         return [row["reference"] for row in client.get(f"{BASE}/service-users/", query).json()["results"]]
@@ -158,6 +175,7 @@ def test_caseload_search_and_filters_as_on_the_page(api, caseloads, users, world
 
 # --- audit -----------------------------------------------------------------------------------
 
+
 def rows():
     return sorted(AuditEvent.objects.values_list("username", "action", "kind", "object_id"))
 
@@ -165,15 +183,18 @@ def rows():
 def test_api_reads_are_audited_per_record_returned(api, caseloads, users):
     client = api("keyworker")
     mine, choice = caseloads["mine"], caseloads["my_choice"]
-    second = client.post(f"{BASE}/service-users/", {"age_band": "18_24", "home_locality": "TOWN"},
-                         format="json").json()["id"]
+    second = client.post(
+        f"{BASE}/service-users/", {"age_band": "18_24", "home_locality": "TOWN"}, format="json"
+    ).json()["id"]
     AuditEvent.objects.all().delete()
     client.get(f"{BASE}/service-users/", REMOTE_ADDR="198.51.100.7")
     assert rows() == sorted([("kw", "list", "service_user", mine.pk), ("kw", "list", "service_user", second)])
     event = AuditEvent.objects.first()
     assert event.ip_address == "198.51.100.7" and event.path == f"{BASE}/service-users/"
-    assert event.user == users["keyworker"] and event.reference in {mine.reference, ServiceUser.objects.get(
-        pk=second).reference}
+    assert event.user == users["keyworker"] and event.reference in {
+        mine.reference,
+        ServiceUser.objects.get(pk=second).reference,
+    }
     AuditEvent.objects.all().delete()
     client.get(f"{BASE}/service-users/", {"page_size": 1})
     assert len(rows()) == 1  # only what was returned
@@ -192,8 +213,11 @@ def test_api_reads_are_audited_per_record_returned(api, caseloads, users):
 def test_refused_reads_are_not_reads(api, caseloads):
     AuditEvent.objects.all().delete()
     mine, choice = caseloads["mine"], caseloads["my_choice"]
-    for url in (f"{BASE}/service-users/{mine.pk}/", f"{BASE}/service-users/{mine.pk}/choices/",
-                f"{BASE}/service-users/{mine.pk}/choices/{choice.pk}/"):
+    for url in (
+        f"{BASE}/service-users/{mine.pk}/",
+        f"{BASE}/service-users/{mine.pk}/choices/",
+        f"{BASE}/service-users/{mine.pk}/choices/{choice.pk}/",
+    ):
         assert api("other_keyworker").get(url).status_code == 404
         assert api("commissioner").get(url).status_code == 403
     assert not AuditEvent.objects.exists()
@@ -202,15 +226,24 @@ def test_refused_reads_are_not_reads(api, caseloads):
 def test_api_writes_are_audited_with_who_and_where(api, caseloads, users):
     client = api("keyworker")
     AuditEvent.objects.all().delete()
-    created = client.post(f"{BASE}/service-users/", {"age_band": "18_24", "home_locality": "TOWN"},
-                          format="json", REMOTE_ADDR="203.0.113.9")
+    created = client.post(
+        f"{BASE}/service-users/",
+        {"age_band": "18_24", "home_locality": "TOWN"},
+        format="json",
+        REMOTE_ADDR="203.0.113.9",
+    )
     person = created.json()["id"]
     client.patch(f"{BASE}/service-users/{person}/", {"age_band": "25_34"}, format="json")
     recorded = client.post(f"{BASE}/service-users/{person}/choices/", choice_body(), format="json").json()["id"]
     client.patch(f"{BASE}/service-users/{person}/choices/{recorded}/", {"joint_decision": False}, format="json")
-    assert rows() == sorted([("kw", "create", "service_user", person), ("kw", "change", "service_user", person),
-                             ("kw", "create", "care_plan_choice", recorded),
-                             ("kw", "change", "care_plan_choice", recorded)])
+    assert rows() == sorted(
+        [
+            ("kw", "create", "service_user", person),
+            ("kw", "change", "service_user", person),
+            ("kw", "create", "care_plan_choice", recorded),
+            ("kw", "change", "care_plan_choice", recorded),
+        ]
+    )
     first = AuditEvent.objects.get(action="create", kind="service_user")
     assert first.ip_address == "203.0.113.9" and first.path == f"{BASE}/service-users/"
     assert first.reference == created.json()["reference"]
@@ -228,12 +261,20 @@ def test_unmet_reads_are_audited_as_aggregate(api, caseloads):
 
 # --- writes: the snapshot and validation ---------------------------------------------------------
 
+
 def test_recording_a_choice_takes_the_reach_snapshot(api, caseloads, world):
     client = api("keyworker")
     mine = caseloads["mine"]  # lives in the village: OST is reachable there with a car only
-    response = client.post(f"{BASE}/service-users/{mine.pk}/choices/",
-                           choice_body(preferred_option="OST", agreed_option="NSP", difference_reason="other",
-                                       difference_other="  wants a pharmacy  "), format="json")
+    response = client.post(
+        f"{BASE}/service-users/{mine.pk}/choices/",
+        choice_body(
+            preferred_option="OST",
+            agreed_option="NSP",
+            difference_reason="other",
+            difference_other="  wants a pharmacy  ",
+        ),
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["reach_run"] == world["run"].pk and body["home_locality"] == "VILL"
@@ -243,13 +284,18 @@ def test_recording_a_choice_takes_the_reach_snapshot(api, caseloads, world):
     stored = CarePlanChoice.objects.get(pk=body["id"])
     assert stored.reach_run == world["run"] and stored.preferred_reachable_without_car is False
     # Snapshot fields are not the caller's to set.
-    forged = client.post(f"{BASE}/service-users/{mine.pk}/choices/",
-                         choice_body(preferred_reachable_without_car=True, reach_run=None), format="json").json()
+    forged = client.post(
+        f"{BASE}/service-users/{mine.pk}/choices/",
+        choice_body(preferred_reachable_without_car=True, reach_run=None),
+        format="json",
+    ).json()
     assert forged["preferred_reachable_without_car"] is False and forged["reach_run"] == world["run"].pk
     # A correction that changes the preferred option retakes the snapshot: NSP is offered nowhere.
-    changed = client.patch(f"{BASE}/service-users/{mine.pk}/choices/{body['id']}/",
-                           {"preferred_option": "NSP", "difference_reason": "", "difference_other": ""},
-                           format="json").json()
+    changed = client.patch(
+        f"{BASE}/service-users/{mine.pk}/choices/{body['id']}/",
+        {"preferred_option": "NSP", "difference_reason": "", "difference_other": ""},
+        format="json",
+    ).json()
     assert (changed["preferred_reachable_without_car"], changed["preferred_reachable_with_car"]) == (False, False)
 
 
@@ -257,24 +303,31 @@ def test_closing_and_reopening_a_case(api, caseloads):
     client = api("keyworker")
     url = f"{BASE}/service-users/{caseloads['mine'].pk}/"
     closed = client.patch(url, {"status": "closed", "closed_on": "2025-03-31"}, format="json")
-    assert closed.status_code == 200 and (closed.json()["status"], closed.json()["closed_on"]) == ("closed",
-                                                                                                 "2025-03-31")
+    assert closed.status_code == 200 and (closed.json()["status"], closed.json()["closed_on"]) == (
+        "closed",
+        "2025-03-31",
+    )
     assert closed.json()["choice_count"] == 1 and closed.json()["latest_review"] is not None
     reopened = client.patch(url, {"status": "active"}, format="json").json()
     assert (reopened["status"], reopened["closed_on"]) == ("active", None)
 
 
-@pytest.mark.parametrize("method,body,fields", [
-    ("patch", {"status": "closed"}, {"closed_on": ["Give the date the case closed."]}),
-    ("patch", {"status": "closed", "closed_on": "2999-01-01"},
-     {"closed_on": ["The closing date cannot be in the future."]}),
-    ("patch", {"age_band": "ancient", "home_locality": "NOWHERE"}, {"age_band", "home_locality"}),
-    ("put", {"age_band": "45_54"}, {"home_locality", "status"}),
-])
+@pytest.mark.parametrize(
+    "method,body,fields",
+    [
+        ("patch", {"status": "closed"}, {"closed_on": ["Give the date the case closed."]}),
+        (
+            "patch",
+            {"status": "closed", "closed_on": "2999-01-01"},
+            {"closed_on": ["The closing date cannot be in the future."]},
+        ),
+        ("patch", {"age_band": "ancient", "home_locality": "NOWHERE"}, {"age_band", "home_locality"}),
+        ("put", {"age_band": "45_54"}, {"home_locality", "status"}),
+    ],
+)
 def test_invalid_service_user_changes_say_which_field_and_change_nothing(api, caseloads, method, body, fields):
     before = state()
-    response = getattr(api("keyworker"), method)(f"{BASE}/service-users/{caseloads['mine'].pk}/", body,
-                                                 format="json")
+    response = getattr(api("keyworker"), method)(f"{BASE}/service-users/{caseloads['mine'].pk}/", body, format="json")
     assert response.status_code == 400
     error = response.json()
     assert error["code"] == "invalid" and error["status"] == 400
@@ -284,31 +337,55 @@ def test_invalid_service_user_changes_say_which_field_and_change_nothing(api, ca
 
 def test_invalid_new_service_user_is_refused_whole(api, caseloads):
     before = state()
-    response = api("keyworker").post(f"{BASE}/service-users/", {"home_locality": "NOWHERE", "team": 99999},
-                                     format="json")
+    response = api("keyworker").post(
+        f"{BASE}/service-users/", {"home_locality": "NOWHERE", "team": 99999}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["fields"] == {
         "age_band": ["This field is required."],
         "home_locality": ["Object with code=NOWHERE does not exist."],
-        "team": ["You are not a member of a team with id 99999."]}
+        "team": ["You are not a member of a team with id 99999."],
+    }
     assert response.json()["message"] == "3 fields are invalid."
     assert state() == before
 
 
-@pytest.mark.parametrize("changes,fields", [
-    ({"agreed_option": "NSP"}, {"difference_reason": ["The agreed option differs from the preferred one: say why."]}),
-    ({"difference_reason": "waiting_list"},
-     {"difference_reason": ["The agreed option is the preferred one: leave the reason empty."]}),
-    ({"agreed_option": "NSP", "difference_reason": "other"}, {"difference_other": ["Say what the other reason is."]}),
-    ({"discussed_on": "2999-01-01", "review_on": "2999-02-01"},
-     {"discussed_on": ["The conversation cannot be in the future."]}),
-    ({"review_on": "2025-03-09"}, {"review_on": ["The review date cannot be before the conversation."]}),
-    ({"preferred_option": "GONE", "options_discussed": ["OST", "NOPE"]},
-     {"preferred_option": ["No active menu option has the code GONE."],
-      "options_discussed": ["No active menu option has the code NOPE."]}),
-    ({"joint_decision": None, "difference_reason": "bored"},
-     {"joint_decision": ["This field may not be null."], "difference_reason": ['"bored" is not a valid choice.']}),
-])
+@pytest.mark.parametrize(
+    "changes,fields",
+    [
+        (
+            {"agreed_option": "NSP"},
+            {"difference_reason": ["The agreed option differs from the preferred one: say why."]},
+        ),
+        (
+            {"difference_reason": "waiting_list"},
+            {"difference_reason": ["The agreed option is the preferred one: leave the reason empty."]},
+        ),
+        (
+            {"agreed_option": "NSP", "difference_reason": "other"},
+            {"difference_other": ["Say what the other reason is."]},
+        ),
+        (
+            {"discussed_on": "2999-01-01", "review_on": "2999-02-01"},
+            {"discussed_on": ["The conversation cannot be in the future."]},
+        ),
+        ({"review_on": "2025-03-09"}, {"review_on": ["The review date cannot be before the conversation."]}),
+        (
+            {"preferred_option": "GONE", "options_discussed": ["OST", "NOPE"]},
+            {
+                "preferred_option": ["No active menu option has the code GONE."],
+                "options_discussed": ["No active menu option has the code NOPE."],
+            },
+        ),
+        (
+            {"joint_decision": None, "difference_reason": "bored"},
+            {
+                "joint_decision": ["This field may not be null."],
+                "difference_reason": ['"bored" is not a valid choice.'],
+            },
+        ),
+    ],
+)
 def test_invalid_choices_say_which_field_and_change_nothing(api, caseloads, world, changes, fields):
     MenuOptionFactory(code="GONE", active=False)
     mine, choice = caseloads["mine"], caseloads["my_choice"]
@@ -316,8 +393,9 @@ def test_invalid_choices_say_which_field_and_change_nothing(api, caseloads, worl
     client = api("keyworker")
     created = client.post(f"{BASE}/service-users/{mine.pk}/choices/", choice_body(**changes), format="json")
     assert created.status_code == 400 and created.json()["fields"] == fields
-    corrected = client.put(f"{BASE}/service-users/{mine.pk}/choices/{choice.pk}/", choice_body(**changes),
-                           format="json")
+    corrected = client.put(
+        f"{BASE}/service-users/{mine.pk}/choices/{choice.pk}/", choice_body(**changes), format="json"
+    )
     assert corrected.status_code == 400 and corrected.json()["fields"] == fields
     assert state() == before
 
@@ -328,7 +406,8 @@ def test_a_partial_correction_is_judged_as_the_whole_choice_would_be_saved(api, 
     url = f"{BASE}/service-users/{mine.pk}/choices/{choice.pk}/"
     refused = client.patch(url, {"agreed_option": "OST"}, format="json")
     assert refused.json()["fields"] == {
-        "difference_reason": ["The agreed option is the preferred one: leave the reason empty."]}
+        "difference_reason": ["The agreed option is the preferred one: leave the reason empty."]
+    }
     refused = client.patch(url, {"review_on": "2025-01-01"}, format="json")
     assert refused.json()["fields"] == {"review_on": ["The review date cannot be before the conversation."]}
     accepted = client.patch(url, {"agreed_option": "OST", "difference_reason": ""}, format="json")
@@ -339,6 +418,7 @@ def test_a_partial_correction_is_judged_as_the_whole_choice_would_be_saved(api, 
 
 # --- unmet preference ------------------------------------------------------------------------
 
+
 def published_numbers(body: dict) -> list:
     """Every count in the JSON publication: the area totals and each locality's cells."""
     cells = list(body["area"].values()) + [cell for loc in body["localities"] for cell in loc["options"].values()]
@@ -348,7 +428,7 @@ def published_numbers(body: dict) -> list:
 
 @pytest.mark.parametrize("small", range(1, 8))
 def test_a_count_of_1_to_7_never_appears_as_a_number(api, world, users, small):
-    people(world, users, "town", 9, "ost")                   # shown: 9 people, rounded to 10
+    people(world, users, "town", 9, "ost")  # shown: 9 people, rounded to 10
     people(world, users, "village", small, "ost", agreed="nsp")  # a small group, and with it every total
     client = api("commissioner")
     body = client.get(f"{BASE}/unmet-preference/").json()
@@ -359,8 +439,9 @@ def test_a_count_of_1_to_7_never_appears_as_a_number(api, world, users, small):
     # The pooled village's own figures (a filter only selects from the same protected table).
     filtered = client.get(f"{BASE}/unmet-preference/", {"locality": "VILL", "option": "OST"})
     assert not [v for v in published_numbers(filtered.json()) if v is not None and 1 <= v <= 7]
-    rows = list(csv.DictReader(io.StringIO(client.get(f"{BASE}/unmet-preference/", {"format": "csv"})
-                                          .content.decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get(f"{BASE}/unmet-preference/", {"format": "csv"}).content.decode()))
+    )
     values = [row[measure] for row in rows for measure in MEASURES]
     assert "10" in values and all(value == "suppressed" or int(value) % 5 == 0 for value in values)
     assert not [value for value in values if value != "suppressed" and 1 <= int(value) <= 7]
@@ -385,12 +466,21 @@ def test_unmet_is_the_pages_publication_in_json_and_csv(api, world, users):
     assert as_csv.content.decode() == expected.getvalue()
 
 
-@pytest.mark.parametrize("query,fields", [
-    ({"locality": "NOPE"}, {"locality": ["Unknown locality code 'NOPE'."]}),
-    ({"option": "NOPE", "locality": ""}, {"option": ["Unknown menu option code 'NOPE'."]}),  # blank: not given
-    ({"format": "csv", "option": "OST"}, {"option": ["The CSV is always the whole table: filter in the JSON "
-                                                     "format, or filter the rows after download."]}),
-])
+@pytest.mark.parametrize(
+    "query,fields",
+    [
+        ({"locality": "NOPE"}, {"locality": ["Unknown locality code 'NOPE'."]}),
+        ({"option": "NOPE", "locality": ""}, {"option": ["Unknown menu option code 'NOPE'."]}),  # blank: not given
+        (
+            {"format": "csv", "option": "OST"},
+            {
+                "option": [
+                    "The CSV is always the whole table: filter in the JSON format, or filter the rows after download."
+                ]
+            },
+        ),
+    ],
+)
 def test_unmet_query_errors_are_in_the_error_format_and_not_audited(api, world, query, fields):
     response = api("commissioner").get(f"{BASE}/unmet-preference/", query)
     assert response.status_code == 400 and response["Content-Type"] == "application/json"
@@ -400,9 +490,13 @@ def test_unmet_query_errors_are_in_the_error_format_and_not_audited(api, world, 
 
 def test_schema_describes_the_care_plan_endpoints_with_examples(client):
     import yaml
+
     schema = yaml.safe_load(client.get("/api/schema/").content)
-    paths = {path: item for path, item in schema["paths"].items()
-             if path.startswith(("/api/v1/service-users/", "/api/v1/unmet-preference/"))}
+    paths = {
+        path: item
+        for path, item in schema["paths"].items()
+        if path.startswith(("/api/v1/service-users/", "/api/v1/unmet-preference/"))
+    }
     operations = [(path, method, op) for path, item in paths.items() for method, op in item.items()]
     assert len(operations) == 11
     for path, method, op in operations:
@@ -417,8 +511,11 @@ def test_schema_describes_the_care_plan_endpoints_with_examples(client):
 
 def test_other_keyworkers_records_stay_theirs_after_an_api_write(api, caseloads, users, world):
     """A keyworker's new record is on their caseload only, with them as its keyworker."""
-    made = api("other_keyworker").post(f"{BASE}/service-users/", {"age_band": "18_24", "home_locality": "VILL"},
-                                       format="json").json()
+    made = (
+        api("other_keyworker")
+        .post(f"{BASE}/service-users/", {"age_band": "18_24", "home_locality": "VILL"}, format="json")
+        .json()
+    )
     assert made["keyworker"] == "kw2" and made["status"] == "active" and made["reference"].startswith("SU-")
     assert api("keyworker").get(f"{BASE}/service-users/{made['id']}/").status_code == 404
     assert ServiceUser.objects.get(pk=made["id"]).keyworker == users["other_keyworker"]

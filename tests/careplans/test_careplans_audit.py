@@ -16,8 +16,9 @@ def test_writes_are_audited_with_who_and_where(caseloads, users):
     mine = caseloads["mine"]
     event = AuditEvent.objects.get(action="create", kind="service_user", object_id=mine.pk)
     assert event.user == users["keyworker"] and event.ip_address == "192.0.2.1" and event.reference == mine.reference
-    assert AuditEvent.objects.filter(action="create", kind="care_plan_choice",
-                                     object_id=caseloads["my_choice"].pk).exists()
+    assert AuditEvent.objects.filter(
+        action="create", kind="care_plan_choice", object_id=caseloads["my_choice"].pk
+    ).exists()
 
 
 def test_page_reads_are_audited_per_record(client, caseloads, users):
@@ -47,11 +48,20 @@ def test_changes_through_pages_are_audited(client, caseloads, users, world):
     AuditEvent.objects.all().delete()
     client.force_login(users["keyworker"])
     mine = caseloads["mine"]
-    client.post(reverse("careplans:service_user_edit", args=[mine.pk]),
-                {"age_band": "45_54", "home_locality": world["village"].pk, "status": "active"})
-    client.post(reverse("careplans:choice_add", args=[mine.pk]),
-                {"discussed_on": "2025-03-10", "preferred_option": world["ost"].pk, "agreed_option": world["ost"].pk,
-                 "joint_decision": "yes", "review_on": "2025-04-10"})
+    client.post(
+        reverse("careplans:service_user_edit", args=[mine.pk]),
+        {"age_band": "45_54", "home_locality": world["village"].pk, "status": "active"},
+    )
+    client.post(
+        reverse("careplans:choice_add", args=[mine.pk]),
+        {
+            "discussed_on": "2025-03-10",
+            "preferred_option": world["ost"].pk,
+            "agreed_option": world["ost"].pk,
+            "joint_decision": "yes",
+            "review_on": "2025-04-10",
+        },
+    )
     new_choice = mine.choices.order_by("-id").first()
     assert ("kw", "change", "service_user", mine.pk) in rows()
     assert ("kw", "create", "care_plan_choice", new_choice.pk) in rows()
@@ -70,5 +80,7 @@ def test_admin_audit_page_lists_events_and_cannot_change_them(client, caseloads,
     html = client.get(reverse("admin:careplans_auditevent_changelist") + "?q=" + caseloads["mine"].reference)
     assert html.status_code == 200 and caseloads["mine"].reference in html.content.decode()
     event = AuditEvent.objects.first()
-    assert client.post(reverse("admin:careplans_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:careplans_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    )
     assert AuditEvent.objects.filter(pk=event.pk).exists()

@@ -17,8 +17,9 @@ def page(monkeypatch):
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian's chromium is not installed")
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=["--no-sandbox", "--disable-background-networking"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
+        )
         yield browser.new_page()
         browser.close()
 

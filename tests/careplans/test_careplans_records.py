@@ -17,17 +17,23 @@ pytestmark = pytest.mark.django_db
 
 
 def person(users, world, locality="town"):
-    return create_service_user(actor=actor(users["keyworker"]), keyworker=users["keyworker"], age_band="25_34",
-                               home_locality=world[locality])
+    return create_service_user(
+        actor=actor(users["keyworker"]), keyworker=users["keyworker"], age_band="25_34", home_locality=world[locality]
+    )
 
 
 def test_snapshot_records_reach_without_and_with_a_car_and_the_run(world, users):
-    in_town = record_choice(actor=actor(users["keyworker"]), service_user=person(users, world, "town"),
-                            fields=choice_fields(world["ost"]))
-    in_village = record_choice(actor=actor(users["keyworker"]), service_user=person(users, world, "village"),
-                               fields=choice_fields(world["ost"]))
-    nowhere = record_choice(actor=actor(users["keyworker"]), service_user=person(users, world, "town"),
-                            fields=choice_fields(world["nsp"]))
+    in_town = record_choice(
+        actor=actor(users["keyworker"]), service_user=person(users, world, "town"), fields=choice_fields(world["ost"])
+    )
+    in_village = record_choice(
+        actor=actor(users["keyworker"]),
+        service_user=person(users, world, "village"),
+        fields=choice_fields(world["ost"]),
+    )
+    nowhere = record_choice(
+        actor=actor(users["keyworker"]), service_user=person(users, world, "town"), fields=choice_fields(world["nsp"])
+    )
     assert (in_town.preferred_reachable_without_car, in_town.preferred_reachable_with_car) == (True, True)
     assert (in_village.preferred_reachable_without_car, in_village.preferred_reachable_with_car) == (False, True)
     assert (nowhere.preferred_reachable_without_car, nowhere.preferred_reachable_with_car) == (False, False)
@@ -37,15 +43,17 @@ def test_snapshot_records_reach_without_and_with_a_car_and_the_run(world, users)
 
 def test_snapshot_stays_true_after_the_catalogue_and_home_change(world, users):
     service_user = person(users, world, "town")
-    choice = record_choice(actor=actor(users["keyworker"]), service_user=service_user,
-                           fields=choice_fields(world["ost"]))
+    choice = record_choice(
+        actor=actor(users["keyworker"]), service_user=service_user, fields=choice_fields(world["ost"])
+    )
     SiteOffer.objects.all().delete()
     newer = execute_run(run_id=create_run().pk)
     service_user.home_locality = world["village"]
     service_user.save()
     # A correction that keeps the preferred option keeps the snapshot of the day.
-    update_choice(actor=actor(users["keyworker"]), choice=choice,
-                  fields=choice_fields(world["ost"], joint_decision=False))
+    update_choice(
+        actor=actor(users["keyworker"]), choice=choice, fields=choice_fields(world["ost"], joint_decision=False)
+    )
     choice.refresh_from_db()
     assert choice.preferred_reachable_without_car is True and choice.reach_run == world["run"]
     assert choice.home_locality == world["town"]
@@ -59,20 +67,27 @@ def test_without_any_run_reach_is_unknown(users, world):
     from reach.models import ReachRun
 
     ReachRun.objects.all().delete()
-    choice = record_choice(actor=actor(users["keyworker"]), service_user=person(users, world),
-                           fields=choice_fields(world["ost"]))
+    choice = record_choice(
+        actor=actor(users["keyworker"]), service_user=person(users, world), fields=choice_fields(world["ost"])
+    )
     assert choice.reach_run is None and choice.preferred_reachable_without_car is None
 
 
 def test_database_refuses_a_difference_without_reason_and_a_reason_without_difference(world, users):
     su = person(users, world)
-    base = dict(service_user=su, discussed_on=datetime.date(2025, 1, 1), review_on=datetime.date(2025, 2, 1),
-                joint_decision=True, home_locality=world["town"])
+    base = dict(
+        service_user=su,
+        discussed_on=datetime.date(2025, 1, 1),
+        review_on=datetime.date(2025, 2, 1),
+        joint_decision=True,
+        home_locality=world["town"],
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         CarePlanChoice.objects.create(preferred_option=world["ost"], agreed_option=world["nsp"], **base)
     with pytest.raises(IntegrityError), transaction.atomic():
-        CarePlanChoice.objects.create(preferred_option=world["ost"], agreed_option=world["ost"],
-                                      difference_reason="waiting_list", **base)
+        CarePlanChoice.objects.create(
+            preferred_option=world["ost"], agreed_option=world["ost"], difference_reason="waiting_list", **base
+        )
 
 
 def test_closed_case_needs_its_date(world, users):
@@ -83,9 +98,16 @@ def test_closed_case_needs_its_date(world, users):
 
 
 def form_data(world, **overrides):
-    data = {"discussed_on": "2025-03-10", "options_discussed": [world["nsp"].pk],
-            "preferred_option": world["ost"].pk, "agreed_option": world["nsp"].pk, "joint_decision": "no",
-            "difference_reason": "", "difference_other": "", "review_on": "2025-02-01"}
+    data = {
+        "discussed_on": "2025-03-10",
+        "options_discussed": [world["nsp"].pk],
+        "preferred_option": world["ost"].pk,
+        "agreed_option": world["nsp"].pk,
+        "joint_decision": "no",
+        "difference_reason": "",
+        "difference_other": "",
+        "review_on": "2025-02-01",
+    }
     data.update(overrides)
     return data
 

@@ -20,8 +20,14 @@ def two_way(rows):
     for c in range(n_cols):
         values[("T", c)] = sum(rows[r][c] for r in range(n_rows))
     values[("T", "T")] = sum(map(sum, rows))
-    sums = table_sums(range(n_rows), range(n_cols), cell=lambda r, c: (r, c), row_total=lambda r: (r, "T"),
-                      column_total=lambda c: ("T", c), grand_total=("T", "T"))
+    sums = table_sums(
+        range(n_rows),
+        range(n_cols),
+        cell=lambda r, c: (r, c),
+        row_total=lambda r: (r, "T"),
+        column_total=lambda c: ("T", c),
+        grand_total=("T", "T"),
+    )
     return values, sums
 
 
@@ -75,7 +81,18 @@ def check_publication(values, sums):
 
 
 def test_rounding_to_the_nearest_five():
-    assert [round_count(v) for v in (0, 8, 9, 10, 12, 13, 17, 18, 102, 103)] == [0, 10, 10, 10, 10, 15, 15, 20, 100, 105]
+    assert [round_count(v) for v in (0, 8, 9, 10, 12, 13, 17, 18, 102, 103)] == [
+        0,
+        10,
+        10,
+        10,
+        10,
+        15,
+        15,
+        20,
+        100,
+        105,
+    ]
 
 
 def test_counts_one_to_seven_are_suppressed_and_zero_and_eight_are_shown():
@@ -101,12 +118,13 @@ def test_the_checker_catches_a_lone_suppression():
     assert (1, 2) in exactly_recoverable(big, big_sums, cells)
 
 
-@pytest.mark.parametrize("shape,domain", [((1, 3), (0, 1, 8, 12)), ((2, 2), (0, 1, 7, 8, 13)),
-                                          ((2, 3), (0, 3, 8, 11)), ((3, 2), (0, 5, 9))])
+@pytest.mark.parametrize(
+    "shape,domain", [((1, 3), (0, 1, 8, 12)), ((2, 2), (0, 1, 7, 8, 13)), ((2, 3), (0, 3, 8, 11)), ((3, 2), (0, 5, 9))]
+)
 def test_every_small_table_is_protected(shape, domain):
     n_rows, n_cols = shape
     for flat in itertools.product(domain, repeat=n_rows * n_cols):
-        rows = [list(flat[r * n_cols:(r + 1) * n_cols]) for r in range(n_rows)]
+        rows = [list(flat[r * n_cols : (r + 1) * n_cols]) for r in range(n_rows)]
         check_publication(*two_way(rows))
 
 

@@ -22,9 +22,15 @@ def linked_tables(rng, people, localities=4, options=3):
     rows = []
     for _ in range(people):
         same = rng.random() < 0.6
-        rows.append({"home_locality__code": rng.choice(codes), "preferred_option__code": rng.choice(option_codes),
-                     "same": 0 if same else 1, "difference_reason": "" if same else rng.choice(DifferenceReason.values),
-                     "preferred_reachable_without_car": rng.choice([True, False, None])})
+        rows.append(
+            {
+                "home_locality__code": rng.choice(codes),
+                "preferred_option__code": rng.choice(option_codes),
+                "same": 0 if same else 1,
+                "difference_reason": "" if same else rng.choice(DifferenceReason.values),
+                "preferred_reachable_without_car": rng.choice([True, False, None]),
+            }
+        )
     counts, shown, pooled = tally(rows, option_codes=option_codes)
     return counts, publication_sums(sorted(shown) + (["OTHER"] if pooled else []), option_codes)
 
@@ -140,7 +146,8 @@ def test_elimination_over_the_rationals_and_modulo_the_prime_agree(modulus):
         hidden = random_hidden(rng, values, 0.5)
         system, cells, keys = system_of(values, sums)
         assert keys(system.analyse(cells(hidden), modulus=modulus).exposed()) == exactly_recoverable(
-            values, sums, hidden)
+            values, sums, hidden
+        )
 
 
 def test_a_sum_with_a_cell_counted_twice_is_handled():

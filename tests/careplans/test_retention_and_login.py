@@ -38,7 +38,9 @@ def test_removes_only_cases_closed_longer_ago_than_the_period_with_their_history
     today = datetime.date(2025, 1, 31)
     call_command("retention_report", today="2025-01-31")
     out = capsys.readouterr().out
-    assert mine.reference in out and theirs.reference not in out and "would remove 1 service user(s) and 1 choice" in out
+    assert (
+        mine.reference in out and theirs.reference not in out and "would remove 1 service user(s) and 1 choice" in out
+    )
     assert ServiceUser.objects.filter(pk=mine.pk).exists()  # the report changes nothing
 
     report = remove_expired_records(today=today)
@@ -50,7 +52,9 @@ def test_removes_only_cases_closed_longer_ago_than_the_period_with_their_history
     assert ServiceUser.objects.filter(pk=theirs.pk).exists()
     deleted = AuditEvent.objects.filter(action="delete")
     assert set(deleted.values_list("kind", "reference", "username")) == {
-        ("service_user", mine.reference, "system"), ("care_plan_choice", mine.reference, "system")}
+        ("service_user", mine.reference, "system"),
+        ("care_plan_choice", mine.reference, "system"),
+    }
 
 
 def test_active_cases_are_never_removed(caseloads):
@@ -93,9 +97,19 @@ def test_session_and_csrf_cookies_are_hardened():
 
 def test_check_deploy_is_clean_under_production_settings():
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {**env, "DJANGO_SETTINGS_MODULE": "choicemap.settings.production",
-           "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "choicemap.example.org"}
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "choicemap.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "choicemap.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -11,8 +11,16 @@ from areas.models import Locality
 from careplans.disclosure import recoverable_cells
 from careplans.models import CarePlanChoice
 from careplans.services import create_service_user, record_choice, update_choice
-from careplans.unmet import (ALL, MEASURES, OTHER, data_version, protected_publication, publication_sums, raw_counts,
-                             unmet_publication)
+from careplans.unmet import (
+    ALL,
+    MEASURES,
+    OTHER,
+    data_version,
+    protected_publication,
+    publication_sums,
+    raw_counts,
+    unmet_publication,
+)
 from tests.careplans.conftest import actor, choice_fields
 
 pytestmark = pytest.mark.django_db
@@ -20,17 +28,24 @@ pytestmark = pytest.mark.django_db
 
 def people(world, users, locality, count, preferred, agreed=None):
     for _ in range(count):
-        su = create_service_user(actor=actor(users["keyworker"]), keyworker=users["keyworker"], age_band="25_34",
-                                 home_locality=world[locality])
-        record_choice(actor=actor(users["keyworker"]), service_user=su,
-                      fields=choice_fields(world[preferred], world[agreed] if agreed else None))
+        su = create_service_user(
+            actor=actor(users["keyworker"]),
+            keyworker=users["keyworker"],
+            age_band="25_34",
+            home_locality=world[locality],
+        )
+        record_choice(
+            actor=actor(users["keyworker"]),
+            service_user=su,
+            fields=choice_fields(world[preferred], world[agreed] if agreed else None),
+        )
 
 
 @pytest.fixture
 def recorded(world, users):
-    people(world, users, "town", 12, "ost")                    # reachable, agreed
-    people(world, users, "village", 9, "ost", agreed="nsp")    # not reachable without a car, agreed NSP
-    people(world, users, "village", 3, "nsp")                  # reachable nowhere, agreed
+    people(world, users, "town", 12, "ost")  # reachable, agreed
+    people(world, users, "village", 9, "ost", agreed="nsp")  # not reachable without a car, agreed NSP
+    people(world, users, "village", 3, "nsp")  # reachable nowhere, agreed
     return world
 
 
@@ -43,8 +58,11 @@ def test_raw_counts_follow_latest_choice_and_snapshot(recorded, users, world):
     assert counts[(ALL, ALL, "preferred")] == 24 and counts[(ALL, "NSP", "not_reachable")] == 3
     # A newer choice replaces the person's earlier one.
     su = users["keyworker"].caseload.filter(home_locality=world["town"]).first()
-    record_choice(actor=actor(users["keyworker"]), service_user=su,
-                  fields=choice_fields(world["nsp"], discussed_on=choice_fields(world["nsp"]).review_on))
+    record_choice(
+        actor=actor(users["keyworker"]),
+        service_user=su,
+        fields=choice_fields(world["nsp"], discussed_on=choice_fields(world["nsp"]).review_on),
+    )
     counts, *_ = raw_counts()
     assert counts[("TOWN", "OST", "preferred")] == 11 and counts[("TOWN", "NSP", "preferred")] == 1
 
@@ -130,7 +148,8 @@ def counting_protections(monkeypatch):
 
 
 def test_publication_is_protected_once_per_data_version_and_every_care_plan_write_renews_it(
-        recorded, users, world, monkeypatch):
+    recorded, users, world, monkeypatch
+):
     calls = counting_protections(monkeypatch)
 
     def read_after_write():
@@ -146,8 +165,11 @@ def test_publication_is_protected_once_per_data_version_and_every_care_plan_writ
     people(world, users, "town", 1, "ost")
     assert read_after_write().people == 25
     su = users["keyworker"].caseload.filter(home_locality=world["village"]).first()
-    record_choice(actor=actor(users["keyworker"]), service_user=su,
-                  fields=choice_fields(world["nsp"], discussed_on=choice_fields(world["nsp"]).review_on))
+    record_choice(
+        actor=actor(users["keyworker"]),
+        service_user=su,
+        fields=choice_fields(world["nsp"], discussed_on=choice_fields(world["nsp"]).review_on),
+    )
     assert read_after_write() == protected_publication()
     # A corrected choice, with the same number of choices and the same newest id.
     choice = CarePlanChoice.objects.order_by("id").first()

@@ -41,16 +41,23 @@ def test_demo_matches_the_brief():
         assert locality.geometry.valid and locality.geometry_simplified is not None
         assert locality.rurality and locality.imd_decile and locality.car_share is not None
     # Localities tile the county: no two overlap by more than rounding.
-    assert not Locality.objects.extra(where=["EXISTS (SELECT 1 FROM areas_locality o WHERE o.id <> areas_locality.id "
-                                            "AND ST_Area(ST_Intersection(o.geometry, areas_locality.geometry)) > 1e-8)"]
-                                     ).exists()
+    assert not Locality.objects.extra(
+        where=[
+            "EXISTS (SELECT 1 FROM areas_locality o WHERE o.id <> areas_locality.id "
+            "AND ST_Area(ST_Intersection(o.geometry, areas_locality.geometry)) > 1e-8)"
+        ]
+    ).exists()
 
 
 def test_demo_users_can_sign_in_with_their_roles(rf):
     call_command("load_demo", password="another-demo-pass")
     request = rf.post("/accounts/login/")  # django-axes checks every sign-in against its request
-    for username, role in (("admin", "admin"), ("commissioner", "commissioner"), ("keyworker", "keyworker"),
-                           ("keyworker2", "keyworker")):
+    for username, role in (
+        ("admin", "admin"),
+        ("commissioner", "commissioner"),
+        ("keyworker", "keyworker"),
+        ("keyworker2", "keyworker"),
+    ):
         user = authenticate(request, username=username, password="another-demo-pass")
         assert user is not None and user.groups.filter(name=role).exists()
     assert authenticate(request, username="admin", password="another-demo-pass").is_staff
@@ -76,5 +83,15 @@ def test_demo_files_are_valid_geojson_with_the_contract_properties():
 
     collection = json.loads((DEMO_DIR / "localities.geojson").read_text())
     keys = set(collection["features"][0]["properties"])
-    assert {"code", "name", "population", "rurality", "imd_decile", "car_share", "origin_lat", "origin_lon",
-            "la_code", "la_name"} <= keys
+    assert {
+        "code",
+        "name",
+        "population",
+        "rurality",
+        "imd_decile",
+        "car_share",
+        "origin_lat",
+        "origin_lon",
+        "la_code",
+        "la_name",
+    } <= keys

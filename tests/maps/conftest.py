@@ -9,12 +9,10 @@ PASSWORD = "a-long-password-1"
 
 @pytest.fixture
 def users(db):
-    return {role: ensure_user(username=role, password=PASSWORD, role=role)
-            for role in (ADMIN, COMMISSIONER, KEYWORKER)}
+    return {role: ensure_user(username=role, password=PASSWORD, role=role) for role in (ADMIN, COMMISSIONER, KEYWORKER)}
 
 
 @pytest.fixture
 def commissioner_client(client, users):
     client.force_login(users[COMMISSIONER])
     return client
-

@@ -27,8 +27,9 @@ PASSWORD = "a-long-password-1"
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=["--no-sandbox", "--disable-background-networking"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
+        )
         yield browser
         browser.close()
 
@@ -78,18 +79,25 @@ def screenshot(page, name: str):
 
 
 def shape_colours(page) -> dict[int, str]:
-    return {int(k): v for k, v in page.evaluate(
-        "Object.fromEntries(equityMap.choropleth.ids().map((id) => [id, equityMap.choropleth.colourOf(id)]))").items()}
+    return {
+        int(k): v
+        for k, v in page.evaluate(
+            "Object.fromEntries(equityMap.choropleth.ids().map((id) => [id, equityMap.choropleth.colourOf(id)]))"
+        ).items()
+    }
 
 
 def drawn_pixel(page, lat: float, lon: float) -> str:
     """The colour the choropleth canvas holds at a place, as #rrggbb."""
-    return page.evaluate("""([lat, lon]) => {
+    return page.evaluate(
+        """([lat, lon]) => {
       const shapes = equityMap.choropleth, point = equityMap.map.latLngToLayerPoint([lat, lon]);
       const [r, g, b] = shapes._container.getContext("2d").getImageData(
         Math.round(point.x - shapes._bounds.min.x), Math.round(point.y - shapes._bounds.min.y), 1, 1).data;
       return "#" + [r, g, b].map((v) => v.toString(16).padStart(2, "0")).join("");
-    }""", [lat, lon])
+    }""",
+        [lat, lon],
+    )
 
 
 def expected_colour(legend: dict, value) -> str:
@@ -120,7 +128,8 @@ def test_the_map_draws_one_shape_per_locality_and_the_panel_shows_the_databases_
     assert n_results == Locality.objects.count() > 50
     assert page.evaluate("equityMap.choropleth.size()") == n_results
     assert set(page.evaluate("equityMap.choropleth.ids()")) == set(
-        LocalityResult.objects.filter(run=demo_run).values_list("locality_id", flat=True))
+        LocalityResult.objects.filter(run=demo_run).values_list("locality_id", flat=True)
+    )
     assert page.get_attribute("html", "data-map-painted") == str(n_results)
     expect(page.locator(".map-legend h3")).to_have_text(MEASURES["expected_menu"].label)
     expect(page.locator("#equity-cards .card")).to_have_count(5)
@@ -151,10 +160,12 @@ def test_the_map_draws_one_shape_per_locality_and_the_panel_shows_the_databases_
     assert field("imd_decile") == str(locality.imd_decile)
     for k, code in enumerate(demo_run.option_codes):
         row = panel.locator(f"tr[data-option='{code}']")
-        assert row.locator("[data-field=providers_without_car]").get_attribute("data-value") == \
-            str(result.providers_without_car[k])
-        assert row.locator("[data-field=providers_with_car]").get_attribute("data-value") == \
-            str(result.providers_with_car[k])
+        assert row.locator("[data-field=providers_without_car]").get_attribute("data-value") == str(
+            result.providers_without_car[k]
+        )
+        assert row.locator("[data-field=providers_with_car]").get_attribute("data-value") == str(
+            result.providers_with_car[k]
+        )
         minutes = result.nearest_car_minutes[k]
         if minutes is not None:
             assert f"{minutes:.1f} min by car" in row.locator("[data-field=nearest_car]").inner_text()
@@ -224,8 +235,7 @@ def test_recompute_shows_progress_then_the_new_results(page, live_server, demo_r
     screenshot(page, "map-recompute-running")
     release()
 
-    page.wait_for_function(f"equityMap.runId === {new_run.pk} && equityMap.values.run === {new_run.pk}",
-                           timeout=30000)
+    page.wait_for_function(f"equityMap.runId === {new_run.pk} && equityMap.values.run === {new_run.pk}", timeout=30000)
     expect(page.locator("#run-status")).to_contain_text("finished")
     expect(page.locator("#run-progress")).to_be_hidden()
     assert page.input_value("#run-select") == str(new_run.pk)

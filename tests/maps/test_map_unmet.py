@@ -30,8 +30,10 @@ def recorded(small_world, users):
     Town and Village come from small_world (OST on site in Town, by outreach in Village; NSP in Town only);
     the market town is far from both, so its people could reach neither without a car.
     """
-    extra = {code: LocalityFactory(code=code, name=name, geometry=square(lon, 50.7)) for code, name, lon in
-             [("HAMA", "Hamlet A", -2.52), ("HAMB", "Hamlet B", -2.54), ("MKT", "Market town", -2.5)]}
+    extra = {
+        code: LocalityFactory(code=code, name=name, geometry=square(lon, 50.7))
+        for code, name, lon in [("HAMA", "Hamlet A", -2.52), ("HAMB", "Hamlet B", -2.54), ("MKT", "Market town", -2.5)]
+    }
     run = execute_run(run_id=create_run().pk)
     assert run.status == RunStatus.SUCCEEDED, run.error
     ost, nsp = MenuOption.objects.get(code="OST"), MenuOption.objects.get(code="NSP")
@@ -40,8 +42,9 @@ def recorded(small_world, users):
 
     def people(code, count, preferred, agreed=None):
         for _ in range(count):
-            person = create_service_user(actor=actor(keyworker), keyworker=keyworker, age_band="25_34",
-                                         home_locality=localities[code])
+            person = create_service_user(
+                actor=actor(keyworker), keyworker=keyworker, age_band="25_34", home_locality=localities[code]
+            )
             record_choice(actor=actor(keyworker), service_user=person, fields=choice_fields(preferred, agreed))
 
     people("TOWN", 15, ost)
@@ -89,10 +92,15 @@ def test_no_count_of_one_to_seven_appears_as_a_number(client, recorded, users):
     small = {key for key, count in counts.items() if 1 <= count <= 7}
     assert small  # the fixture has small cells: the test could fail
     publication = body["publication"]
-    cells = {(ALL, option, measure): value for option, cell in publication["area"].items()
-             for measure, value in cell.items()}
-    cells |= {(loc["code"], option, measure): value for loc in publication["localities"]
-              for option, cell in loc["options"].items() for measure, value in cell.items()}
+    cells = {
+        (ALL, option, measure): value for option, cell in publication["area"].items() for measure, value in cell.items()
+    }
+    cells |= {
+        (loc["code"], option, measure): value
+        for loc in publication["localities"]
+        for option, cell in loc["options"].items()
+        for measure, value in cell.items()
+    }
     assert set(cells) == set(counts)
     for key in small:
         assert cells[key] is None, key
@@ -128,16 +136,19 @@ def test_the_map_page_offers_the_layer_to_those_who_may_see_it(client, recorded,
     client.force_login(users[COMMISSIONER])
     html = client.get(reverse("maps:map")).content.decode()
     start = html.index('<script id="map-config" type="application/json">')
-    config = json.loads(html[html.index(">", start) + 1:html.index("</script>", start)])
+    config = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
     assert config["unmet"] == {"url": URL, "csv": reverse("careplans:unmet_csv")}
     assert "optional_overlays" not in config
 
 
 # ---- legend classes (pure) ------------------------------------------------------------------------
 
+
 def test_zero_has_a_class_of_its_own_and_suppressed_cells_none():
-    assert protected_count_classes([]) == {"kind": "count", "classes": [
-        {"min": 0, "label": "0", "colour": UNMET_ZERO_COLOUR}]}
+    assert protected_count_classes([]) == {
+        "kind": "count",
+        "classes": [{"min": 0, "label": "0", "colour": UNMET_ZERO_COLOUR}],
+    }
     assert protected_count_classes([None, 0, None])["classes"] == protected_count_classes([])["classes"]
 
 

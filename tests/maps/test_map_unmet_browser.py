@@ -20,8 +20,15 @@ from careplans.services import Actor, ChoiceFields, create_service_user, record_
 from careplans.unmet import ALL, OTHER, raw_counts
 from django.contrib.auth.models import User
 from services.models import MenuOption
-from tests.maps.test_map_browser import (ARTIFACTS, browser, demo_run, open_map, page, screenshot,  # noqa: F401
-                                         sign_in)
+from tests.maps.test_map_browser import (
+    ARTIFACTS,
+    browser,
+    demo_run,
+    open_map,
+    page,
+    screenshot,  # noqa: F401
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,9 +50,18 @@ def recorded(demo_run) -> None:
         within_reach = next(o for o in options if reach[o])
         for preferred in [out_of_reach] * 10 + [within_reach] * 10:
             person = create_service_user(actor=actor, keyworker=keyworker, age_band="25_34", home_locality=home)
-            record_choice(actor=actor, service_user=person, fields=ChoiceFields(
-                discussed_on=day, options_discussed=[], preferred_option=preferred, agreed_option=preferred,
-                joint_decision=True, review_on=day + datetime.timedelta(weeks=6)))
+            record_choice(
+                actor=actor,
+                service_user=person,
+                fields=ChoiceFields(
+                    discussed_on=day,
+                    options_discussed=[],
+                    preferred_option=preferred,
+                    agreed_option=preferred,
+                    joint_decision=True,
+                    review_on=day + datetime.timedelta(weeks=6),
+                ),
+            )
 
 
 def marked(page) -> dict[int, dict]:
@@ -82,10 +98,15 @@ def open_locality(page, code: str):
 
 
 def published_cells(publication: dict) -> dict[tuple[str, str, str], int | None]:
-    cells = {(ALL, option, measure): value for option, cell in publication["area"].items()
-             for measure, value in cell.items()}
-    return cells | {(loc["code"], option, measure): value for loc in publication["localities"]
-                    for option, cell in loc["options"].items() for measure, value in cell.items()}
+    cells = {
+        (ALL, option, measure): value for option, cell in publication["area"].items() for measure, value in cell.items()
+    }
+    return cells | {
+        (loc["code"], option, measure): value
+        for loc in publication["localities"]
+        for option, cell in loc["options"].items()
+        for measure, value in cell.items()
+    }
 
 
 def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_server, recorded):
@@ -108,7 +129,8 @@ def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_serv
     small = [key for key, count in counts.items() if 1 <= count <= 7]
     assert small and all(cells[key] is None for key in small)  # no count of 1 to 7 reached the page
     assert marked(page) and {k: v["category"] for k, v in marked(page).items()} == expected_marks(
-        publication, data["legends"][ALL], ALL)
+        publication, data["legends"][ALL], ALL
+    )
     assert page.evaluate("equityMap.unmet.canvas.size()") == len(marked(page))
     assert page.evaluate("equityMap.map.hasLayer(equityMap.unmet.canvas)")
     legend = page.locator(".unmet-legend")
@@ -123,14 +145,14 @@ def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_serv
     screenshot(page, "map-unmet-layer")
 
     # The option chosen in the map's option selector is the layer's option.
-    option = next(o for o in publication["options"]
-                  if any(loc["options"][o["code"]]["not_reachable"] for loc in shown))
+    option = next(o for o in publication["options"] if any(loc["options"][o["code"]]["not_reachable"] for loc in shown))
     page.select_option("#measure-select", "providers_without_car")
     page.select_option("#option-select", option["code"])
     page.wait_for_function(f"equityMap.unmet.shownKey === {option['code']!r}")
     expect(legend.locator("[data-unmet-option]")).to_have_text(option["name"])
     assert {k: v["category"] for k, v in marked(page).items()} == expected_marks(
-        publication, data["legends"][option["code"]], option["code"])
+        publication, data["legends"][option["code"]], option["code"]
+    )
     page.select_option("#measure-select", "expected_menu")  # no option: all options again
     page.wait_for_function("equityMap.unmet.shownKey === 'ALL'")
 
@@ -167,7 +189,8 @@ def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_serv
     expect(section.locator("[data-unmet-status=pooled]")).to_contain_text("Pooled with other small localities")
     panel_screenshot(page, "map-unmet-panel-pooled")
     recorded_codes = {loc["code"] for loc in publication["localities"]} | {
-        loc["code"] for loc in publication["pooled_localities"]}
+        loc["code"] for loc in publication["pooled_localities"]
+    }
     empty = Locality.objects.exclude(code__in=recorded_codes).order_by("name").first()
     open_locality(page, empty.code)
     expect(section.locator("[data-unmet-status=none]")).to_contain_text("No records")

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def decode_polyline(encoded: str, precision: int) -> list[tuple[float, float]]:
     """Google's encoded polyline algorithm, decoding to (lat, lon) pairs."""
-    coordinates, index, lat, lon, factor = [], 0, 0, 0, 10 ** precision
+    coordinates, index, lat, lon, factor = [], 0, 0, 0, 10**precision
     while index < len(encoded):
         deltas = []
         for _ in range(2):
@@ -68,12 +68,16 @@ def api_urls(world) -> dict[str, str]:
 
 def page_urls(world) -> dict[str, str]:
     run = world["run"]
-    return {"map": reverse("maps:map"), "table": reverse("maps:table"),
-            "csv": reverse("maps:export", args=[run.pk, "csv"]),
-            "geojson": reverse("maps:export", args=[run.pk, "geojson"])}
+    return {
+        "map": reverse("maps:map"),
+        "table": reverse("maps:table"),
+        "csv": reverse("maps:export", args=[run.pk, "csv"]),
+        "geojson": reverse("maps:export", args=[run.pk, "geojson"]),
+    }
 
 
 # ---- permissions -------------------------------------------------------------------------------
+
 
 def test_pages_send_anonymous_users_to_sign_in_and_refuse_keyworkers(client, world, users):
     for name, url in page_urls(world).items():
@@ -110,11 +114,13 @@ def test_home_links_the_map_for_commissioners_and_admins_only(client, users):
 
 # ---- the page ----------------------------------------------------------------------------------
 
+
 def page_config(response) -> dict:
     html = response.content.decode()
     start = html.index('<script id="map-config" type="application/json">') + len(
-        '<script id="map-config" type="application/json">')
-    return json.loads(html[start:html.index("</script>", start)])
+        '<script id="map-config" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
 
 
 def test_map_page_configures_the_current_run_or_the_one_asked_for(commissioner_client, world):
@@ -144,6 +150,7 @@ def test_map_page_without_any_run_still_renders(commissioner_client, small_world
 
 
 # ---- geometry ------------------------------------------------------------------------------------
+
 
 def test_coarse_shapes_hold_every_locality_as_encoded_rings(commissioner_client, world):
     response = commissioner_client.get(reverse("maps:api-shapes"))
@@ -196,6 +203,7 @@ def test_big_bodies_are_sent_gzipped_to_browsers_that_accept_it(commissioner_cli
 
 
 # ---- values and legend ----------------------------------------------------------------------------
+
 
 def test_values_are_the_runs_figures_per_locality(commissioner_client, world):
     run = world["run"]
@@ -255,14 +263,20 @@ def test_legend_classes_for_counts_minutes_and_grouped_menus():
 
 # ---- one locality -----------------------------------------------------------------------------------
 
+
 def test_locality_panel_matches_the_stored_result(commissioner_client, world):
     run, village = world["run"], world["village"]
     result = LocalityResult.objects.get(run=run, locality=village)
     data = commissioner_client.get(reverse("maps:api-locality", args=[run.pk, village.pk])).json()
     assert data["locality"]["code"] == "VILL" and data["locality"]["rurality"] == "E1"
     assert data["locality"]["car_share_is_default"] is True and data["locality"]["imd_decile"] == 8
-    for field in ["menu_without_car", "menu_with_car", "expected_menu", "real_choice_without_car",
-                  "real_choice_with_car"]:
+    for field in [
+        "menu_without_car",
+        "menu_with_car",
+        "expected_menu",
+        "real_choice_without_car",
+        "real_choice_with_car",
+    ]:
         assert data["figures"][field] == getattr(result, field), field
     by_code = {o["code"]: o for o in data["options"]}
     assert [o["code"] for o in data["options"]] == run.option_codes
@@ -301,6 +315,7 @@ def test_locality_search_by_name_or_code(commissioner_client, world):
 
 # ---- runs ------------------------------------------------------------------------------------------------
 
+
 def test_runs_overview_lists_succeeded_runs_profiles_and_active_ones(commissioner_client, world):
     queued = create_run()
     data = commissioner_client.get(reverse("maps:api-runs")).json()
@@ -316,15 +331,17 @@ def test_run_status_shows_progress_options_and_the_errors_first_line(commissione
     assert data["status"] == "succeeded" and data["progress"] == 100
     assert [o["code"] for o in data["options"]] == run.option_codes
     failed = create_run()
-    ReachRun.objects.filter(pk=failed.pk).update(status=RunStatus.FAILED,
-                                                 error="ValueError: bad speed\n\nTraceback (most recent call last):")
+    ReachRun.objects.filter(pk=failed.pk).update(
+        status=RunStatus.FAILED, error="ValueError: bad speed\n\nTraceback (most recent call last):"
+    )
     data = commissioner_client.get(reverse("maps:api-run", args=[failed.pk])).json()
     assert data["status"] == "failed" and data["error"] == "ValueError: bad speed"
     assert commissioner_client.get(reverse("maps:api-run", args=[99999])).status_code == 404
 
 
 def test_recompute_queues_one_run_per_profile_and_sends_it_after_commit(
-        commissioner_client, world, users, django_capture_on_commit_callbacks):
+    commissioner_client, world, users, django_capture_on_commit_callbacks
+):
     url = reverse("maps:api-runs")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = commissioner_client.post(url, {"profile": world["profile"].pk}, content_type="application/json")
@@ -370,6 +387,7 @@ def test_charts_hold_the_summary_and_a_distribution_over_people(commissioner_cli
 
 # ---- sites and outreach -------------------------------------------------------------------------------
 
+
 def test_sites_are_geojson_with_their_offers(commissioner_client, world):
     SiteFactory(code="GONE", active=False)
     data = commissioner_client.get(reverse("maps:api-sites")).json()
@@ -387,13 +405,18 @@ def test_sites_are_geojson_with_their_offers(commissioner_client, world):
 def test_outreach_coverage_lists_localities_with_sessions(commissioner_client, world):
     offer = SiteOffer.objects.get(delivery="outreach")
     data = commissioner_client.get(reverse("maps:api-outreach")).json()
-    assert data["localities"] == [{"id": world["village"].pk, "sessions": [
-        {"option": offer.option.name, "site": offer.site.name, "provider": "B"}]}]
+    assert data["localities"] == [
+        {
+            "id": world["village"].pk,
+            "sessions": [{"option": offer.option.name, "site": offer.site.name, "provider": "B"}],
+        }
+    ]
     SiteOffer.objects.filter(pk=offer.pk).update(active=False)
     assert commissioner_client.get(reverse("maps:api-outreach")).json()["localities"] == []
 
 
 # ---- downloads and the table ---------------------------------------------------------------------------
+
 
 def test_downloads_are_export_reach_files(commissioner_client, world):
     run = world["run"]

@@ -17,11 +17,27 @@ def test_services_are_open_paginated_the_hsds_way(client, catalogue):
     response = client.get("/openreferral/services?per_page=3&page=2")
     assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
     body = response.json()
-    assert {k: body[k] for k in ("total_items", "total_pages", "page_number", "size", "first_page", "last_page",
-                                 "empty")} == {"total_items": 4, "total_pages": 2, "page_number": 2, "size": 1,
-                                               "first_page": False, "last_page": True, "empty": False}
-    assert set(body["contents"][0]) == {"id", "organization_id", "name", "description", "url", "status",
-                                        "minimum_age", "maximum_age"}
+    assert {
+        k: body[k] for k in ("total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty")
+    } == {
+        "total_items": 4,
+        "total_pages": 2,
+        "page_number": 2,
+        "size": 1,
+        "first_page": False,
+        "last_page": True,
+        "empty": False,
+    }
+    assert set(body["contents"][0]) == {
+        "id",
+        "organization_id",
+        "name",
+        "description",
+        "url",
+        "status",
+        "minimum_age",
+        "maximum_age",
+    }
 
 
 def test_a_fully_nested_service_by_its_stable_id(client, catalogue):
@@ -31,13 +47,14 @@ def test_a_fully_nested_service_by_its_stable_id(client, catalogue):
     assert body["organization"]["name"] == "Dorset NHS"
     assert body["service_at_locations"][0]["location"]["external_identifier"] == "HUB"
     assert {a["taxonomy_term"]["term_uri"] for a in body["attributes"]} == {
-        "urn:choicemap:menu-option:OST", "urn:choicemap:delivery:outreach"}
+        "urn:choicemap:menu-option:OST",
+        "urn:choicemap:delivery:outreach",
+    }
     assert body["schedules"][0]["description"] == "Tu 10:00-13:00"
 
 
 def test_every_detail_endpoint_finds_what_its_list_shows(client, catalogue):
-    for plural in ["services", "organizations", "locations", "service_at_locations", "taxonomies",
-                   "taxonomy_terms"]:
+    for plural in ["services", "organizations", "locations", "service_at_locations", "taxonomies", "taxonomy_terms"]:
         listed = client.get(f"/openreferral/{plural}?per_page=500").json()["contents"]
         assert listed, plural
         for record in listed:
@@ -52,8 +69,9 @@ def test_filters_by_term_taxonomy_organization_and_search(client, catalogue):
 
     assert len(ids(f"taxonomy_term_id={m.option_term_id('NSP')}")) == 2
     assert len(ids(f"taxonomy_term_id={m.category_term_id('pharmacological')}")) == 2
-    assert ids(f"taxonomy_term_id={m.delivery_term_id('remote')}") == {"Needle and syringe programme (remote), "
-                                                                       "Closed clinic"}
+    assert ids(f"taxonomy_term_id={m.delivery_term_id('remote')}") == {
+        "Needle and syringe programme (remote), Closed clinic"
+    }
     assert len(ids(f"organization_id={m.organization_id('Dorset NHS')}")) == 3
     assert ids("taxonomy_id=unknown") == set()
     assert len(ids(f"taxonomy_id={m.MENU_TAXONOMY['id']}")) == 4

@@ -22,11 +22,35 @@ def catalogue_facts() -> list:
     return [
         [(o.code, o.name, o.category, o.description, o.active) for o in MenuOption.objects.order_by("display_order")],
         [(p.name, p.kind, p.contact) for p in Provider.objects.order_by("name")],
-        [(s.code, s.name, s.provider.name, s.address, s.postcode, s.active, round(s.location.x, 6),
-          round(s.location.y, 6)) for s in Site.objects.order_by("code")],
-        [(o.site.code, o.option.code, o.delivery, o.capacity_per_week, o.waiting_weeks, o.min_age, o.max_age,
-          o.home_visit_km, o.opening_hours, o.active, sorted(loc.code for loc in o.outreach_localities.all()))
-         for o in SiteOffer.objects.order_by("site__code", "option__code", "delivery")],
+        [
+            (
+                s.code,
+                s.name,
+                s.provider.name,
+                s.address,
+                s.postcode,
+                s.active,
+                round(s.location.x, 6),
+                round(s.location.y, 6),
+            )
+            for s in Site.objects.order_by("code")
+        ],
+        [
+            (
+                o.site.code,
+                o.option.code,
+                o.delivery,
+                o.capacity_per_week,
+                o.waiting_weeks,
+                o.min_age,
+                o.max_age,
+                o.home_visit_km,
+                o.opening_hours,
+                o.active,
+                sorted(loc.code for loc in o.outreach_localities.all()),
+            )
+            for o in SiteOffer.objects.order_by("site__code", "option__code", "delivery")
+        ],
     ]
 
 
@@ -60,12 +84,21 @@ def test_the_mapping_of_one_offer(catalogue, tmp_path):
     assert service["organization_id"] == m.organization_id("Dorset NHS")
     assert (service["minimum_age"], service["maximum_age"], service["status"]) == (18, 65, "active")
     assert [(s["byday"], s["opens_at"], s["closes_at"]) for s in service["schedules"]] == [
-        ("MO,TU,WE,TH,FR", "09:00", "12:30"), ("MO,TU,WE,TH,FR", "13:30", "17:00"), ("SA", "10:00", "12:00")]
+        ("MO,TU,WE,TH,FR", "09:00", "12:30"),
+        ("MO,TU,WE,TH,FR", "13:30", "17:00"),
+        ("SA", "10:00", "12:00"),
+    ]
     assert service["service_at_locations"][0]["location_id"] == m.location_id("HUB")
-    assert {a["taxonomy_term_id"] for a in service["attributes"]} == {m.option_term_id("OST"),
-                                                                      m.delivery_term_id("on_site")}
-    assert service["choicemap"] == {"active": True, "capacity_per_week": 40, "waiting_weeks": 1.5,
-                                    "home_visit_km": None}
+    assert {a["taxonomy_term_id"] for a in service["attributes"]} == {
+        m.option_term_id("OST"),
+        m.delivery_term_id("on_site"),
+    }
+    assert service["choicemap"] == {
+        "active": True,
+        "capacity_per_week": 40,
+        "waiting_weeks": 1.5,
+        "home_visit_km": None,
+    }
     outreach = next(s for s in document["services"] if s["id"] == m.service_id(("HUB", "OST", "outreach")))
     assert [a["uri"] for a in outreach["service_areas"]] == ["urn:choicemap:locality:VILL"]
     remote = next(s for s in document["services"] if s["id"] == m.service_id(("SHUT/1", "NSP", "remote")))
@@ -111,12 +144,17 @@ def test_a_bad_file_lists_every_problem_by_item_and_writes_nothing(catalogue, tm
     assert not (MenuOption.objects.exists() or Provider.objects.exists() or Site.objects.exists())
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("{not json", "not JSON"),
-    ("[]", "not an Open Referral document"),
-    ('{"services": [{"id": "s1", "name": "Foreign service", "attributes": []}]}',
-     "needs exactly one menu-option taxonomy term"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("{not json", "not JSON"),
+        ("[]", "not an Open Referral document"),
+        (
+            '{"services": [{"id": "s1", "name": "Foreign service", "attributes": []}]}',
+            "needs exactly one menu-option taxonomy term",
+        ),
+    ],
+)
 def test_unreadable_or_foreign_documents_are_refused(db, tmp_path, text, reason):
     (tmp_path / "in.json").write_text(text)
     with pytest.raises(CommandError, match=reason):
@@ -132,13 +170,19 @@ def test_dry_run_checks_everything_and_writes_nothing(catalogue, tmp_path):
     assert not SiteOffer.objects.exists()
 
 
-@pytest.mark.parametrize("hours, rules, canonical", [
-    ("Mo-Fr 09:00-17:00", [("MO,TU,WE,TH,FR", "09:00", "17:00")], "Mo-Fr 09:00-17:00"),
-    ("We,Mo 09:00-12:00", [("MO,WE", "09:00", "12:00")], "Mo,We 09:00-12:00"),
-    ("Sa-Mo 10:00-14:00", [("MO,SA,SU", "10:00", "14:00")], "Mo,Sa-Su 10:00-14:00"),
-    ("Mo 09:00-12:00;Tu 13:00-24:00", [("MO", "09:00", "12:00"), ("TU", "13:00", "24:00")],
-     "Mo 09:00-12:00; Tu 13:00-24:00"),
-])
+@pytest.mark.parametrize(
+    "hours, rules, canonical",
+    [
+        ("Mo-Fr 09:00-17:00", [("MO,TU,WE,TH,FR", "09:00", "17:00")], "Mo-Fr 09:00-17:00"),
+        ("We,Mo 09:00-12:00", [("MO,WE", "09:00", "12:00")], "Mo,We 09:00-12:00"),
+        ("Sa-Mo 10:00-14:00", [("MO,SA,SU", "10:00", "14:00")], "Mo,Sa-Su 10:00-14:00"),
+        (
+            "Mo 09:00-12:00;Tu 13:00-24:00",
+            [("MO", "09:00", "12:00"), ("TU", "13:00", "24:00")],
+            "Mo 09:00-12:00; Tu 13:00-24:00",
+        ),
+    ],
+)
 def test_opening_hours_become_weekly_schedules_and_back(hours, rules, canonical):
     converted = m.opening_hours_to_rules(hours)
     assert [(r["byday"], r["opens_at"], r["closes_at"]) for r in converted] == rules

@@ -12,10 +12,24 @@ def small_world(db):
     - Poole centre: one site (Provider A) in the locality offering OST on site and NSP on site.
     - Far village: no site; an outreach session of OST (Provider B) is held there.
     """
-    town = LocalityFactory(code="TOWN", name="Town", population=3000, car_share=0.5, rurality="C1", imd_decile=2,
-                           origin=Point(-2.0, 50.7, srid=4326))
-    village = LocalityFactory(code="VILL", name="Village", population=1000, car_share=None, rurality="E1",
-                              imd_decile=8, origin=Point(-2.1, 50.7, srid=4326))
+    town = LocalityFactory(
+        code="TOWN",
+        name="Town",
+        population=3000,
+        car_share=0.5,
+        rurality="C1",
+        imd_decile=2,
+        origin=Point(-2.0, 50.7, srid=4326),
+    )
+    village = LocalityFactory(
+        code="VILL",
+        name="Village",
+        population=1000,
+        car_share=None,
+        rurality="E1",
+        imd_decile=8,
+        origin=Point(-2.1, 50.7, srid=4326),
+    )
     ost = MenuOptionFactory(code="OST", display_order=1)
     nsp = MenuOptionFactory(code="NSP", display_order=2)
     provider_a, provider_b = ProviderFactory(name="A"), ProviderFactory(name="B")

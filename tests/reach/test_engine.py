@@ -769,6 +769,7 @@ def test_engine_matches_naive_reference(seed: int, count_remote: bool) -> None:
 def test_2sfca_matches_pysal_access() -> None:
     import access  # pinned in requirements.txt: a missing package must fail, not skip
     import pandas as pd
+
     localities, sites, offers, n_options, n_prov = random_case(7, n_loc=80, n_sites=15, n_offers=70)
     localities.population[:] = np.random.default_rng(7).integers(
         100, 3000, localities.n

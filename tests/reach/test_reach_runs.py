@@ -20,8 +20,14 @@ def test_a_run_stores_one_row_per_locality_with_the_engine_figures(small_world):
     run = run_sync()
     assert run.status == RunStatus.SUCCEEDED and run.progress == 100
     assert run.option_codes == ["OST", "NSP"]
-    assert run.snapshot_counts == {"localities": 2, "sites": 2, "options": 2, "providers": 2, "offers": 3,
-                                   "candidate_offers": 3}
+    assert run.snapshot_counts == {
+        "localities": 2,
+        "sites": 2,
+        "options": 2,
+        "providers": 2,
+        "offers": 3,
+        "candidate_offers": 3,
+    }
     town = LocalityResult.objects.get(run=run, locality_code="TOWN")
     # Town reaches OST from A (on site) and from B? No: B only holds outreach in the village.
     assert (town.menu_without_car, town.menu_with_car) == (2, 2)
@@ -99,7 +105,10 @@ def test_inactive_sites_and_options_leave_the_snapshot(small_world):
 
 def test_parse_overrides_types_and_errors():
     assert parse_overrides(["car_minutes=20", "count_remote=true", "real_choice_providers=3"]) == {
-        "car_minutes": 20.0, "count_remote": True, "real_choice_providers": 3}
+        "car_minutes": 20.0,
+        "count_remote": True,
+        "real_choice_providers": 3,
+    }
     with pytest.raises(ValueError, match="FIELD one of"):
         parse_overrides(["speed=3"])
     with pytest.raises(ValueError, match="'fast' is not a valid number"):
@@ -131,9 +140,19 @@ def test_export_csv_has_exactly_the_contract_columns(small_world, tmp_path):
     path = tmp_path / "reach.csv"
     call_command("export_reach", "--format", "csv", "--output", str(path))
     rows = list(csv.DictReader(path.open()))
-    assert list(rows[0]) == ["locality_code", "locality_name", "population", "car_share", "menu_without_car",
-                             "menu_with_car", "expected_menu", "real_choice_without_car", "real_choice_with_car",
-                             "options_without_car", "options_with_car"]
+    assert list(rows[0]) == [
+        "locality_code",
+        "locality_name",
+        "population",
+        "car_share",
+        "menu_without_car",
+        "menu_with_car",
+        "expected_menu",
+        "real_choice_without_car",
+        "real_choice_with_car",
+        "options_without_car",
+        "options_with_car",
+    ]
     village = next(r for r in rows if r["locality_code"] == "VILL")
     assert village["expected_menu"] == "1.770"
     assert village["options_without_car"] == "OST"

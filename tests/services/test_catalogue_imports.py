@@ -6,8 +6,10 @@ from tests.factories import LocalityFactory, MenuOptionFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ("provider,site_code,site_name,lat,lon,option_code,delivery,capacity_per_week,waiting_weeks,"
-          "min_age,max_age,outreach_localities,home_visit_km,active\n")
+HEADER = (
+    "provider,site_code,site_name,lat,lon,option_code,delivery,capacity_per_week,waiting_weeks,"
+    "min_age,max_age,outreach_localities,home_visit_km,active\n"
+)
 GOOD_ROWS = (
     "Dorset Health,POO-01,Poole Hub,50.7167,-2.0,OST-METH,on_site,20,1.5,18,,,,true\n"
     "Dorset Health,POO-01,Poole Hub,50.7167,-2.0,NSP,on_site,,,,,,,\n"
@@ -26,8 +28,7 @@ def catalogue_world():
 
 
 def _counts():
-    return (Provider.objects.count(), Site.objects.count(), SiteOffer.objects.count(),
-            MenuOption.objects.count())
+    return (Provider.objects.count(), Site.objects.count(), SiteOffer.objects.count(), MenuOption.objects.count())
 
 
 def _fails(path, *expected, **options):
@@ -44,9 +45,12 @@ def _fails(path, *expected, **options):
 
 # --- options -----------------------------------------------------------------------------------------
 
+
 def test_import_options_upserts_by_code(tmp_csv):
-    path = tmp_csv('code,name,category,description\nOST-METH,Methadone,pharmacological,"Daily, supervised"\n'
-                   "NSP,Needle exchange,harm_reduction,\n")
+    path = tmp_csv(
+        'code,name,category,description\nOST-METH,Methadone,pharmacological,"Daily, supervised"\n'
+        "NSP,Needle exchange,harm_reduction,\n"
+    )
     call_command("import_options", str(path))
     assert MenuOption.objects.get(code="OST-METH").description == "Daily, supervised"
     path = tmp_csv("code,name,category\nOST-METH,Methadone OST,pharmacological\n")
@@ -55,15 +59,18 @@ def test_import_options_upserts_by_code(tmp_csv):
     assert MenuOption.objects.count() == 2
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("", ["data.csv, file: the file is empty"]),
-    ("code,name\nA,B\n", ["data.csv, header, category: required column is missing"]),
-    ("code,name,category,colour\nA,B,recovery,red\n", ["header, colour: unknown column"]),
-    ("code,name,category\n", ["no data rows"]),
-    ("code,name,category\nA,B,magic\n", ["row 2, category: 'magic' is not one of"]),
-    ("code,name,category\nA,B,recovery\nA,C,recovery\n", ["row 3, code: duplicate code 'A' (first on row 2)"]),
-    ("code,name,category\n,B,recovery\n", ["row 2, code: is required"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", ["data.csv, file: the file is empty"]),
+        ("code,name\nA,B\n", ["data.csv, header, category: required column is missing"]),
+        ("code,name,category,colour\nA,B,recovery,red\n", ["header, colour: unknown column"]),
+        ("code,name,category\n", ["no data rows"]),
+        ("code,name,category\nA,B,magic\n", ["row 2, category: 'magic' is not one of"]),
+        ("code,name,category\nA,B,recovery\nA,C,recovery\n", ["row 3, code: duplicate code 'A' (first on row 2)"]),
+        ("code,name,category\n,B,recovery\n", ["row 2, code: is required"]),
+    ],
+)
 def test_import_options_rejects_bad_files_and_writes_nothing(tmp_csv, text, expected):
     path = tmp_csv(text)
     with pytest.raises(CommandError) as error:
@@ -79,6 +86,7 @@ def test_import_options_dry_run_writes_nothing(tmp_csv):
 
 
 # --- catalogue ---------------------------------------------------------------------------------------
+
 
 def test_import_catalogue_creates_sites_offers_and_providers(tmp_csv, catalogue_world):
     call_command("import_catalogue", str(tmp_csv(HEADER + GOOD_ROWS)))
@@ -111,7 +119,8 @@ def test_replace_deactivates_offers_missing_from_the_file(tmp_csv, catalogue_wor
     call_command("import_catalogue", str(tmp_csv(first_row_only)), replace=True)
     assert SiteOffer.objects.count() == 5
     assert list(SiteOffer.objects.filter(active=True).values_list("site__code", "option__code")) == [
-        ("POO-01", "OST-METH")]
+        ("POO-01", "OST-METH")
+    ]
 
 
 def test_dry_run_checks_but_writes_nothing(tmp_csv, catalogue_world):
@@ -119,53 +128,70 @@ def test_dry_run_checks_but_writes_nothing(tmp_csv, catalogue_world):
     assert Site.objects.count() == 0 and SiteOffer.objects.count() == 0
 
 
-@pytest.mark.parametrize("row, expected", [
-    ("P,S1,Site,91,-2,OST-METH,on_site,,,,,,,", "row 2, lat: '91' is out of range (must be at most 90)"),
-    ("P,S1,Site,north,-2,OST-METH,on_site,,,,,,,", "row 2, lat: 'north' is not a number"),
-    ("P,S1,Site,50.7,-200,OST-METH,on_site,,,,,,,", "row 2, lon: '-200' is out of range"),
-    ("P,S1,Site,,-2,OST-METH,on_site,,,,,,,", "row 2, lat: is required"),
-    ("P,S1,Site,50.7,-2,NOPE,on_site,,,,,,,", "row 2, option_code: unknown option code 'NOPE'"),
-    ("P,S1,Site,50.7,-2,OST-METH,on_site,-4,,,,,,", "row 2, capacity_per_week: '-4' is out of range"),
-    ("P,S1,Site,50.7,-2,OST-METH,on_site,2.5,,,,,,", "row 2, capacity_per_week: '2.5' is not a whole number"),
-    ("P,S1,Site,50.7,-2,OST-METH,on_site,,-1,,,,,", "row 2, waiting_weeks: '-1' is out of range"),
-    ("P,S1,Site,50.7,-2,OST-METH,on_site,,,30,20,,,", "row 2, min_age: min_age 30 is above max_age 20"),
-    ("P,S1,Site,50.7,-2,OST-METH,drone,,,,,,,", "row 2, delivery: 'drone' is not one of"),
-    ("P,S1,Site,50.7,-2,OST-METH,outreach,,,,,E01000001;E09999999,,",
-     "row 2, outreach_localities: unknown locality code(s): E09999999"),
-    ("P,S1,Site,50.7,-2,OST-METH,outreach,,,,,,,", "an outreach offer needs at least one locality code"),
-    ("P,S1,Site,50.7,-2,OST-METH,on_site,,,,,E01000001,,", "only outreach offers list localities, not on_site"),
-    ("P,S1,Site,50.7,-2,OST-METH,home_visit,,,,,,,", "row 2, home_visit_km: is required for a home_visit"),
-    ("P,S1,Site,50.7,-2,OST-METH,on_site,,,,,,10,", "only home_visit offers have a radius, not on_site"),
-    ("P,S1,Site,50.7,-2,OST-METH,home_visit,,,,,,0,", "row 2, home_visit_km: '0' is out of range"),
-    ("P,S1,Site,50.7,-2,OST-METH,on_site,,,,,,,maybe", "row 2, active: 'maybe' is not true or false"),
-    ("P,S1,Site,50.7,-2,OST-METH,on_site,,,,,,,,extra", "row 2: more values than the 14 columns"),
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        ("P,S1,Site,91,-2,OST-METH,on_site,,,,,,,", "row 2, lat: '91' is out of range (must be at most 90)"),
+        ("P,S1,Site,north,-2,OST-METH,on_site,,,,,,,", "row 2, lat: 'north' is not a number"),
+        ("P,S1,Site,50.7,-200,OST-METH,on_site,,,,,,,", "row 2, lon: '-200' is out of range"),
+        ("P,S1,Site,,-2,OST-METH,on_site,,,,,,,", "row 2, lat: is required"),
+        ("P,S1,Site,50.7,-2,NOPE,on_site,,,,,,,", "row 2, option_code: unknown option code 'NOPE'"),
+        ("P,S1,Site,50.7,-2,OST-METH,on_site,-4,,,,,,", "row 2, capacity_per_week: '-4' is out of range"),
+        ("P,S1,Site,50.7,-2,OST-METH,on_site,2.5,,,,,,", "row 2, capacity_per_week: '2.5' is not a whole number"),
+        ("P,S1,Site,50.7,-2,OST-METH,on_site,,-1,,,,,", "row 2, waiting_weeks: '-1' is out of range"),
+        ("P,S1,Site,50.7,-2,OST-METH,on_site,,,30,20,,,", "row 2, min_age: min_age 30 is above max_age 20"),
+        ("P,S1,Site,50.7,-2,OST-METH,drone,,,,,,,", "row 2, delivery: 'drone' is not one of"),
+        (
+            "P,S1,Site,50.7,-2,OST-METH,outreach,,,,,E01000001;E09999999,,",
+            "row 2, outreach_localities: unknown locality code(s): E09999999",
+        ),
+        ("P,S1,Site,50.7,-2,OST-METH,outreach,,,,,,,", "an outreach offer needs at least one locality code"),
+        ("P,S1,Site,50.7,-2,OST-METH,on_site,,,,,E01000001,,", "only outreach offers list localities, not on_site"),
+        ("P,S1,Site,50.7,-2,OST-METH,home_visit,,,,,,,", "row 2, home_visit_km: is required for a home_visit"),
+        ("P,S1,Site,50.7,-2,OST-METH,on_site,,,,,,10,", "only home_visit offers have a radius, not on_site"),
+        ("P,S1,Site,50.7,-2,OST-METH,home_visit,,,,,,0,", "row 2, home_visit_km: '0' is out of range"),
+        ("P,S1,Site,50.7,-2,OST-METH,on_site,,,,,,,maybe", "row 2, active: 'maybe' is not true or false"),
+        ("P,S1,Site,50.7,-2,OST-METH,on_site,,,,,,,,extra", "row 2: more values than the 14 columns"),
+    ],
+)
 def test_import_catalogue_reports_each_bad_value(tmp_csv, catalogue_world, row, expected):
     _fails(tmp_csv(HEADER + row + "\n"), expected)
 
 
 def test_import_catalogue_reports_every_problem_at_once(tmp_csv, catalogue_world):
-    text = (HEADER + "P,S1,Site,95,-2,OST-METH,on_site,,,,,,,\n"
-            + "P,S2,Site,50,-2,NOPE,on_site,,,,,,,\n"
-            + "P,S3,Site,50,-2,OST-METH,on_site,-1,,,,,,\n")
+    text = (
+        HEADER
+        + "P,S1,Site,95,-2,OST-METH,on_site,,,,,,,\n"
+        + "P,S2,Site,50,-2,NOPE,on_site,,,,,,,\n"
+        + "P,S3,Site,50,-2,OST-METH,on_site,-1,,,,,,\n"
+    )
     message = _fails(tmp_csv(text), "3 problems", "row 2, lat", "row 3, option_code", "row 4, capacity_per_week")
     assert message.count("\n  ") == 3
 
 
 def test_import_catalogue_rejects_duplicate_offers_and_inconsistent_sites(tmp_csv, catalogue_world):
-    text = (HEADER + "P,S1,Site,50.7,-2,OST-METH,on_site,,,,,,,\n"
-            + "P,S1,Site,50.7,-2,OST-METH,on_site,,,,,,,\n"
-            + "Q,S1,Site,50.7,-2,NSP,on_site,,,,,,,\n")
-    _fails(tmp_csv(text), "row 3, site_code: duplicate offer S1/OST-METH/on_site (first on row 2)",
-           "row 4, provider: site S1 has provider 'P' on row 2 but 'Q' here")
+    text = (
+        HEADER
+        + "P,S1,Site,50.7,-2,OST-METH,on_site,,,,,,,\n"
+        + "P,S1,Site,50.7,-2,OST-METH,on_site,,,,,,,\n"
+        + "Q,S1,Site,50.7,-2,NSP,on_site,,,,,,,\n"
+    )
+    _fails(
+        tmp_csv(text),
+        "row 3, site_code: duplicate offer S1/OST-METH/on_site (first on row 2)",
+        "row 4, provider: site S1 has provider 'P' on row 2 but 'Q' here",
+    )
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("", "the file is empty"),
-    (HEADER, "no data rows after the header"),
-    ("provider,site_code\nP,S\n", "header, site_name: required column is missing"),
-    (HEADER.replace("active", "active,colour"), "header, colour: unknown column"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", "the file is empty"),
+        (HEADER, "no data rows after the header"),
+        ("provider,site_code\nP,S\n", "header, site_name: required column is missing"),
+        (HEADER.replace("active", "active,colour"), "header, colour: unknown column"),
+    ],
+)
 def test_import_catalogue_rejects_bad_files(tmp_csv, catalogue_world, text, expected):
     _fails(tmp_csv(text), expected)
 

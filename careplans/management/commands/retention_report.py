@@ -6,8 +6,10 @@ from careplans.services import remove_expired_records
 
 
 class Command(BaseCommand):
-    help = ("Dry run of the retention task: list the closed cases it would remove (references and closing dates "
-            "only) and how many choices go with them. Changes nothing.")
+    help = (
+        "Dry run of the retention task: list the closed cases it would remove (references and closing dates "
+        "only) and how many choices go with them. Changes nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--years", type=int, help="retention period in years (default: the setting)")
@@ -23,10 +25,15 @@ class Command(BaseCommand):
         if options["years"] is not None and options["years"] < 0:
             raise CommandError("--years cannot be negative")
         report = remove_expired_records(today=today, years=options["years"], dry_run=True)
-        self.stdout.write(f"Retention: {report.years} years after closure; cases closed on or before "
-                          f"{report.cutoff:%Y-%m-%d} are due for removal.")
+        self.stdout.write(
+            f"Retention: {report.years} years after closure; cases closed on or before "
+            f"{report.cutoff:%Y-%m-%d} are due for removal."
+        )
         for reference, closed_on, choices in report.removed:
             self.stdout.write(f"  {reference}  closed {closed_on:%Y-%m-%d}  {choices} choice(s)")
-        self.stdout.write(self.style.SUCCESS(
-            f"Dry run: would remove {report.service_users} service user(s) and {report.choices} choice(s); "
-            "nothing was removed."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Dry run: would remove {report.service_users} service user(s) and {report.choices} choice(s); "
+                "nothing was removed."
+            )
+        )

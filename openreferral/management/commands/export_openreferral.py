@@ -7,8 +7,10 @@ from openreferral.selectors import catalogue_document
 
 
 class Command(BaseCommand):
-    help = ("Export the catalogue as one Open Referral UK (HSDS 3.0) JSON document: organizations, locations, "
-            "taxonomies, taxonomy_terms and services. import_openreferral reads it back.")
+    help = (
+        "Export the catalogue as one Open Referral UK (HSDS 3.0) JSON document: organizations, locations, "
+        "taxonomies, taxonomy_terms and services. import_openreferral reads it back."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
@@ -21,6 +23,7 @@ class Command(BaseCommand):
             return
         with open(options["output"], "w", encoding="utf-8") as output:
             output.write(text)
-        counts = ", ".join(f"{len(document[k])} {k}" for k in ("organizations", "locations", "taxonomy_terms",
-                                                                "services"))
+        counts = ", ".join(
+            f"{len(document[k])} {k}" for k in ("organizations", "locations", "taxonomy_terms", "services")
+        )
         self.stdout.write(self.style.SUCCESS(f"Wrote {counts} to {options['output']}."))

@@ -16,15 +16,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--profile", help="reach profile name (default: the default profile)")
         parser.add_argument("--provider", choices=TravelProvider.values, default=TravelProvider.CROWFLY)
-        parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                            help="override one profile field for this run, e.g. --set car_minutes=20")
+        parser.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            help="override one profile field for this run, e.g. --set car_minutes=20",
+        )
         parser.add_argument("--sync", action="store_true", help="compute in this process, without the worker")
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the worker")
 
     def handle(self, *args, **options):
         try:
-            profile = (ReachProfile.objects.get(name=options["profile"]) if options["profile"]
-                       else default_profile())
+            profile = ReachProfile.objects.get(name=options["profile"]) if options["profile"] else default_profile()
         except ReachProfile.DoesNotExist:
             names = ", ".join(ReachProfile.objects.values_list("name", flat=True)) or "none"
             raise CommandError(f"No reach profile {options['profile']!r} (profiles: {names}).")
@@ -41,8 +45,12 @@ class Command(BaseCommand):
             run = self._wait(run, options["timeout"])
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"Run {run.pk} {run.status}: {run.error.splitlines()[0] if run.error else ''}")
-        self.stdout.write(self.style.SUCCESS(f"Run {run.pk} succeeded in {sum(run.timings.values()):.2f} s "
-                                             f"({run.snapshot_counts.get('localities')} localities)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Run {run.pk} succeeded in {sum(run.timings.values()):.2f} s "
+                f"({run.snapshot_counts.get('localities')} localities)."
+            )
+        )
         self.stdout.write(json.dumps(run.summary, indent=2, sort_keys=True))
 
     def _wait(self, run: ReachRun, timeout: float) -> ReachRun:
@@ -56,5 +64,7 @@ class Command(BaseCommand):
             if run.status in FINISHED:
                 return run
             time.sleep(0.2)
-        raise CommandError(f"Run {run.pk} did not finish within {timeout:g} s: is a Celery worker running "
-                           "(make worker)? It stays queued; use --sync to compute without the worker.")
+        raise CommandError(
+            f"Run {run.pk} did not finish within {timeout:g} s: is a Celery worker running "
+            "(make worker)? It stays queued; use --sync to compute without the worker."
+        )
