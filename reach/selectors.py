@@ -193,10 +193,20 @@ def matrix_travel_times_for(snapshot: CatalogueSnapshot) -> TravelTimes:
 
 
 def default_profile() -> ReachProfile:
+    """The one place that says which profile is the default; raises ReachProfile.DoesNotExist when none is."""
     profile = ReachProfile.objects.filter(is_default=True).first()
     if profile is None:
-        raise ReachProfile.DoesNotExist("No default reach profile: create one in the admin.")
+        raise ReachProfile.DoesNotExist("There is no default reach profile: create one in the admin.")
     return profile
+
+
+def active_run(*, profile: ReachProfile) -> ReachRun | None:
+    """The profile's oldest queued or running run, if any."""
+    return (
+        ReachRun.objects.filter(profile=profile, status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+        .order_by("created_at", "id")
+        .first()
+    )
 
 
 def current_run(*, profile: ReachProfile | None = None) -> ReachRun | None:

@@ -69,7 +69,7 @@ def test_admin_inline_refuses_localities_on_a_non_outreach_offer(admin_client):
     }
     response = admin_client.post(reverse("admin:services_site_change", args=[site.pk]), data)
     assert response.status_code == 200
-    assert "Only outreach offers list localities." in response.content.decode()
+    assert "only outreach offers list localities, not on_site" in response.content.decode()
     assert offer.outreach_localities.count() == 0
 
 

@@ -7,7 +7,6 @@ import pytest
 from django.core.management import call_command
 
 from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
-from reach import tasks
 from reach.models import ReachRun, RunStatus
 from reach.services import create_run, execute_run
 
@@ -20,11 +19,8 @@ def run(small_world):
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    """Run ids sent to the worker (the send itself is tested with a real worker in test_api_worker.py)."""
-    sent = []
-    monkeypatch.setattr(tasks.compute_reach_run, "delay", sent.append)
-    return sent
+def queued(sent_runs):
+    return sent_runs
 
 
 def test_creating_a_run_queues_it_and_answers_202_with_its_id(
