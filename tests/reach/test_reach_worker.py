@@ -1,6 +1,5 @@
 """A real Celery worker on Redis runs reach runs against the test database."""
 
-
 import psycopg2
 import pytest
 from django.db import connection, transaction
