@@ -1,8 +1,10 @@
 """The reach engine: what each locality can realistically reach (pure numpy/scipy).
 
-Arrays in, arrays out; no Django. The caller (a Celery task) loads a catalogue snapshot into
-``LocalityArrays`` / ``SiteArrays`` / ``OfferArrays``, builds ``TravelTimes`` with a provider
-from ``reach.travel``, and stores the ``ReachResult``.
+Arrays in, arrays out; no Django. The caller (``reach.services.execute_run``, on the Celery worker
+or in-process) loads a catalogue snapshot into ``LocalityArrays`` / ``SiteArrays`` /
+``OfferArrays``, builds ``TravelTimes`` with a provider from ``reach.travel``, and stores the
+``ReachResult``. ``compute_reach`` runs in named parts: ``_onsite_reach``, ``_onsite_access``,
+``_other_delivery``, ``_remote`` and ``_combine``.
 
 Scale target: ~34k localities × 2k sites × 6k offers × 15 options in well under a second.
 Nothing here is dense in locality × site: on-site reach works on the sparse travel pairs

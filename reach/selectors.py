@@ -20,8 +20,8 @@ from .travel import MODES, TravelTimes, matrix_travel_times
 class CatalogueSnapshot:
     """Everything one run computes on, as engine arrays plus the ids that map them back.
 
-    A scenario ("what if we add an outreach clinic in X") is this snapshot with rows changed or
-    appended before computing, so scenarios and plain runs share one code path.
+    Scenarios are not built yet; the design has a scenario change or append rows of this snapshot
+    before computing, so that scenarios and plain runs share one code path.
     """
 
     locality_ids: np.ndarray

@@ -1,5 +1,5 @@
 """The rules a site offer keeps, in one place. Every door checks them: the catalogue import, the
-admin form, the API serializers and the catalogue services (and the coming scenario editor), so an
+admin form, the API serializers and the catalogue services (and the scenario editor, once built), so an
 offer is refused for the same reason, in the same words, wherever it is entered. The database
 constraints and triggers stay behind them as the last line.
 
