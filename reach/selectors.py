@@ -200,13 +200,10 @@ def default_profile() -> ReachProfile:
     return profile
 
 
-def active_run(*, profile: ReachProfile) -> ReachRun | None:
-    """The profile's oldest queued or running run, if any."""
-    return (
-        ReachRun.objects.filter(profile=profile, status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
-        .order_by("created_at", "id")
-        .first()
-    )
+def active_run(*, profile: ReachProfile, queued_only: bool = False) -> ReachRun | None:
+    """The profile's oldest queued or running run (only queued with `queued_only`), if any."""
+    statuses = [RunStatus.QUEUED] if queued_only else [RunStatus.QUEUED, RunStatus.RUNNING]
+    return ReachRun.objects.filter(profile=profile, status__in=statuses).order_by("created_at", "id").first()
 
 
 def current_run(*, profile: ReachProfile | None = None) -> ReachRun | None:

@@ -196,14 +196,16 @@ def start_run(
     """The one door to start a run: of `profile`, or the default profile when it is None.
 
     One active (queued or running) run per profile: raises RunAlreadyActive carrying that run.
-    The run is sent to the worker after commit; `send=False` leaves it queued for the caller to
-    execute in-process (`compute_reach --sync`).
+    An automatic run (a catalogue change) is refused only by a queued run, which has not loaded
+    its snapshot yet and so will see the change; a running one took its snapshot before it, so
+    the automatic run waits behind it. The run is sent to the worker after commit; `send=False`
+    leaves it queued for the caller to execute in-process (`compute_reach --sync`).
     """
     profile = profile or default_profile()
-    ReachProfile.objects.select_for_update().filter(pk=profile.pk).first()  # serialises starts per profile
-    running = active_run(profile=profile)
-    if running is not None:
-        raise RunAlreadyActive(running)
+    ReachProfile.objects.select_for_update().filter(pk=profile.pk).first()  # one start per profile at a time
+    blocking = active_run(profile=profile, queued_only=automatic)
+    if blocking is not None:
+        raise RunAlreadyActive(blocking)
     run = create_run(
         profile=profile, provider=provider, overrides=overrides, started_by=started_by, automatic=automatic
     )
@@ -213,24 +215,16 @@ def start_run(
 
 
 def queue_default_recompute() -> None:
-    """After a catalogue or locality change commits: one recompute of the default profile.
+    """After a catalogue or locality change commits: one automatic run of the default profile.
 
-    Coalesced: while a run of that profile is still queued (its snapshot is not loaded yet, so it
-    will see the change) no second one is added. A running run took its snapshot before the
-    change, so an automatic run may wait behind it.
+    Coalesced through start_run: while a run of that profile is queued, no second one is added.
     """
     if not settings.REACH_AUTO_RECOMPUTE:
         return
     try:
-        profile = default_profile()
-    except ReachProfile.DoesNotExist:
+        start_run(automatic=True)
+    except (ReachProfile.DoesNotExist, RunAlreadyActive):
         return
-    with transaction.atomic():
-        ReachProfile.objects.select_for_update().filter(pk=profile.pk).first()  # one coalescing decision at a time
-        if ReachRun.objects.filter(profile=profile, status=RunStatus.QUEUED).exists():
-            return
-        run = create_run(profile=profile, automatic=True)
-        enqueue_run(run=run)
 
 
 def _set_progress(run_id: int, percent: int) -> None:

@@ -74,3 +74,15 @@ def test_the_result_carries_the_effective_car_share_the_service_stores(small_wor
     run = execute_run(run_id=create_run(overrides={"default_car_share": 0.6}).pk)
     shares = dict(LocalityResult.objects.filter(run=run).values_list("locality_code", "car_share"))
     assert shares == {"TOWN": pytest.approx(0.5), "VILL": pytest.approx(0.6)}  # own share; else the profile's
+
+
+def test_an_automatic_run_waits_behind_a_running_one_but_not_behind_a_queued_one(small_world, sent_runs):
+    running = ReachRunFactory(profile=small_world["profile"], status=RunStatus.RUNNING)
+    automatic = start_run(automatic=True)  # the running run's snapshot predates the change
+    assert automatic.automatic and automatic.status == RunStatus.QUEUED
+    with pytest.raises(RunAlreadyActive) as refused:
+        start_run(automatic=True)
+    assert refused.value.run == automatic
+    with pytest.raises(RunAlreadyActive) as refused:
+        start_run()  # a person's run is refused by either
+    assert refused.value.run == running
