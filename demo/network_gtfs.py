@@ -20,6 +20,7 @@ import csv
 import io
 import sys
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def _hms(seconds: int) -> str:
     return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> str:
+def _csv(header: list[str], rows: Sequence[Sequence[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -126,7 +127,9 @@ def feed_tables(nodes: np.ndarray) -> dict[str, str]:
         "stops.txt": _csv(["stop_id", "stop_name", "stop_lat", "stop_lon"], stops_rows),
         "routes.txt": _csv(["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"], routes_rows),
         "trips.txt": _csv(["route_id", "service_id", "trip_id", "direction_id"], trips_rows),
-        "stop_times.txt": _csv(["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"], stop_times_rows),
+        "stop_times.txt": _csv(
+            ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"], stop_times_rows
+        ),
         "calendar.txt": _csv(
             ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
             + ["start_date", "end_date"],

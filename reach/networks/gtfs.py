@@ -262,7 +262,9 @@ def _read_routes(reader: _FeedReader, problems: _Problems, *, agency_ids: set[st
         if agency_id and agency_id not in agency_ids:
             problems.add(f"unknown agency {agency_id!r}", file="routes.txt", row=row, field="agency_id")
         elif not agency_id and len(agency_ids) > 1:
-            problems.add("is required when the feed has several agencies", file="routes.txt", row=row, field="agency_id")
+            problems.add(
+                "is required when the feed has several agencies", file="routes.txt", row=row, field="agency_id"
+            )
         if not values["route_type"].isdigit():
             problems.add(
                 f"{values['route_type']!r} is not a GTFS route type", file="routes.txt", row=row, field="route_type"
@@ -312,7 +314,10 @@ def _read_services(reader: _FeedReader, problems: _Problems) -> _Services:
             kind = values["exception_type"]
             if kind not in {"1", "2"}:
                 problems.add(
-                    f"{kind!r} is not 1 (added) or 2 (removed)", file="calendar_dates.txt", row=row, field="exception_type"
+                    f"{kind!r} is not 1 (added) or 2 (removed)",
+                    file="calendar_dates.txt",
+                    row=row,
+                    field="exception_type",
                 )
             elif not values["service_id"]:
                 problems.add("is required", file="calendar_dates.txt", row=row, field="service_id")
@@ -390,9 +395,7 @@ def _check_stop_times(reader: _FeedReader, problems: _Problems, *, trips: set[st
                 problems.add(f"{text!r} is not a time as H:MM:SS", file="stop_times.txt", row=row, field=column)
         sequence = values["stop_sequence"]
         if not sequence.isdigit():
-            problems.add(
-                f"{sequence!r} is not a whole number", file="stop_times.txt", row=row, field="stop_sequence"
-            )
+            problems.add(f"{sequence!r} is not a whole number", file="stop_times.txt", row=row, field="stop_sequence")
             continue
         calls.setdefault(trip_id, []).append(
             (int(sequence), row, bool(values["arrival_time"]), bool(values["departure_time"]))
@@ -404,9 +407,13 @@ def _check_stop_times(reader: _FeedReader, problems: _Problems, *, trips: set[st
             continue
         first, last = trip_calls[0], trip_calls[-1]
         if not first[3]:
-            problems.add("the first stop of a trip needs a time", file="stop_times.txt", row=first[1], field="departure_time")
+            problems.add(
+                "the first stop of a trip needs a time", file="stop_times.txt", row=first[1], field="departure_time"
+            )
         if not last[2]:
-            problems.add("the last stop of a trip needs a time", file="stop_times.txt", row=last[1], field="arrival_time")
+            problems.add(
+                "the last stop of a trip needs a time", file="stop_times.txt", row=last[1], field="arrival_time"
+            )
     for trip_id in sorted(trips - set(calls)):
         problems.add(f"trip {trip_id!r} has no stop times", file="trips.txt")
 
@@ -418,5 +425,5 @@ def _check_travel_date(problems: _Problems, *, services: _Services, trip_service
     span = f"its calendar covers {start.isoformat()} to {end.isoformat()}" if start and end else "it has no dates"
     problems.add(
         f"no trip runs on the travel date {travel_date.strftime('%A')} {travel_date.isoformat()} ({span})",
-        file="calendar.txt",
+        file="calendar.txt" if services.weekly else "calendar_dates.txt",
     )

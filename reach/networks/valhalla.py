@@ -5,7 +5,9 @@ one directory; ``ValhallaMatrix`` answers from it in process with ``valhalla.Act
 Valhalla's matrix action does not take multimodal costing, so public transport times
 come from one multimodal ``route`` per origin, destination and departure; the travel
 time of a pair is a percentile over the departures in a window, the way r5/Conveyal and
-the DfT journey time statistics report it.
+the DfT journey time statistics report it. Valhalla's multimodal search walks at most
+2,415 m (1.5 miles, pedestrian ``transit_start_end_max_distance``) at each end of a journey,
+so a pair further apart than that on foot, with no transit between, has no journey.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ PT_TOP_SPEED_KMH = 250.0
 # Costing used to snap a point for each of the project's modes; public transport is
 # reached on foot.
 SNAP_COSTING = {"walk": "pedestrian", "pt": "pedestrian", "cycle": "bicycle", "car": "auto"}
+# Valhalla's defaults dislike buses (use_bus 0.3) and transfers, so a walk often wins over a
+# faster bus; neutral preferences make the route the quick one a timetable promises.
+MULTIMODAL_COSTING_OPTIONS = {"transit": {"use_bus": 1.0, "use_rail": 1.0, "use_transfers": 1.0}}
 STDERR_TAIL_LINES = 40
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 PBF_HEADER_MARK = b"OSMHeader"
@@ -196,7 +201,9 @@ class ValhallaMatrix:
         result = np.full((len(origins), len(destinations)), np.nan)
         if not departures:
             return result
-        crow_km = haversine_km(origins[:, None, 0], origins[:, None, 1], destinations[None, :, 0], destinations[None, :, 1])
+        crow_km = haversine_km(
+            origins[:, None, 0], origins[:, None, 1], destinations[None, :, 0], destinations[None, :, 1]
+        )
         candidates = crow_km / PT_TOP_SPEED_KMH * 60.0 <= max_minutes
         for i, j in zip(*np.nonzero(candidates), strict=True):
             samples = [self._multimodal_minutes(origins[i], destinations[j], departure) for departure in departures]
@@ -209,6 +216,7 @@ class ValhallaMatrix:
         request = {
             "locations": [_location(origin), _location(destination)],
             "costing": "multimodal",
+            "costing_options": MULTIMODAL_COSTING_OPTIONS,
             "date_time": {"type": 1, "value": departure.strftime("%Y-%m-%dT%H:%M")},
             "directions_type": "none",
         }
