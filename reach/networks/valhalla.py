@@ -34,9 +34,17 @@ CONFIG_NAME = "valhalla.json"
 # Valhalla's multimodal route cannot beat this (rail at 200 km/h is the fastest in GTFS
 # feeds here); pairs further than max_minutes at this speed are not routed at all.
 PT_TOP_SPEED_KMH = 250.0
-# Costing used to snap a point for each of the project's modes; public transport is
-# reached on foot.
-SNAP_COSTING = {"walk": "pedestrian", "pt": "pedestrian", "cycle": "bicycle", "car": "auto"}
+# Costing used to snap a point for each of the project's modes (public transport is reached
+# on foot); Valhalla's own costing names are accepted as they are.
+SNAP_COSTING = {
+    "walk": "pedestrian",
+    "pt": "pedestrian",
+    "cycle": "bicycle",
+    "car": "auto",
+    "pedestrian": "pedestrian",
+    "bicycle": "bicycle",
+    "auto": "auto",
+}
 # Valhalla's defaults dislike buses (use_bus 0.3) and transfers, so a walk often wins over a
 # faster bus; neutral preferences make the route the quick one a timetable promises.
 MULTIMODAL_COSTING_OPTIONS = {"transit": {"use_bus": 1.0, "use_rail": 1.0, "use_transfers": 1.0}}

@@ -10,8 +10,8 @@ from datetime import date, datetime, time
 import numpy as np
 import pytest
 
-from demo.network_gtfs import BUS_SPEED_KMH, street_nodes
-from reach.networks.valhalla import ValhallaMatrix, departure_times
+from demo.network_gtfs import BUS_SPEED_KMH, street_nodes, write_demo_gtfs
+from reach.networks.valhalla import ValhallaMatrix, build_valhalla, departure_times
 from reach.travel import haversine_km
 
 TUESDAY = date(2026, 12, 1)
@@ -117,7 +117,7 @@ def test_snap_distances_flag_a_point_far_outside_the_extract(valhalla_matrix, de
     stops = np.array(list(demo_stops.values()))
     espoo = np.array([60.2055, 24.6559])  # about 16 km west of the extract
     points = np.vstack([stops, espoo, [10.0, 10.0]])
-    for mode in ("walk", "pt", "car", "cycle"):
+    for mode in ("walk", "pt", "car", "cycle", "pedestrian", "auto"):
         metres = valhalla_matrix.snap_distances_m(points, mode)
         assert (metres[: len(stops)] < 50).all()  # stops sit on street nodes
         assert metres[len(stops)] > 10_000
@@ -139,3 +139,24 @@ def test_departure_times():
     assert departure_times(TUESDAY, time(9), time(7), 10) == []
     with pytest.raises(ValueError, match="step_minutes must be positive"):
         departure_times(TUESDAY, time(7), time(9), 0)
+
+
+def test_a_failing_valhalla_tool_raises_with_its_output(tmp_path, helsinki_osm):
+    truncated = tmp_path / "truncated.osm.pbf"
+    truncated.write_bytes(helsinki_osm.read_bytes()[:300])  # passes the header check, then breaks
+    lines: list[str] = []
+    with pytest.raises(RuntimeError, match="valhalla_build_tiles failed with exit code") as caught:
+        build_valhalla(osm_path=truncated, gtfs_paths=[], out_dir=tmp_path / "build", log=lines.append)
+    assert "truncated.osm.pbf" in str(caught.value)
+    assert lines and lines[0].startswith("valhalla_build_tiles -c ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "truncated.osm.pbf"]
+
+
+def test_the_demo_feed_is_deterministic_and_on_the_extract(tmp_path, helsinki_osm, demo_feed):
+    again = write_demo_gtfs(tmp_path / "again.zip", osm_path=helsinki_osm)
+    assert again.read_bytes() == demo_feed.read_bytes()
+    with zipfile.ZipFile(demo_feed) as archive:
+        assert "OpenStreetMap contributors, ODbL" in archive.read("feed_info.txt").decode()
+        trips = archive.read("trips.txt").decode().splitlines()
+    # the twice-a-day line runs two trips each way
+    assert sum(line.startswith("R2,") for line in trips) == 4
