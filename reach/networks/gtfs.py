@@ -86,13 +86,22 @@ class _FeedReader:
         return name in self.names
 
     def rows(self, name: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-        """Yield (row number as a spreadsheet shows it, stripped values); nothing if the header is bad."""
-        try:
-            text = self.archive.read(name).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            self.problems.add(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=name)
-            return
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        """Yield (row number as a spreadsheet shows it, stripped values); nothing if the header is bad.
+
+        Streams from the zip: a national stop_times.txt runs to gigabytes.
+        """
+        with self.archive.open(name) as raw_file:
+            text = io.TextIOWrapper(raw_file, encoding="utf-8-sig", newline="")
+            try:
+                yield from self._parse(name, csv.DictReader(text), required)
+            except UnicodeDecodeError as exc:
+                self.problems.add(f"not UTF-8 text ({exc.reason})", file=name)
+            except csv.Error as exc:
+                self.problems.add(f"not readable as CSV ({exc})", file=name)
+
+    def _parse(
+        self, name: str, reader: csv.DictReader, required: tuple[str, ...]
+    ) -> Iterator[tuple[int, dict[str, str]]]:
         header = [h.strip() for h in (reader.fieldnames or [])]
         missing = [column for column in required if column not in header]
         for column in missing:
@@ -380,9 +389,17 @@ def _read_trips(
     return trips
 
 
+@dataclass
+class _TripEnds:
+    """A trip's first and last call seen so far: (stop_sequence, row, has a time)."""
+
+    first: tuple[int, int, bool]
+    last: tuple[int, int, bool]
+    calls: int = 1
+
+
 def _check_stop_times(reader: _FeedReader, problems: _Problems, *, trips: set[str], stop_ids: set[str]) -> None:
-    # trip → [(stop_sequence, row, has arrival, has departure)], to check each trip's ends
-    calls: dict[str, list[tuple[int, int, bool, bool]]] = {}
+    ends: dict[str, _TripEnds] = {}  # only each trip's ends are kept, not every call
     for row, values in reader.rows("stop_times.txt", REQUIRED_COLUMNS["stop_times.txt"]):
         trip_id, stop_id = values["trip_id"], values["stop_id"]
         if trip_id not in trips:
@@ -397,24 +414,35 @@ def _check_stop_times(reader: _FeedReader, problems: _Problems, *, trips: set[st
         if not sequence.isdigit():
             problems.add(f"{sequence!r} is not a whole number", file="stop_times.txt", row=row, field="stop_sequence")
             continue
-        calls.setdefault(trip_id, []).append(
-            (int(sequence), row, bool(values["arrival_time"]), bool(values["departure_time"]))
-        )
-    for trip_id, trip_calls in calls.items():
-        trip_calls.sort()
-        if len(trip_calls) < 2:
+        first = (int(sequence), row, bool(values["departure_time"]))
+        last = (int(sequence), row, bool(values["arrival_time"]))
+        seen = ends.get(trip_id)
+        if seen is None:
+            ends[trip_id] = _TripEnds(first=first, last=last)
+            continue
+        seen.calls += 1
+        seen.first = min(seen.first, first)
+        seen.last = max(seen.last, last)
+    _check_trip_ends(problems, ends=ends, trips=trips)
+
+
+def _check_trip_ends(problems: _Problems, *, ends: dict[str, _TripEnds], trips: set[str]) -> None:
+    for trip_id, trip in ends.items():
+        if trip.calls < 2:
             problems.add(f"trip {trip_id!r} calls at fewer than two stops", file="stop_times.txt")
             continue
-        first, last = trip_calls[0], trip_calls[-1]
-        if not first[3]:
+        if not trip.first[2]:
             problems.add(
-                "the first stop of a trip needs a time", file="stop_times.txt", row=first[1], field="departure_time"
+                "the first stop of a trip needs a time",
+                file="stop_times.txt",
+                row=trip.first[1],
+                field="departure_time",
             )
-        if not last[2]:
+        if not trip.last[2]:
             problems.add(
-                "the last stop of a trip needs a time", file="stop_times.txt", row=last[1], field="arrival_time"
+                "the last stop of a trip needs a time", file="stop_times.txt", row=trip.last[1], field="arrival_time"
             )
-    for trip_id in sorted(trips - set(calls)):
+    for trip_id in sorted(trips - set(ends)):
         problems.add(f"trip {trip_id!r} has no stop times", file="trips.txt")
 
 

@@ -206,9 +206,12 @@ class ValhallaMatrix:
         """
         origins, destinations = _points(origins), _points(destinations)
         departures = departure_times(travel_date, window_start, window_end, step_minutes)
-        result = np.full((len(origins), len(destinations)), np.nan)
         if not departures:
-            return result
+            raise ValueError(
+                f"the departure window {window_start:%H:%M}–{window_end:%H:%M} holds no departure "
+                "(it must start before it ends, on the same day)"
+            )
+        result = np.full((len(origins), len(destinations)), np.nan)
         crow_km = haversine_km(
             origins[:, None, 0], origins[:, None, 1], destinations[None, :, 0], destinations[None, :, 1]
         )

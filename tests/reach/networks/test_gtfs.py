@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from datetime import date
 
 import pytest
@@ -67,6 +68,16 @@ def test_missing_required_column(tmp_path):
     stops = [["stop_id", "stop_name", "stop_lon"], ["S1", "South", "24.94"], ["S2", "North", "24.95"]]
     path = write_feed(tmp_path / "feed.zip", feed_tables(stops=stops))
     assert "feed.zip: stops.txt row 2, stop_lat: is required" in problems_of(path)
+
+
+def test_text_that_is_not_utf8(tmp_path):
+    path = write_feed(tmp_path / "feed.zip", feed_tables(stops=None))
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(
+            "stops.txt", "stop_id,stop_name,stop_lat,stop_lon\nS1,K\xf6\xf6,60.166,24.94\n".encode("latin-1")
+        )
+    problems = problems_of(path)
+    assert problems[0].startswith("feed.zip: stops.txt: not UTF-8 text (invalid")
 
 
 def test_broken_references_are_each_named(tmp_path):

@@ -131,6 +131,13 @@ def test_a_directory_without_a_build_is_refused(tmp_path):
         ValhallaMatrix(tmp_path)
 
 
+def test_an_empty_departure_window_is_refused(valhalla_matrix, demo_stops):
+    stop = demo_stops["R1S1"][None]
+    backwards = {**RUSH_HOUR, "window_start": time(9), "window_end": time(7)}
+    with pytest.raises(ValueError, match="the departure window 09:00–07:00 holds no departure"):
+        valhalla_matrix.pt_minutes(stop, stop, **backwards, percentile=50, max_minutes=60)
+
+
 def test_departure_times():
     times = departure_times(TUESDAY, time(7), time(9), 10)
     assert len(times) == 12
