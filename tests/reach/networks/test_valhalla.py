@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import zipfile
 from datetime import date, datetime, time
 
@@ -11,8 +12,9 @@ import numpy as np
 import pytest
 
 from demo.network_gtfs import BUS_SPEED_KMH, street_nodes, write_demo_gtfs
-from reach.networks.valhalla import ValhallaMatrix, build_valhalla, departure_times
+from reach.networks.valhalla import MULTIMODAL_COSTING_OPTIONS, ValhallaMatrix, build_valhalla, departure_times
 from reach.travel import haversine_km
+from tests.reach.networks.conftest import feed_tables, write_feed
 
 TUESDAY = date(2026, 12, 1)
 RUSH_HOUR = {"travel_date": TUESDAY, "window_start": time(7), "window_end": time(9), "step_minutes": 10}
@@ -167,3 +169,48 @@ def test_the_demo_feed_is_deterministic_and_on_the_extract(tmp_path, helsinki_os
         trips = archive.read("trips.txt").decode().splitlines()
     # the twice-a-day line runs two trips each way
     assert sum(line.startswith("R2,") for line in trips) == 4
+
+
+def test_the_percentile_matches_a_nearest_rank_pick_over_direct_routes(valhalla_build, valhalla_matrix, demo_stops):
+    """Oracle: route every departure with a fresh Actor, sort, pick the nearest rank by hand."""
+    from valhalla import Actor  # noqa: PLC0415 (heavy C++ import)
+
+    actor = Actor(str(valhalla_build / "valhalla.json"))
+    origin, destination = demo_stops["R1S2"], demo_stops["R2S4"]
+    times = []
+    for departure in departure_times(**RUSH_HOUR):
+        answer = actor.route(
+            {
+                "locations": [{"lat": origin[0], "lon": origin[1]}, {"lat": destination[0], "lon": destination[1]}],
+                "costing": "multimodal",
+                "costing_options": MULTIMODAL_COSTING_OPTIONS,
+                "date_time": {"type": 1, "value": departure.strftime("%Y-%m-%dT%H:%M")},
+            }
+        )
+        times.append(answer["trip"]["summary"]["time"] / 60.0)
+    times.sort()
+    for percentile in (0, 25, 50, 90, 100):
+        rank = max(1, math.ceil(percentile / 100 * len(times)))
+        ours = valhalla_matrix.pt_minutes(
+            origin[None], destination[None], **RUSH_HOUR, percentile=percentile, max_minutes=120
+        )
+        assert ours[0, 0] == pytest.approx(times[rank - 1], abs=1e-9)
+
+
+def test_two_feeds_are_both_routed(tmp_path, helsinki_osm, demo_feed):
+    # A second operator's express from the south-west corner to the north-east, weekdays 07:00 only.
+    express = write_feed(tmp_path / "express.zip", feed_tables())
+    out_dir = tmp_path / "build"
+    build_valhalla(osm_path=helsinki_osm, gtfs_paths=[demo_feed, express], out_dir=out_dir, log=lambda _line: None)
+    from valhalla import Actor  # noqa: PLC0415 (heavy C++ import)
+
+    answer = Actor(str(out_dir / "valhalla.json")).route(
+        {
+            "locations": [{"lat": 60.1660, "lon": 24.9400}, {"lat": 60.1780, "lon": 24.9500}],
+            "costing": "multimodal",
+            "costing_options": MULTIMODAL_COSTING_OPTIONS,
+            "date_time": {"type": 1, "value": "2026-12-01T06:58"},
+        }
+    )
+    routes = {m.get("transit_info", {}).get("onestop_id") for m in answer["trip"]["legs"][0]["maneuvers"]}
+    assert "feed1_R1" in routes
