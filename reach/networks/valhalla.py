@@ -13,6 +13,7 @@ so a pair further apart than that on foot, with no transit between, has no journ
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -206,6 +207,8 @@ class ValhallaMatrix:
         """
         origins, destinations = _points(origins), _points(destinations)
         departures = departure_times(travel_date, window_start, window_end, step_minutes)
+        if not 0 <= percentile <= 100:
+            raise ValueError(f"percentile must be within 0–100, not {percentile}")
         if not departures:
             raise ValueError(
                 f"the departure window {window_start:%H:%M}–{window_end:%H:%M} holds no departure "
@@ -216,11 +219,20 @@ class ValhallaMatrix:
             origins[:, None, 0], origins[:, None, 1], destinations[None, :, 0], destinations[None, :, 1]
         )
         candidates = crow_km / PT_TOP_SPEED_KMH * 60.0 <= max_minutes
+        # The percentile is the rank-th fastest departure (nearest rank, as r5 reports it), so once
+        # more than len - rank departures miss max_minutes the pair is out: stop routing it.
+        rank = max(1, math.ceil(percentile / 100.0 * len(departures)))
+        allowed_misses = len(departures) - rank
         for i, j in zip(*np.nonzero(candidates), strict=True):
-            samples = [self._multimodal_minutes(origins[i], destinations[j], departure) for departure in departures]
-            minutes = float(np.percentile(samples, percentile, method="inverted_cdf"))
-            if minutes <= max_minutes:
-                result[i, j] = minutes
+            samples: list[float] = []
+            misses = 0
+            for departure in departures:
+                samples.append(self._multimodal_minutes(origins[i], destinations[j], departure))
+                misses += samples[-1] > max_minutes
+                if misses > allowed_misses:
+                    break
+            else:
+                result[i, j] = sorted(samples)[rank - 1]
         return result
 
     def _multimodal_minutes(self, origin: np.ndarray, destination: np.ndarray, departure: datetime) -> float:

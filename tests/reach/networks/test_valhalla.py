@@ -133,11 +133,13 @@ def test_a_directory_without_a_build_is_refused(tmp_path):
         ValhallaMatrix(tmp_path)
 
 
-def test_an_empty_departure_window_is_refused(valhalla_matrix, demo_stops):
+def test_an_empty_window_or_a_bad_percentile_is_refused(valhalla_matrix, demo_stops):
     stop = demo_stops["R1S1"][None]
     backwards = {**RUSH_HOUR, "window_start": time(9), "window_end": time(7)}
     with pytest.raises(ValueError, match="the departure window 09:00–07:00 holds no departure"):
         valhalla_matrix.pt_minutes(stop, stop, **backwards, percentile=50, max_minutes=60)
+    with pytest.raises(ValueError, match="percentile must be within 0–100, not 150"):
+        valhalla_matrix.pt_minutes(stop, stop, **RUSH_HOUR, percentile=150, max_minutes=60)
 
 
 def test_departure_times():
@@ -195,6 +197,15 @@ def test_the_percentile_matches_a_nearest_rank_pick_over_direct_routes(valhalla_
             origin[None], destination[None], **RUSH_HOUR, percentile=percentile, max_minutes=120
         )
         assert ours[0, 0] == pytest.approx(times[rank - 1], abs=1e-9)
+        # max_minutes cuts exactly at that value (this path stops routing early)
+        at_limit = valhalla_matrix.pt_minutes(
+            origin[None], destination[None], **RUSH_HOUR, percentile=percentile, max_minutes=times[rank - 1]
+        )
+        below = valhalla_matrix.pt_minutes(
+            origin[None], destination[None], **RUSH_HOUR, percentile=percentile, max_minutes=times[rank - 1] - 0.01
+        )
+        assert at_limit[0, 0] == pytest.approx(times[rank - 1], abs=1e-9)
+        assert np.isnan(below[0, 0])
 
 
 def test_two_feeds_are_both_routed(tmp_path, helsinki_osm, demo_feed):
