@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import zipfile
 from collections import deque
 from collections.abc import Callable
@@ -171,7 +172,11 @@ def _run_tool(name: str, args: list[str], *, log: Callable[[str], None]) -> None
 
 
 class ValhallaMatrix:
-    """Travel times from a Valhalla build directory made by build_valhalla."""
+    """Travel times from a Valhalla build directory made by build_valhalla.
+
+    One valhalla.Actor crashes the process when two threads use it at once, so calls on one
+    instance take turns; for parallel work use one instance per process (Celery prefork).
+    """
 
     def __init__(self, build_dir: Path):
         from valhalla import Actor  # noqa: PLC0415 (heavy C++ import, only when querying)
@@ -185,6 +190,7 @@ class ValhallaMatrix:
         config["thor"]["logging"] = {"type": ""}
         config["odin"]["logging"] = {"type": ""}
         self._actor = Actor(config)
+        self._lock = threading.Lock()
 
     def pt_minutes(
         self,
@@ -244,7 +250,8 @@ class ValhallaMatrix:
             "directions_type": "none",
         }
         try:
-            response = self._actor.route(request)
+            with self._lock:
+                response = self._actor.route(request)
         except RuntimeError:  # Valhalla raises when it finds no path; that departure has no journey
             return float("inf")
         return response["trip"]["summary"]["time"] / 60.0
@@ -255,13 +262,14 @@ class ValhallaMatrix:
         result = np.full((len(origins), len(destinations)), np.nan)
         if not len(origins) or not len(destinations):
             return result
-        response = self._actor.matrix(
-            {
-                "sources": [_location(point) for point in origins],
-                "targets": [_location(point) for point in destinations],
-                "costing": "auto",
-            }
-        )
+        with self._lock:
+            response = self._actor.matrix(
+                {
+                    "sources": [_location(point) for point in origins],
+                    "targets": [_location(point) for point in destinations],
+                    "costing": "auto",
+                }
+            )
         for row in response["sources_to_targets"]:
             for cell in row:
                 if cell.get("time") is not None:
@@ -276,9 +284,10 @@ class ValhallaMatrix:
         result = np.full(len(points), np.inf)
         if not len(points):
             return result
-        answers = self._actor.locate(
-            {"locations": [_location(point) for point in points], "costing": SNAP_COSTING[mode]}
-        )
+        with self._lock:
+            answers = self._actor.locate(
+                {"locations": [_location(point) for point in points], "costing": SNAP_COSTING[mode]}
+            )
         for index, answer in enumerate(answers):
             snapped = [(edge["correlated_lat"], edge["correlated_lon"]) for edge in answer.get("edges") or []]
             snapped += [(node["lat"], node["lon"]) for node in answer.get("nodes") or []]

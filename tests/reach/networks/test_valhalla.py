@@ -6,6 +6,7 @@ import csv
 import io
 import math
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 
 import numpy as np
@@ -225,3 +226,18 @@ def test_two_feeds_are_both_routed(tmp_path, helsinki_osm, demo_feed):
     )
     routes = {m.get("transit_info", {}).get("onestop_id") for m in answer["trip"]["legs"][0]["maneuvers"]}
     assert "feed1_R1" in routes
+
+
+def test_threads_sharing_one_matrix_take_turns(valhalla_matrix, demo_stops):
+    # A bare valhalla.Actor used from two threads at once kills the process (segfault).
+    stops = np.array(list(demo_stops.values()))[:3]
+    serial = valhalla_matrix.pt_minutes(stops, stops, **RUSH_HOUR, percentile=50, max_minutes=60)
+    with ThreadPoolExecutor(2) as pool:
+        both = list(
+            pool.map(
+                lambda _: valhalla_matrix.pt_minutes(stops, stops, **RUSH_HOUR, percentile=50, max_minutes=60),
+                range(2),
+            )
+        )
+    for result in both:
+        np.testing.assert_array_equal(result, serial)
