@@ -1,9 +1,12 @@
 """The planner on the catalogue: candidate files, the engine's coverage, and the promise kept by a run."""
 
+import json
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from choicemap.imports import ImportFailed
-from reach.models import LocalityResult, ReachProfile, RunStatus
+from reach.models import LocalityResult, ReachProfile, RunStatus, Scenario
 from reach.plan_services import make_plan, save_plan_as_scenario
 from reach.services import create_run, execute_run
 from services.models import Site
@@ -53,9 +56,8 @@ def run_value(run, objective: str, min_options: int) -> float:
         ("real_choice", 4, 2000),  # both
     ],
 )
-def test_running_the_saved_plan_gives_exactly_the_promised_objective(
-    strict_profile, town_site, tmp_csv, objective, budget, gain
-):
+@pytest.mark.usefixtures("town_site")
+def test_running_the_saved_plan_gives_exactly_the_promised_objective(strict_profile, tmp_csv, objective, budget, gain):
     path = tmp_csv(CANDIDATES)
     plan, candidates = make_plan(path=path, budget=budget, objective=objective, min_options=2, profile=strict_profile)
     assert plan["optimal"] and plan["gap"] == 0 and plan["method"] == "milp"
@@ -114,3 +116,34 @@ def test_a_candidate_the_catalogue_already_has_is_refused(small_world, tmp_csv):
     duplicate = HEADER + "same,1,A,T1,Town site,50.7,-2.0,OST,on_site,,,,,,,\n"
     with pytest.raises(ImportFailed, match="row 2, option_code: site 'T1' already offers 'OST' on_site"):
         make_plan(path=tmp_csv(duplicate), budget=1, objective="expected_menu")
+
+
+def test_the_plan_command_writes_the_json_and_saves_the_scenario(strict_profile, tmp_csv, tmp_path, capsys):
+    Site.objects.filter(code="T1").update(name="Town site")
+    output = tmp_path / "plan.json"
+    call_command(
+        "plan",
+        "--candidates", str(tmp_csv(CANDIDATES)),
+        "--budget", "2",
+        "--objective", "real_choice",
+        "--profile", "Strict",
+        "--output", str(output),
+        "--save-scenario", "Best two",
+    )  # fmt: skip
+    plan = json.loads(output.read_text())
+    for key in ("objective", "value_before", "value_after", "chosen", "optimal", "gap", "seconds"):
+        assert key in plan
+    assert plan["value_after"] - plan["value_before"] == 1000 and plan["optimal"] is True
+    scenario = Scenario.objects.get(pk=plan["scenario"], name="Best two")
+    assert scenario.changes.filter(kind="add_offer").count() == len(plan["chosen"])
+    assert "real_choice: 0 → 1000 (optimal)" in capsys.readouterr().out
+
+
+def test_the_plan_command_lists_candidate_problems(small_world, tmp_csv, tmp_path):
+    bad = HEADER + "x1,abc,C,V1,Village hall,50.7,-2.1,NSP,on_site,,,,,,,\n"
+    with pytest.raises(CommandError, match=r"data.csv, row 2, cost: 'abc' is not a number"):
+        call_command(
+            "plan", "--candidates", str(tmp_csv(bad)), "--budget", "1", "--objective", "min_menu",
+            "--output", str(tmp_path / "p.json"),
+        )  # fmt: skip
+    assert not (tmp_path / "p.json").exists()
