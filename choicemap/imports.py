@@ -82,7 +82,9 @@ def upsert_by_key(*, model, key: str, rows: dict[str, dict], report: ImportRepor
             model.objects.create(**{key: key_value}, **new_row_defaults(), **values)
             report.created += 1
         elif any(getattr(obj, name) != value for name, value in values.items()):
-            model.objects.filter(pk=obj.pk).update(**values)
+            for name, value in values.items():
+                setattr(obj, name, value)
+            obj.save()  # save(), not update(): auto_now fields (last modified) move too
             report.updated += 1
         else:
             report.unchanged += 1
