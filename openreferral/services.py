@@ -167,6 +167,7 @@ def _parse_terms(reader: _Reader, gathered: feeds.Items, parsed: _Parsed) -> _Te
                 )
     found = _Terms()
     codes: dict = {}
+    known_categories = dict(MenuOption.objects.values_list("code", "category"))
     for where, item in terms:
         uri = item.get("term_uri")
         delivery = m.code_from_uri(uri, m.DELIVERY_URI)
@@ -182,9 +183,15 @@ def _parse_terms(reader: _Reader, gathered: feeds.Items, parsed: _Parsed) -> _Te
                 found.others[item["id"]] = item
             continue
         reader.parse.text(where, "term_uri", code, max_length=40)
-        category = categories.get(_ref(item.get("parent_id")))
+        # A service fetched alone nests its option's term but not the category above it: then the
+        # option already in the catalogue keeps its category.
+        category = categories.get(_ref(item.get("parent_id"))) or known_categories.get(code)
         if category is None:
-            reader.problem(where, "parent_id", "must be the id of a menu category term in this file")
+            reader.problem(
+                where,
+                "parent_id",
+                "must be the id of a menu category term in this file (or the option must already be in the catalogue)",
+            )
         extension = _extension(item)
         description = item.get("description", extension.get("description", ""))
         values = {
@@ -208,9 +215,8 @@ def _location_organizations(gathered: feeds.Items) -> dict[str, str]:
     """Location id → the organization of the first service held there (for locations that do not say)."""
     found: dict[str, str] = {}
     for _, service in gathered.sections["services"]:
-        for link in service.get("service_at_locations") or []:
-            location_id = _ref(link.get("location_id")) if isinstance(link, dict) else None
-            organization_id = _ref(service.get("organization_id"))
+        organization_id = _organization_id(service)
+        for location_id in _location_ids(service):
             if location_id and organization_id:
                 found.setdefault(location_id, organization_id)
     return found
@@ -261,7 +267,26 @@ def _term_ids(item: dict) -> list:
     attributes = item.get("attributes")
     if not isinstance(attributes, list):
         return []
-    return [_ref(a.get("taxonomy_term_id")) for a in attributes if isinstance(a, dict)]
+    return [
+        _ref(a.get("taxonomy_term_id")) or _nested_id(a, "taxonomy_term") for a in attributes if isinstance(a, dict)
+    ]
+
+
+def _nested_id(item: dict, name: str) -> str | None:
+    """The id of a nested object: feeds that nest it often leave the *_id beside it out."""
+    nested = item.get(name)
+    return _ref(nested.get("id")) if isinstance(nested, dict) else None
+
+
+def _organization_id(service: dict) -> str | None:
+    return _ref(service.get("organization_id")) or _nested_id(service, "organization")
+
+
+def _location_ids(service: dict) -> list[str | None]:
+    links = service.get("service_at_locations")
+    if not isinstance(links, list):
+        return []
+    return [_ref(link.get("location_id")) or _nested_id(link, "location") for link in links if isinstance(link, dict)]
 
 
 @dataclass
@@ -283,9 +308,8 @@ def _parse_services(reader: _Reader, gathered: feeds.Items, parsed: _Parsed, con
             unmapped = _unmapped_reason(item, term_ids, context.terms)
             if context.skip_unmapped:
                 parsed.skipped.append(f"{where} {item.get('name')!r}: {unmapped}")
-            else:
-                reader.problem(where, "attributes", unmapped + " (give --map FILE.csv, or --skip-unmapped)")
-            continue
+                continue
+            reader.problem(where, "attributes", unmapped + " (give --map FILE.csv, or --skip-unmapped)")
         if len(options) > 1:
             reader.problem(
                 where,
@@ -347,11 +371,7 @@ def _unmapped_reason(item: dict, term_ids: list[str], terms: _Terms) -> str:
 
 def _service_sites(reader: _Reader, where: str, item: dict, parsed: _Parsed) -> list[dict]:
     """The sites of the service's locations: choicemap has one offer per site."""
-    links = item.get("service_at_locations")
-    location_ids = (
-        [_ref(link.get("location_id")) for link in links if isinstance(link, dict)] if isinstance(links, list) else []
-    )
-    sites = [parsed.sites.get(location_id) for location_id in location_ids]
+    sites = [parsed.sites.get(location_id) for location_id in _location_ids(item)]
     if not sites or None in sites:
         reader.problem(
             where,
@@ -360,7 +380,7 @@ def _service_sites(reader: _Reader, where: str, item: dict, parsed: _Parsed) -> 
             "(choicemap offers are held at sites)",
         )
         return [site for site in sites if site]
-    organization_id = _ref(item.get("organization_id"))
+    organization_id = _organization_id(item)
     for site in sites:
         if organization_id is not None and organization_id != site["organization_id"]:
             reader.problem(
