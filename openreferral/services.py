@@ -637,8 +637,12 @@ def _write(report: ImportReport, parsed: _Parsed) -> None:
     providers = {}
     for values in parsed.providers.values():
         providers[values["name"]] = _upsert(report, Provider, {"name": values["name"]}, values)
+    file_order = [values["code"] for values in parsed.options.values()]
+    menu_order = list(MenuOption.objects.filter(code__in=file_order).values_list("code", flat=True))
+    renumber = menu_order != file_order  # the file adds options or reorders them: its order becomes the menu's
     for order, values in enumerate(parsed.options.values(), start=1):
-        _upsert(report, MenuOption, {"code": values["code"]}, {**values, "display_order": order * 10})
+        ordered = {**values, "display_order": order * 10} if renumber else values
+        _upsert(report, MenuOption, {"code": values["code"]}, ordered)
     sites = {}
     for values in parsed.sites.values():
         site_values = {k: v for k, v in values.items() if k not in ("lat", "lon", "provider", "organization_id")}
