@@ -94,13 +94,13 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def read_url(base_url: str) -> dict:
+def read_url(base_url: str, *, per_page: int = PAGE_SIZE) -> dict:
     """Every service of a live ORUK feed, fully nested: /services page by page, then /services/{id} each."""
     base = base_url.rstrip("/")
     services = []
     page, pages = 1, 1
     while page <= pages:
-        listing = _get_json(f"{base}/services?{urllib.parse.urlencode({'page': page, 'per_page': PAGE_SIZE})}")
+        listing = _get_json(f"{base}/services?{urllib.parse.urlencode({'page': page, 'per_page': per_page})}")
         contents = listing.get("contents") if isinstance(listing, dict) else None
         if not isinstance(contents, list):
             raise FeedUnreadable(f"{base}/services: not an ORUK list page (no contents)")

@@ -49,6 +49,7 @@ class _Parsed:
     sites: dict[str, dict] = field(default_factory=dict)  # by location id
     offers: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # services with no menu option, with --skip-unmapped
+    whole_menu: bool = False  # the document lists taxonomy_terms itself, not only nested in services
 
 
 class _Reader:
@@ -554,7 +555,7 @@ def read_term_map(path: Path | str, *, known_options: set[str]) -> TermMap:
 
 def read_document(document: dict, *, source: str, term_map: TermMap, skip_unmapped: bool) -> tuple[_Reader, _Parsed]:
     reader = _Reader(source)
-    parsed = _Parsed()
+    parsed = _Parsed(whole_menu=isinstance(document.get("taxonomy_terms"), list))
     gathered = feeds.gather(document)
     for where in gathered.not_objects:
         reader.problem(where, "", "is not an object" if "[" in where else "must be a list")
@@ -637,12 +638,7 @@ def _write(report: ImportReport, parsed: _Parsed) -> None:
     providers = {}
     for values in parsed.providers.values():
         providers[values["name"]] = _upsert(report, Provider, {"name": values["name"]}, values)
-    file_order = [values["code"] for values in parsed.options.values()]
-    menu_order = list(MenuOption.objects.filter(code__in=file_order).values_list("code", flat=True))
-    renumber = menu_order != file_order  # the file adds options or reorders them: its order becomes the menu's
-    for order, values in enumerate(parsed.options.values(), start=1):
-        ordered = {**values, "display_order": order * 10} if renumber else values
-        _upsert(report, MenuOption, {"code": values["code"]}, ordered)
+    _write_options(report, parsed)
     sites = {}
     for values in parsed.sites.values():
         site_values = {k: v for k, v in values.items() if k not in ("lat", "lon", "provider", "organization_id")}
@@ -663,6 +659,23 @@ def _write(report: ImportReport, parsed: _Parsed) -> None:
                 SiteOffer.objects.filter(pk=saved.pk).update(modified_at=timezone.now())
                 report.updated += 1
                 report.unchanged -= 1
+
+
+def _write_options(report: ImportReport, parsed: _Parsed) -> None:
+    """A whole menu (taxonomy_terms listed at the top) sets the menu order when it differs from it;
+    options met only nested in services keep their place, and new ones go to the end of the menu."""
+    file_order = [values["code"] for values in parsed.options.values()]
+    menu_order = list(MenuOption.objects.filter(code__in=file_order).values_list("code", flat=True))
+    renumber = parsed.whole_menu and menu_order != file_order
+    last = MenuOption.objects.order_by("-display_order").values_list("display_order", flat=True).first() or 0
+    for order, values in enumerate(parsed.options.values(), start=1):
+        written = dict(values)
+        if renumber:
+            written["display_order"] = order * 10
+        elif values["code"] not in menu_order:
+            last += 10
+            written["display_order"] = last
+        _upsert(report, MenuOption, {"code": values["code"]}, written)
 
 
 def _upsert(report: ImportReport, model, lookup: dict, values: dict):

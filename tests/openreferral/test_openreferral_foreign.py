@@ -10,6 +10,8 @@ from django.contrib.gis.geos import Point
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from openreferral import feeds
+from openreferral.services import import_openreferral_document
 from services.models import Provider, Site, SiteOffer
 from tests.factories import LocalityFactory, MenuOptionFactory, square
 from tests.openreferral.schemas import FIXTURES
@@ -171,3 +173,41 @@ def test_own_service_details_as_an_array_import_into_an_empty_catalogue(catalogu
     )
     assert after == before
     assert Site.objects.get(code="HUB").location.equals_exact(Point(-2.123456, 50.654321, srid=4326), tolerance=1e-9)
+
+
+def offer_facts() -> list:
+    return sorted(
+        (o.site.code, o.site.name, o.site.provider.name, o.option.code, o.delivery, o.opening_hours, o.active)
+        + (o.min_age, o.max_age, o.capacity_per_week, o.waiting_weeks, o.home_visit_km)
+        + (tuple(sorted(loc.code for loc in o.outreach_localities.all())),)
+        for o in SiteOffer.objects.select_related("site__provider", "option")
+    )
+
+
+def test_url_reads_the_projects_own_live_feed(transactional_db, live_server, catalogue):
+    out = io.StringIO()
+    call_command("import_openreferral", "--url", f"{live_server.url}/openreferral/", stdout=out)
+    # Every service (and its organization, location and terms) came back the same: nothing to change.
+    assert "0 objects created, 0 updated" in out.getvalue()
+
+
+def test_url_pages_through_the_live_feed_into_an_emptied_catalogue(transactional_db, live_server, catalogue):
+    before = offer_facts()
+    base = f"{live_server.url}/openreferral"
+    document = feeds.read_url(base, per_page=3)  # 4 services: two pages
+    assert len(document["services"]) == 4
+    SiteOffer.objects.all().delete()
+    Site.objects.all().delete()
+    Provider.objects.all().delete()
+    report = import_openreferral_document(document=document, source=base)
+    assert report.created == 2 + 2 + 4  # providers, the sites with offers, offers
+    assert offer_facts() == before
+
+
+def test_url_problems_name_the_address(transactional_db, live_server):
+    with pytest.raises(CommandError, match=r"/nowhere/services\?page=1&per_page=100: the server answered 404"):
+        call_command("import_openreferral", "--url", f"{live_server.url}/nowhere")
+    with pytest.raises(CommandError, match=r"'ftp://example.org' is not an http\(s\) address"):
+        call_command("import_openreferral", "--url", "ftp://example.org")
+    with pytest.raises(CommandError, match="Give a file or --url"):
+        call_command("import_openreferral")
