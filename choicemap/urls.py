@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from openreferral.apis import ApiDetailsView
+from openreferral.apis import BareRootView
 
 admin.site.site_header = "choicemap administration"
 admin.site.site_title = "choicemap"
@@ -12,8 +12,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
-    # ORUK clients call the base URL without a slash: answer there rather than redirect (no CORS on a 301).
-    path("openreferral", ApiDetailsView.as_view(), name="openreferral-root"),
+    path("openreferral", BareRootView.as_view(), name="openreferral-root"),
     path("openreferral/", include("openreferral.urls")),
     path("map/", include("maps.urls")),
     path("careplans/", include("careplans.urls")),

@@ -304,6 +304,14 @@ class ApiDetailsView(OpenReferralView):
         )
 
 
+class BareRootView(ApiDetailsView):
+    """/openreferral without its slash answers the same, rather than a redirect whose 301 has no CORS header."""
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        return super().get(request)
+
+
 class OpenApiView(OpenReferralView):
     """The ORUK 3.0 OpenAPI document (as the ORUK validator publishes it), pointed at this server."""
 
