@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from demo.services import DEMO_DIR
 from tests.openreferral import schemas
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,27 @@ def test_the_export_validates(catalogue, tmp_path):
 def test_the_bare_root_answers_with_cors_not_a_redirect(client):
     response = client.get("/openreferral")
     assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_whole_demo_catalogue_validates(client, tmp_path):
+    """The catalogue the issue counted failures in (every service, every term): the whole export, and
+    every tenth service fully nested over the endpoint (the same builder, with the nested objects)."""
+    for command, name in [
+        ("import_providers", "providers.csv"),
+        ("import_options", "options.csv"),
+        ("import_localities", "localities.geojson"),
+        ("import_catalogue", "catalogue.csv"),
+    ]:  # load_demo's catalogue, without its synthetic care records
+        call_command(command, str(DEMO_DIR / name), stdout=io.StringIO())
+    path = tmp_path / "demo.json"
+    call_command("export_openreferral", output=str(path), base_url="https://choicemap.example", stdout=io.StringIO())
+    document = json.loads(path.read_text())
+    assert len(document["services"]) > 100 and len(document["taxonomy_terms"]) > 20
+    found = []
+    for record in document["taxonomy_terms"]:
+        found += problems(record, "taxonomy_term", "taxonomy_term")
+    for record in document["services"]:
+        found += problems(record, "service", "service")
+    for record in document["services"][::10]:
+        found += problems(client.get(f"/openreferral/services/{record['id']}").json(), "service", "service")
+    assert found == []
