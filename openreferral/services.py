@@ -50,6 +50,7 @@ class _Parsed:
     offers: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # services with no menu option, with --skip-unmapped
     whole_menu: bool = False  # the document lists taxonomy_terms itself, not only nested in services
+    nested_only: set[str] = field(default_factory=set)  # organization and location ids met only inside services
 
 
 class _Reader:
@@ -134,6 +135,8 @@ def _parse_organizations(reader: _Reader, gathered: feeds.Items, parsed: _Parsed
             and _unique(reader, ids, item["id"], where, "id", "id")
         ):
             parsed.providers[item["id"]] = {"name": name, "kind": kind, "contact": contact}
+            if not where.startswith("organizations["):
+                parsed.nested_only.add(item["id"])
 
 
 @dataclass
@@ -262,6 +265,8 @@ def _parse_locations(reader: _Reader, gathered: feeds.Items, parsed: _Parsed) ->
         }
         if code and _unique(reader, codes, code, where, "external_identifier", "site code"):
             parsed.sites[item["id"]] = values
+            if not where.startswith("locations["):
+                parsed.nested_only.add(item["id"])
 
 
 def _term_ids(item: dict) -> list:
@@ -564,6 +569,8 @@ def read_document(document: dict, *, source: str, term_map: TermMap, skip_unmapp
     _parse_locations(reader, gathered, parsed)
     context = _Context(terms=terms, term_map=term_map, skip_unmapped=skip_unmapped, localities=_Localities())
     _parse_services(reader, gathered, parsed, context)
+    if parsed.skipped:
+        _drop_what_only_skipped_services_held(parsed)
     return reader, parsed
 
 
@@ -659,6 +666,18 @@ def _write(report: ImportReport, parsed: _Parsed) -> None:
                 SiteOffer.objects.filter(pk=saved.pk).update(modified_at=timezone.now())
                 report.updated += 1
                 report.unchanged -= 1
+
+
+def _drop_what_only_skipped_services_held(parsed: _Parsed) -> None:
+    """Organizations and locations met only nested in skipped services are skipped with them."""
+    used_sites = {offer["site"] for offer in parsed.offers}
+    for location_id, site in list(parsed.sites.items()):
+        if location_id in parsed.nested_only and site["code"] not in used_sites:
+            del parsed.sites[location_id]
+    used_organizations = {site["organization_id"] for site in parsed.sites.values()}
+    for organization_id in list(parsed.providers):
+        if organization_id in parsed.nested_only and organization_id not in used_organizations:
+            del parsed.providers[organization_id]
 
 
 def _write_options(report: ImportReport, parsed: _Parsed) -> None:

@@ -99,7 +99,27 @@ def test_unmapped_services_fail_the_import_or_are_skipped_and_listed(counselling
 
     out = run(path, "--skip-unmapped")
     assert "Skipped 1 service(s) with no menu option:" in out and "'Community Counselling'" in out
-    assert not SiteOffer.objects.exists()
+    # Its organization and location came only inside it: they are skipped with it.
+    assert "0 objects created" in out
+    assert not (SiteOffer.objects.exists() or Site.objects.exists() or Provider.objects.exists())
+
+
+def test_skip_unmapped_imports_the_rest(counselling, term_map, tmp_path):
+    mapped = example("hsds")
+    unmapped = example("uk-profile")
+    unmapped["id"] = "0b6f5a4e-0000-4000-8000-000000000001"
+    unmapped["attributes"][0]["taxonomy_term"] = {"id": "0b6f5a4e-0000-4000-8000-000000000002", "name": "Other"}
+    unmapped["service_at_locations"][0]["location"]["id"] = "0b6f5a4e-0000-4000-8000-000000000003"
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps({"contents": [mapped, unmapped]}))
+    with pytest.raises(
+        CommandError, match=r"services\[1\] \(id 0b6f5a4e.*no menu option for its taxonomy terms \('Other'\)"
+    ):
+        run(path, "--map", str(term_map))
+    out = run(path, "--map", str(term_map), "--skip-unmapped")
+    assert "services[1] (id 0b6f5a4e-0000-4000-8000-000000000001) 'Community Counselling'" in out
+    assert list(Site.objects.values_list("code", flat=True)) == [LOCATION_ID]
+    assert SiteOffer.objects.get().option.code == "PSY"
 
 
 def test_the_map_takes_names_and_sets_delivery_outreach_areas_by_name_code_or_point(counselling, tmp_csv, tmp_path):
