@@ -22,8 +22,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from areas.models import Locality
+from choicemap.events import catalogue_changed
 from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, RowReader, run_import
-from reach.services import schedule_default_recompute
 from services.models import (
     Delivery,
     MenuOption,
@@ -34,7 +34,7 @@ from services.models import (
     SiteOffer,
     opening_hours_validator,
 )
-from services.services import offer_problems
+from services.rules import offer_problems
 
 from . import feeds
 from . import mapping as m
@@ -328,15 +328,8 @@ def _parse_services(reader: _Reader, gathered: feeds.Items, parsed: _Parsed, con
         sites = _service_sites(reader, where, item, parsed)
         values = _offer_values(reader, where, item)
         outreach = _outreach_codes(reader, where, item, delivery=delivery, sites=sites, localities=context.localities)
-        for name, messages in offer_problems(
-            delivery=delivery,
-            home_visit_km=values["home_visit_km"],
-            outreach_localities=outreach,
-            min_age=values["min_age"],
-            max_age=values["max_age"],
-        ).items():
-            for message in messages:
-                reader.problem(where, name, message)
+        for name, message in offer_problems({**values, "delivery": delivery, "outreach_localities": outreach}).items():
+            reader.problem(where, name, message)
         if len(options) != 1:
             continue
         option = options.pop()
@@ -626,7 +619,7 @@ def import_openreferral_document(
             report.notes.append(f"Skipped {len(parsed.skipped)} service(s) with no menu option:")
             report.notes += [f"  {line}" for line in parsed.skipped]
         if report.changed:
-            schedule_default_recompute()
+            catalogue_changed()
         return report
 
     return run_import(write, dry_run=dry_run)
