@@ -159,6 +159,13 @@ def test_every_endpoint_refuses_what_it_does_not_take(client, catalogue, path, q
     assert client.get(f"/openreferral/{path}?{query}").status_code == 400
 
 
+def test_service_at_locations_take_the_service_filters(client, catalogue):
+    assert len(ids(client, "search=syringe", "service_at_locations")) == 2
+    assert ids(client, "day=SA", "service_at_locations") == {m.service_at_location_id(("HUB", "OST", "on_site"))}
+    nested = client.get("/openreferral/service_at_locations?full=true&search=syringe").json()["contents"]
+    assert {r["location"]["external_identifier"] for r in nested} == {"HUB", "SHUT/1"}
+
+
 def test_taxonomy_term_and_organization_list_parameters(client, catalogue):
     top = client.get("/openreferral/taxonomy_terms?top_only=true&per_page=500").json()["contents"]
     assert top and all("parent_id" not in t for t in top)
