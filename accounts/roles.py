@@ -13,6 +13,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("auth", "user", ("view", "add", "change")),
         ("careplans", "team", ("view", "add", "change", "delete")),
         ("careplans", "auditevent", ("view",)),
+        ("reach", "scenario", ("view",)),  # to apply commissioners' scenarios to the catalogue
+        ("reach", "scenariochange", ("view",)),
     ],
     COMMISSIONER: [
         ("services", "*", ("view",)),

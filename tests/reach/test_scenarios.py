@@ -245,3 +245,19 @@ def test_a_scenario_broken_by_a_catalogue_change_fails_its_run_with_the_reason(v
     run = run_of(village_hall)
     assert run.status == RunStatus.FAILED
     assert "a site with code 'C1' already exists" in run.error
+
+
+def test_an_admin_applies_from_the_admin_site_and_a_broken_scenario_says_why(village_hall, client):
+    from django.urls import reverse  # noqa: PLC0415
+
+    client.force_login(UserFactory(username="admin", role=ADMIN))
+    url = reverse("admin:reach_scenario_changelist")
+    assert client.get(reverse("admin:reach_scenario_change", args=[village_hall.pk])).status_code == 200
+    broken = create_scenario(name="Broken", owner=None)
+    add_change(scenario=broken, kind="close_site", values={"site_code": "B1"})
+    Site.objects.filter(code="B1").update(active=False)
+    page = client.post(url, {"action": "apply", "_selected_action": [broken.pk]}, follow=True).content.decode()
+    assert "Broken: not applied, nothing changed" in page and "site &#x27;B1&#x27; is closed" in page
+    page = client.post(url, {"action": "apply", "_selected_action": [village_hall.pk]}, follow=True).content.decode()
+    assert "Village hall NSP: applied; a recompute follows." in page
+    assert Site.objects.filter(code="C1").exists()
