@@ -158,19 +158,29 @@ def plan(
     max_exact_variables: int = DEFAULT_MAX_EXACT_VARIABLES,
 ) -> Plan:
     """The best set of candidates whose costs fit the budget: exact (MILP) when the programme is small
-    enough, lazy greedy with its guarantee above that."""
+    enough, lazy greedy with its guarantee above that or when HiGHS stops at its time limit (then the
+    better of its incumbent and greedy, with the tighter of the two bounds and the gap to it)."""
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r} (one of {', '.join(OBJECTIVES)})")
     if not np.isfinite(budget) or budget < 0:
         raise ValueError("the budget must be a finite number, not negative")
     started = time.perf_counter()
     programme = _programme(problem, objective)
+    chosen, optimal, gap, bound, status = None, False, None, None, ""
     if programme.n_variables <= max_exact_variables:
         chosen, optimal, gap, bound, status = _solve_milp(problem, programme, budget, time_limit)
-        method, guarantee = "milp", "optimal" if optimal else f"within MIP gap {gap}"
-    else:
-        chosen, bound, guarantee = _lazy_greedy(problem, objective, budget)
-        method, optimal, gap, status = "lazy_greedy", False, None, ""
+    method, guarantee = "milp", "optimal"
+    if not optimal:
+        # too large, or HiGHS stopped at its time limit: greedy, kept when it is better
+        greedy, greedy_bound, guarantee = _lazy_greedy(problem, objective, budget)
+        if chosen is None or objective_value(problem, objective, greedy) > objective_value(problem, objective, chosen):
+            chosen, method = greedy, "lazy_greedy"
+        else:
+            guarantee = f"HiGHS stopped ({status}); its incumbent beats greedy"
+        bound = min(b for b in (bound, greedy_bound, np.inf) if b is not None)
+        bound = None if np.isinf(bound) else float(bound)
+        value = objective_value(problem, objective, chosen)
+        gap = (bound - value) / abs(value) if bound is not None and value else None
     ordered, gains = _order_by_gain(problem, objective, chosen)
     before = outcome(problem, [])
     after = outcome(problem, chosen)
@@ -342,12 +352,12 @@ def _solve_milp(problem: PlanningProblem, programme: _Programme, budget: float, 
         constraints=LinearConstraint(rows, -np.inf, upper),
         options={"time_limit": time_limit, "mip_rel_gap": 1e-9},
     )
-    if result.x is None:
-        raise RuntimeError(f"HiGHS found no plan: {result.message}")
+    bound = programme.constant - float(result.mip_dual_bound) if result.mip_dual_bound is not None else None
+    if result.x is None:  # stopped (time limit) before any incumbent
+        return None, False, None, bound, str(result.message)
     chosen = np.flatnonzero(result.x[: problem.n_candidates] > 0.5).tolist()
     gap = float(result.mip_gap) if result.mip_gap is not None else None
     optimal = result.status == 0 and (gap is None or gap <= 1e-6)
-    bound = programme.constant - float(result.mip_dual_bound) if result.mip_dual_bound is not None else None
     return chosen, optimal, (0.0 if optimal else gap), bound, str(result.message)
 
 

@@ -126,3 +126,14 @@ def test_the_planner_and_equity_modules_import_no_django():
     code = "import sys, reach.planner, reach.equity; print(sorted(m for m in sys.modules if m.startswith('django')))"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout  # noqa: S603
     assert output.strip() == "[]"
+
+
+def test_when_highs_stops_at_its_time_limit_greedy_steps_in_with_a_true_bound():
+    rng = np.random.default_rng(7)
+    problem, today = random_problem(rng, n_loc=8, n_cand=10, unit_cost=True)
+    optimum = brute_force(problem, today, "expected_menu", 3)
+    stopped = plan(problem, objective="expected_menu", budget=3, time_limit=0.0)
+    assert not stopped.optimal and stopped.method in ("lazy_greedy", "milp")
+    assert stopped.bound >= optimum - 1e-9
+    assert stopped.value_after <= optimum + 1e-9
+    assert stopped.gap == pytest.approx((stopped.bound - stopped.value_after) / stopped.value_after)
