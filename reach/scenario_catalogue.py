@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from choicemap.imports import FieldParser
 from services.models import Delivery
 from services.rules import offer_problems
 
@@ -50,6 +51,7 @@ _TEXT = {"code": CODE_MAX, "name": NAME_MAX, "provider": NAME_MAX, "site_code": 
 _WHOLE = {"capacity_per_week", "min_age", "max_age"}
 _NUMBER = {"lat", "lon", "waiting_weeks", "home_visit_km", *_WHOLE}
 _CODE_LISTS = {"outreach_localities", "localities"}
+_RANGES = {"lat": (-90, 90), "lon": (-180, 180)}
 
 
 class ScenarioInvalid(Exception):
@@ -112,18 +114,12 @@ def _clean_text(name: str, value: Any) -> tuple[Any, str]:
 
 
 def _clean_number(name: str, value: Any) -> tuple[Any, str]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None, f"{value!r} is not a finite number"
-    problem = ""
-    if name in _WHOLE and value != int(value):
-        problem = f"{value!r} is not a whole number"
-    elif name == "lat" and not -90 <= value <= 90:
-        problem = f"{value!r} is out of range (must be from -90 to 90)"
-    elif name == "lon" and not -180 <= value <= 180:
-        problem = f"{value!r} is out of range (must be from -180 to 180)"
-    if problem:
-        return None, problem
-    return (int(value) if name in _WHOLE else value), ""
+    """The catalogue import's own number checks (types, finiteness, whole numbers, lat/lon ranges);
+    the offer rules judge the rest."""
+    problems: list = []
+    low, high = _RANGES.get(name, (None, None))
+    number = FieldParser("", problems).number("", name, value, minimum=low, maximum=high, integer=name in _WHOLE)
+    return (None, problems[0].reason) if problems else (number, "")
 
 
 def _clean_codes(value: Any) -> tuple[Any, str]:

@@ -57,7 +57,7 @@ def test_changes_are_stored_in_order_and_never_touch_the_live_catalogue(village_
     ("kind", "values", "field", "reason"),
     [
         ("add_site", {**NEW_SITE, "code": "T1"}, "code", "a site with code 'T1' already exists"),
-        ("add_site", {**NEW_SITE, "lat": 95}, "lat", "95 is out of range (must be from -90 to 90)"),
+        ("add_site", {**NEW_SITE, "lat": 95}, "lat", "95 is out of range (must be at most 90)"),
         ("add_site", {**NEW_SITE, "colour": "red"}, "colour", "unknown field for add_site"),
         ("add_offer", {**NEW_OFFER, "site_code": "NOPE"}, "site_code", "no site with code 'NOPE'"),
         ("add_offer", {**NEW_OFFER, "site_code": "T1", "option_code": "XX"}, "option_code", "'XX' is not an active"),
