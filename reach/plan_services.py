@@ -10,6 +10,7 @@ engine "option", so the plan's promise is what a run of the saved scenario compu
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +18,13 @@ import numpy as np
 import scipy.sparse as sp
 from django.db import transaction
 
+from areas.models import Locality
 from choicemap.imports import ImportFailed, RowReader
 from services.services import CATALOGUE_COLUMNS, parse_catalogue_rows
 
 from .engine import OfferArrays, ReachParams, compute_reach, crowfly_for_params, effective_car_share
 from .equity import LocalityFigures, equity_figures
-from .models import ChangeKind, ReachProfile, Scenario, TravelProvider
+from .models import ChangeKind, ReachProfile, ReachRun, Scenario, TravelProvider
 from .planner import Outcome, Plan, PlanningProblem, locality_values, plan
 from .scenario_catalogue import ScenarioCatalogue
 from .scenario_selectors import live_catalogue
@@ -388,3 +390,50 @@ def _site_change(candidates: list[Candidate], site_code: str) -> dict | None:
             if kind == ChangeKind.ADD_SITE and values["code"] == site_code:
                 return values
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# generated candidates
+# --------------------------------------------------------------------------------------------
+
+
+def new_site_candidates(
+    *, run: ReachRun, option_codes: list[str], provider: str, cost: float, site_prefix: str = "NEW-"
+) -> list[dict]:
+    """Candidate rows (the candidate file's columns): a new site at the origin of each locality where
+    an option is out of reach without a car in `run`, offering that option on site. A locality's
+    rows share one new site, so choosing two of them adds one site with two offers."""
+    unknown = sorted(set(option_codes) - set(run.option_codes))
+    if unknown:
+        raise ValueError(f"options not in run {run.pk}: {', '.join(unknown)}")
+    columns = [run.option_codes.index(code) for code in option_codes]
+    origins = dict(Locality.objects.values_list("code", "origin"))
+    rows = []
+    for result in run.results.order_by("locality_code"):
+        origin = origins.get(result.locality_code)
+        if origin is None:
+            continue
+        for code, k in zip(option_codes, columns, strict=True):
+            if result.providers_without_car[k] == 0:
+                site_code = f"{site_prefix}{result.locality_code}"
+                rows.append(
+                    {
+                        **dict.fromkeys(CANDIDATE_COLUMNS, ""),
+                        "id": f"{site_code}:{code}",
+                        "cost": cost,
+                        "provider": provider,
+                        "site_code": site_code,
+                        "site_name": f"New site in {result.locality_code}",
+                        "lat": round(origin.y, 6),
+                        "lon": round(origin.x, 6),
+                        "option_code": code,
+                        "delivery": "on_site",
+                    }
+                )
+    return rows
+
+
+def write_candidates(*, rows: list[dict], output) -> None:
+    writer = csv.DictWriter(output, fieldnames=CANDIDATE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)

@@ -147,3 +147,21 @@ def test_the_plan_command_lists_candidate_problems(small_world, tmp_csv, tmp_pat
             "--output", str(tmp_path / "p.json"),
         )  # fmt: skip
     assert not (tmp_path / "p.json").exists()
+
+
+def test_generated_new_site_candidates_plan_and_keep_the_promise(strict_profile, tmp_path):
+    base = execute_run(run_id=create_run(profile=strict_profile).pk)
+    path = tmp_path / "generated.csv"
+    call_command(
+        "plan_candidates", "--options", "NSP,OST", "--provider", "New", "--run", str(base.pk), "--output", str(path)
+    )  # fmt: skip
+    lines = path.read_text().splitlines()
+    # without a car and with public transport ≤ 30 minutes only the village lacks NSP
+    assert [line.split(",")[:2] for line in lines[1:]] == [["NEW-VILL:NSP", "1.0"]]
+    plan, candidates = make_plan(path=path, budget=1, objective="expected_menu", profile=strict_profile)
+    scenario = save_plan_as_scenario(name="Generated", owner=None, chosen=plan["chosen"], candidates=candidates)
+    run = execute_run(run_id=create_run(profile=strict_profile, scenario=scenario).pk)
+    assert plan["value_after"] == pytest.approx(run_value(run, "expected_menu", 1), rel=1e-12)
+    assert plan["value_after"] - plan["value_before"] == pytest.approx(1000 * 0.23)
+    with pytest.raises(CommandError, match="options not in run"):
+        call_command("plan_candidates", "--options", "XYZ", "--provider", "New", "--run", str(base.pk))
