@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from choicemap.health import LiveView, ReadyView
+
 admin.site.site_header = "choicemap administration"
 admin.site.site_title = "choicemap"
 
@@ -13,4 +15,6 @@ urlpatterns = [
     path("openreferral/", include("openreferral.urls")),
     path("map/", include("maps.urls")),
     path("careplans/", include("careplans.urls")),
+    path("health/live", LiveView.as_view(), name="health-live"),
+    path("health/ready", ReadyView.as_view(), name="health-ready"),
 ]

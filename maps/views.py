@@ -30,6 +30,7 @@ from careplans.services import record_aggregate_read
 from careplans.unmet import publication_json, unmet_publication
 from reach.exports import write_reach_export
 from reach.models import ReachProfile, ReachRun
+from reach.queue import queue_status
 from reach.selectors import current_run
 from reach.services import start_run
 
@@ -62,6 +63,7 @@ class MapView(RoleRequiredMixin, TemplateView):
                     f"{reverse('maps:api-values', args=[run.pk])}?{urlencode({'measure': measure})}"
                 )
         context["preload_urls"] = list(first_requests.values())
+        context["queue_problem"] = queue_status().problem
         context["config"] = {
             "run": run.pk if run else None,
             "measure": measure,

@@ -1,7 +1,17 @@
 from django.contrib import admin, messages
 
 from .models import ReachProfile, ReachRun, RunStatus
+from .queue import queue_status
 from .services import cancel_run, schedule_default_recompute, start_run
+
+
+class QueueNoticeMixin:
+    """Lists of profiles and runs say when no worker is running (or the broker is down)."""
+
+    def changelist_view(self, request, extra_context=None):
+        if problem := queue_status().problem:
+            messages.warning(request, problem)
+        return super().changelist_view(request, extra_context)
 
 
 class RecomputeOnChangeAdmin(admin.ModelAdmin):
@@ -17,7 +27,7 @@ class RecomputeOnChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReachProfile)
-class ReachProfileAdmin(admin.ModelAdmin):
+class ReachProfileAdmin(QueueNoticeMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "is_default",
@@ -53,7 +63,7 @@ class ReachProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReachRun)
-class ReachRunAdmin(admin.ModelAdmin):
+class ReachRunAdmin(QueueNoticeMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "profile_name",

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "leaflet",
     "simple_history",
     "axes",
+    "health_check",
     "accounts",
     "areas",
     "services",
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every later log line of a request carries its id (answered as X-Request-ID).
+    "log_request_id.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,9 +147,17 @@ CELERY_TIMEZONE = TIME_ZONE
 # (DRF throttling, django-axes' cache handler) counts across processes.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # django-redis, so that Redis being down costs the cache, not the page: errors are logged and
+        # reads miss (see "Operations" below).
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": "choicemap",
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            # A Redis that hangs must not hang the page: give up quickly and compute without the cache.
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
     }
 }
 
@@ -192,10 +203,24 @@ LEAFLET_CONFIG = {
 # Demo logins created by load_demo; the password is only for the demo data set.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="choicemap-demo")
 
+# Every log line carries the id of the request it belongs to; LOG_FORMAT=json (production's default)
+# writes one JSON object per line, so values from users cannot forge lines.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "log_request_id.filters.RequestIDFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
@@ -214,3 +239,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# --- Operations (issue 11, reliability and production stack) ---------------------------------------
+# Request ids: always generated here (a client's header is not trusted), logged and sent back.
+GENERATE_REQUEST_ID_IF_NOT_IN_HEADER = True
+REQUEST_ID_RESPONSE_HEADER = "X-Request-ID"
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=False)
+# The cache's ignored Redis errors are logged (once per failed call) under this logger name.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "choicemap.cache"
+# A queued or running run with no sign of life for this long is stale: /health/ready says so.
+REACH_RUN_STALE_SECONDS = env.int("REACH_RUN_STALE_SECONDS", default=15 * 60)
