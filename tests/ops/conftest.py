@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import redis
+import requests
 from celery import current_app
+from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
 from django.test import override_settings
 
 from reach.queue import forget_queue_status
@@ -101,3 +110,90 @@ def redis_and_broker_at(url: str):
         current_app.conf.broker_url = previous
         current_app._after_fork()  # noqa: SLF001
         forget_queue_status()
+
+
+def collected_static(root) -> str:
+    """`collectstatic` under production settings (hashed, compressed), redone only when a static file changed.
+
+    Compressing every file with brotli takes a minute or two; the output is kept under var/test-static,
+    keyed by the sources' names, sizes and times.
+    """
+    digest = hashlib.sha256()
+    for finder in get_finders():
+        for path, storage in finder.list([]):
+            stat = os.stat(storage.path(path))
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    target = root / "var" / "test-static" / digest.hexdigest()[:16]
+    if not (target / "staticfiles.json").exists():
+        env = {**production_env(), "STATIC_ROOT": str(target)}
+        subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=root, env=env, check=True
+        )
+    return str(target)
+
+
+def production_env(**extra) -> dict:
+    db = settings.DATABASES["default"]
+    return {
+        **{key: value for key, value in os.environ.items() if key not in {"CELERY_BROKER_URL", "DEBUG"}},
+        "DJANGO_SETTINGS_MODULE": "choicemap.settings.production",
+        "SECRET_KEY": "production-test-not-secret-5d1c",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **extra,
+    }
+
+
+class Gunicorn:
+    """gunicorn under production settings on a free port, its log (JSON lines) in a file."""
+
+    def __init__(self, root, log_path, **env):
+        self.port = free_port()
+        self.log_path = log_path
+        self.env = production_env(BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY="2", **env)
+        self.root = root
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603
+                [str(Path(sys.executable).parent / "gunicorn"), "choicemap.wsgi"],
+                cwd=self.root,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{self.url}/health/live", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start:\n{Path(self.log_path).read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def log_lines(self) -> list[dict]:
+        lines = []
+        for line in Path(self.log_path).read_text().splitlines():
+            with contextlib.suppress(json.JSONDecodeError):
+                lines.append(json.loads(line))
+        return lines
