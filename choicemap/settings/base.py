@@ -250,3 +250,10 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "choicemap.cache"
 # A queued or running run with no sign of life for this long is stale: /health/ready says so.
 REACH_RUN_STALE_SECONDS = env.int("REACH_RUN_STALE_SECONDS", default=15 * 60)
+# No run may take longer than this (Celery kills it); the Redis broker redelivers an unacknowledged task
+# only after visibility_timeout, which must therefore be longer than any run. (RabbitMQ redelivers a dead
+# worker's task at once and needs no such timeout: CELERY_BROKER_URL=amqp://…)
+REACH_RUN_TIME_LIMIT_SECONDS = env.int("REACH_RUN_TIME_LIMIT_SECONDS", default=30 * 60)
+CELERY_TASK_TIME_LIMIT = REACH_RUN_TIME_LIMIT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REACH_RUN_TIME_LIMIT_SECONDS + 5 * 60}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
