@@ -263,10 +263,14 @@ class ShapesApi(MapApiView):
         return response
 
 
-@method_decorator(gzip_page, name="dispatch")
 class SitesApi(MapApiView):
+    """Every active site: rendered once per catalogue version and kept compressed (the map's heaviest list)."""
+
     def get(self, request):
-        return Response(SiteMapSerializer(selectors.sites_for_map(), many=True).data)
+        compressed = selectors.cached_sites_json(
+            lambda: JSONRenderer().render(SiteMapSerializer(selectors.sites_for_map(), many=True).data)
+        )
+        return _gzipped_json_response(request, compressed)
 
 
 @method_decorator(gzip_page, name="dispatch")
