@@ -14,6 +14,9 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
+# Idle keep-alive connections stay open longer than a browser's or proxy's pause between requests: closing
+# them sooner races with a client reusing one (connection reset errors under load).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "30"))
 # A worker is replaced after this many requests (with jitter), so a slow leak cannot grow for ever.
 max_requests = 2000
 max_requests_jitter = 200

@@ -245,6 +245,9 @@ CELERY_BEAT_SCHEDULE = {
 GENERATE_REQUEST_ID_IF_NOT_IN_HEADER = True
 REQUEST_ID_RESPONSE_HEADER = "X-Request-ID"
 LOG_REQUESTS = env.bool("LOG_REQUESTS", default=False)
+# The request line names no user: looking the user up would read the session from the database, and a
+# request must still be logged when the database is away (the care-record audit says who read what).
+LOG_USER_ATTRIBUTE = None
 # The cache's ignored Redis errors are logged (once per failed call) under this logger name.
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "choicemap.cache"

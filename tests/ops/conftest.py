@@ -6,11 +6,14 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.test import override_settings
 
+from accounts.services import ensure_user
 from reach.queue import forget_queue_status
 from tests.reach.conftest import small_world  # noqa: F401  (shared fixture)
 
@@ -152,7 +156,7 @@ class Gunicorn:
     def __init__(self, root, log_path, **env):
         self.port = free_port()
         self.log_path = log_path
-        self.env = production_env(BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY="2", **env)
+        self.env = production_env(**{"BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "2", **env})
         self.root = root
         self.process: subprocess.Popen | None = None
 
@@ -197,3 +201,126 @@ class Gunicorn:
             with contextlib.suppress(json.JSONDecodeError):
                 lines.append(json.loads(line))
         return lines
+
+
+class TcpProxy:
+    """A TCP proxy the test controls, in front of PostgreSQL: `pause` holds traffic (a query in flight hangs),
+    `cut` drops every connection and refuses new ones, `restore` lets traffic through again."""
+
+    def __init__(self, upstream_host: str, upstream_port: int):
+        self.upstream = (upstream_host, upstream_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.paused = threading.Event()
+        self.refusing = threading.Event()
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.refusing.is_set():
+                client.close()
+                continue
+            try:
+                server = socket.create_connection(self.upstream, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            with self.lock:
+                self.sockets += [client, server]
+            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while True:
+                if self.paused.is_set():
+                    time.sleep(0.05)
+                    continue
+                readable, _, _ = select.select([source], [], [], 0.1)
+                if not readable:
+                    continue
+                data = source.recv(65536)
+                if not data:
+                    break
+                target.sendall(data)
+        except (OSError, ValueError):  # ValueError: select() on a socket cut() has closed
+            pass
+        for sock in (source, target):
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def pause(self) -> None:
+        self.paused.set()
+
+    def cut(self) -> None:
+        self.refusing.set()
+        with self.lock:
+            sockets, self.sockets = self.sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
+        self.paused.clear()
+
+    def restore(self) -> None:
+        self.refusing.clear()
+        self.paused.clear()
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+@pytest.fixture
+def database_proxy():
+    db = settings.DATABASES["default"]
+    proxy = TcpProxy(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))
+    yield proxy
+    proxy.close()
+
+
+class BehindProxy:
+    """A client as a TLS proxy forwards it: X-Forwarded-Proto https, so Secure cookies are sent back by hand
+    (a cookie jar keeps Secure cookies away from a plain-HTTP address)."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {"X-Forwarded-Proto": "https", **kwargs.pop("headers", {})}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        response = requests.request(
+            method, self.base + path, headers=headers, allow_redirects=False, timeout=60, **kwargs
+        )
+        self.cookies.update({cookie.name: cookie.value for cookie in response.cookies})
+        return response
+
+    def sign_in(self, username: str, password: str) -> None:
+        login = self.request("GET", "/accounts/login/")
+        assert login.status_code == 200
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+        origin = self.base.replace("http://", "https://")
+        signed_in = self.request(
+            "POST",
+            "/accounts/login/",
+            data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+            headers={"Referer": origin + "/accounts/login/", "Origin": origin},
+        )
+        assert signed_in.status_code == 302, signed_in.text[:500]
+
+
+def production_user(username: str, password: str, role: str):
+    """A user whose password is hashed as production hashes (the test settings' fast hasher is not among
+    production's)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
+        return ensure_user(username=username, password=password, role=role)

@@ -7,12 +7,10 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings
-from django.test import override_settings
 
 from accounts.roles import COMMISSIONER
-from accounts.services import ensure_user
 from reach.services import create_run, execute_run
-from tests.ops.conftest import Gunicorn, collected_static
+from tests.ops.conftest import BehindProxy, Gunicorn, collected_static, production_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,48 +26,17 @@ def production_server(tmp_path):
     server.stop()
 
 
-class BehindProxy:
-    """A client as the TLS proxy forwards it: X-Forwarded-Proto https, so Secure cookies are sent back by hand
-    (a cookie jar keeps Secure cookies away from a plain-HTTP address)."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        headers = {"X-Forwarded-Proto": "https", **kwargs.pop("headers", {})}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        response = requests.request(
-            method, self.base + path, headers=headers, allow_redirects=False, timeout=30, **kwargs
-        )
-        self.cookies.update({cookie.name: cookie.value for cookie in response.cookies})
-        return response
-
-
 def test_sign_in_and_load_the_map_under_gunicorn(small_world, production_server):
     execute_run(run_id=create_run().pk)
-    # Hashed as production hashes (the test settings' fast hasher is not among production's).
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
-        ensure_user(username="com", password=PASSWORD, role=COMMISSIONER)
+    production_user("com", PASSWORD, COMMISSIONER)
     browser = BehindProxy(production_server.url)
 
     # Plain HTTP is sent to HTTPS, except the health probes.
     assert requests.get(production_server.url + "/map/", allow_redirects=False, timeout=10).status_code == 301
     assert requests.get(production_server.url + "/health/live", timeout=10).status_code == 200
 
-    login = browser.request("GET", "/accounts/login/")
-    assert login.status_code == 200
-    assert "Secure" in login.headers["Set-Cookie"]
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
-    origin = production_server.url.replace("http://", "https://")
-    signed_in = browser.request(
-        "POST",
-        "/accounts/login/",
-        data={"username": "com", "password": PASSWORD, "csrfmiddlewaretoken": token},
-        headers={"Referer": origin + "/accounts/login/", "Origin": origin},
-    )
-    assert signed_in.status_code == 302, signed_in.text[:500]
+    assert "Secure" in browser.request("GET", "/accounts/login/").headers["Set-Cookie"]
+    browser.sign_in("com", PASSWORD)
     assert "sessionid" in browser.cookies
 
     page = browser.request("GET", "/map/")
