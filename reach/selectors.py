@@ -317,9 +317,9 @@ def site_codes_by_id() -> dict[int, str]:
 
 
 def unfinished_run_ages() -> list[tuple[int, datetime.timedelta]]:
-    """Queued and running runs with the time since their last sign of life (queued or started)."""
+    """Queued and running runs with the time since their last sign of life (heartbeat, else queued)."""
     now = timezone.now()
     runs = ReachRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).values_list(
-        "pk", "created_at", "started_at"
+        "pk", "created_at", "heartbeat_at"
     )
-    return [(pk, now - (started_at or created_at)) for pk, created_at, started_at in runs]
+    return [(pk, now - (heartbeat_at or created_at)) for pk, created_at, heartbeat_at in runs]

@@ -251,8 +251,10 @@ LOG_USER_ATTRIBUTE = None
 # The cache's ignored Redis errors are logged (once per failed call) under this logger name.
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "choicemap.cache"
-# A queued or running run with no sign of life for this long is stale: /health/ready says so.
+# A queued or running run with no sign of life (heartbeat) for this long is stale: marked failed by a beat
+# task every minute and before any run starts, which frees its profile; /health/ready names it meanwhile.
 REACH_RUN_STALE_SECONDS = env.int("REACH_RUN_STALE_SECONDS", default=15 * 60)
+CELERY_BEAT_SCHEDULE["reach-fail-stale-runs"] = {"task": "reach.fail_stale_runs", "schedule": 60.0}
 # No run may take longer than this (Celery kills it); the Redis broker redelivers an unacknowledged task
 # only after visibility_timeout, which must therefore be longer than any run. (RabbitMQ redelivers a dead
 # worker's task at once and needs no such timeout: CELERY_BROKER_URL=amqp://…)

@@ -25,9 +25,9 @@ from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.test import override_settings
 
+from accounts.roles import COMMISSIONER
 from accounts.services import ensure_user
 from reach.queue import forget_queue_status
-from tests.reach.conftest import small_world  # noqa: F401  (shared fixture)
 
 
 def free_port() -> int:
@@ -82,6 +82,12 @@ class ThrowawayRedis:
             self.process.kill()
             self.process.wait(timeout=10)
         self.process = None
+
+
+@pytest.fixture
+def commissioner_client(client, db):
+    client.force_login(ensure_user(username="com", password="a-long-password-1", role=COMMISSIONER))
+    return client
 
 
 @pytest.fixture

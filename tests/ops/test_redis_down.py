@@ -7,8 +7,6 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from accounts.roles import COMMISSIONER
-from accounts.services import ensure_user
 from reach.queue import forget_queue_status
 from reach.services import create_run, execute_run
 from tests.ops.conftest import redis_and_broker_at
@@ -29,11 +27,10 @@ PAGES = [
 
 
 @pytest.fixture
-def commissioner_client(client, small_world):
+def commissioner_client(commissioner_client, small_world):
     run = execute_run(run_id=create_run().pk)
     assert run.status == "succeeded", run.error
-    client.force_login(ensure_user(username="com", password="a-long-password-1", role=COMMISSIONER))
-    return client
+    return commissioner_client
 
 
 def fetch_all(client) -> dict[str, tuple[int, bytes]]:
