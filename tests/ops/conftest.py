@@ -330,3 +330,95 @@ def production_user(username: str, password: str, role: str):
     production's)."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
         return ensure_user(username=username, password=password, role=role)
+
+
+@contextlib.contextmanager
+def broker_at(url: str):
+    """This process sends Celery messages to `url` for a while (the cache stays where it is)."""
+    previous = current_app.conf.broker_url
+    current_app.conf.broker_url = url
+    current_app._after_fork()  # drops the connection pools made for the old broker  # noqa: SLF001
+    try:
+        with override_settings(CELERY_BROKER_URL=url):
+            yield
+    finally:
+        current_app.conf.broker_url = previous
+        current_app._after_fork()  # noqa: SLF001
+
+
+RABBITMQ_VHOST = "choicemap_test_ops"
+
+
+@pytest.fixture
+def rabbitmq_broker():
+    """A vhost of the tests' own on the machine's RabbitMQ (127.0.0.1:5672, guest), created when missing;
+    its queues are purged before and after."""
+    rabbitmqctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    vhosts = subprocess.run([rabbitmqctl, "list_vhosts", "-q"], capture_output=True, text=True, check=True)  # noqa: S603
+    if RABBITMQ_VHOST not in vhosts.stdout.split():
+        subprocess.run([rabbitmqctl, "add_vhost", RABBITMQ_VHOST], check=True, capture_output=True)  # noqa: S603
+        subprocess.run(  # noqa: S603
+            [rabbitmqctl, "set_permissions", "-p", RABBITMQ_VHOST, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+        )
+    url = f"amqp://guest:guest@127.0.0.1:5672/{RABBITMQ_VHOST}"
+    with broker_at(url):
+        current_app.control.purge()
+        yield url
+        current_app.control.purge()
+
+
+class CeleryWorker:
+    """A real `celery worker` process (prefork, one child) under the test settings, on the test database and
+    the given broker; `kill` is kill -9 of the whole process group."""
+
+    def __init__(self, broker_url: str, log_path):
+        self.broker_url = broker_url
+        self.log_path = log_path
+        self.name = f"fault-{os.getpid()}-{free_port()}@localhost"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        db = settings.DATABASES["default"]
+        env = {
+            **{key: value for key, value in os.environ.items() if key != "CELERY_BROKER_URL"},
+            "DJANGO_SETTINGS_MODULE": "choicemap.settings.test",
+            "DATABASE_URL": f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "TEST_REDIS_URL": settings.REDIS_URL,
+            "TEST_CELERY_BROKER_URL": self.broker_url,
+        }
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603
+                [
+                    str(Path(sys.executable).parent / "celery"),
+                    "-A",
+                    "choicemap",
+                    "worker",
+                    "-l",
+                    "info",
+                    "--pool",
+                    "prefork",
+                    "--concurrency",
+                    "1",
+                    "-n",
+                    self.name,
+                    "--without-mingle",
+                    "--without-gossip",
+                ],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while not current_app.control.ping(destination=[self.name], timeout=1):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start:\n{Path(self.log_path).read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
