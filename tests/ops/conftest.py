@@ -412,10 +412,13 @@ class CeleryWorker:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 60
-        while not current_app.control.ping(destination=[self.name], timeout=1):
+        # Its own log says when it consumes (a ping from this process could go out through a control
+        # connection pooled for another broker by an earlier test).
+        deadline = time.monotonic() + 90
+        while f"{self.name} ready." not in Path(self.log_path).read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"worker did not start:\n{Path(self.log_path).read_text()[-3000:]}")
+            time.sleep(0.2)
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
