@@ -417,7 +417,9 @@ class CeleryWorker:
         deadline = time.monotonic() + 90
         while f"{self.name} ready." not in Path(self.log_path).read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"worker did not start:\n{Path(self.log_path).read_text()[-3000:]}")
+                log = Path(self.log_path).read_text()[-3000:]
+                self.kill()
+                raise RuntimeError(f"worker did not start:\n{log}")
             time.sleep(0.2)
 
     def kill(self) -> None:
@@ -425,3 +427,19 @@ class CeleryWorker:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
+
+
+@pytest.fixture
+def celery_workers(tmp_path):
+    """start(broker_url) gives a started CeleryWorker; every one still running is killed at teardown."""
+    started: list[CeleryWorker] = []
+
+    def start(broker_url: str) -> CeleryWorker:
+        worker = CeleryWorker(broker_url, tmp_path / f"worker{len(started) + 1}.log")
+        started.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in started:
+        worker.kill()

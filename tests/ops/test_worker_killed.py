@@ -50,34 +50,28 @@ def kill_while_storing(worker: CeleryWorker) -> ReachRun:
     return run
 
 
-def test_worker_killed_mid_run_on_rabbitmq_the_next_worker_finishes_it(small_world, rabbitmq_broker, tmp_path):
+def test_worker_killed_mid_run_on_rabbitmq_the_next_worker_finishes_it(
+    small_world, rabbitmq_broker, celery_workers, tmp_path
+):
     before = execute_run(run_id=create_run().pk)
-    first = CeleryWorker(rabbitmq_broker, tmp_path / "worker1.log")
-    first.start()
-    killed = kill_while_storing(first)
+    killed = kill_while_storing(celery_workers(rabbitmq_broker))
     assert current_run() == before
     assert not LocalityResult.objects.filter(run=killed).exists()
 
-    second = CeleryWorker(rabbitmq_broker, tmp_path / "worker2.log")
-    second.start()
-    try:
-        # No visibility timeout: the unacknowledged task went back to the queue when the worker died.
-        wait_for(lambda: status(killed).status == RunStatus.SUCCEEDED, what="the redelivered run")
-    finally:
-        second.kill()
+    celery_workers(rabbitmq_broker)
+    # No visibility timeout: the unacknowledged task went back to the queue when the worker died.
+    wait_for(lambda: status(killed).status == RunStatus.SUCCEEDED, what="the redelivered run")
     assert current_run() == killed
     assert "Connected to amqp://guest:**@127.0.0.1:5672/" in (tmp_path / "worker2.log").read_text()
     assert LocalityResult.objects.filter(run=killed).count() == LocalityResult.objects.filter(run=before).count()
 
 
 def test_worker_killed_mid_run_on_redis_the_run_goes_stale_and_the_next_one_runs(
-    small_world, throwaway_redis, tmp_path, settings
+    small_world, throwaway_redis, celery_workers, tmp_path, settings
 ):
     before = execute_run(run_id=create_run().pk)
     with broker_at(throwaway_redis.url):
-        first = CeleryWorker(throwaway_redis.url, tmp_path / "worker1.log")
-        first.start()
-        killed = kill_while_storing(first)
+        killed = kill_while_storing(celery_workers(throwaway_redis.url))
         assert current_run() == before
         assert not LocalityResult.objects.filter(run=killed).exists()
         assert status(killed).status == RunStatus.RUNNING  # Redis redelivers only after visibility_timeout
@@ -89,12 +83,8 @@ def test_worker_killed_mid_run_on_redis_the_run_goes_stale_and_the_next_one_runs
         assert status(killed).status == RunStatus.FAILED
         assert current_run() == before
 
-        second = CeleryWorker(throwaway_redis.url, tmp_path / "worker2.log")
-        second.start()
-        try:
-            again = start_run()  # not refused: the lost run no longer holds the profile
-            wait_for(lambda: status(again).status == RunStatus.SUCCEEDED, what="the next run")
-        finally:
-            second.kill()
+        celery_workers(throwaway_redis.url)
+        again = start_run()  # not refused: the lost run no longer holds the profile
+        wait_for(lambda: status(again).status == RunStatus.SUCCEEDED, what="the next run")
     assert current_run() == again
     assert f"127.0.0.1:{throwaway_redis.port}/0" in (tmp_path / "worker2.log").read_text()
