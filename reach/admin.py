@@ -2,13 +2,23 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from .models import ReachProfile, ReachRun, RunStatus, Scenario, ScenarioChange
+from .queue import queue_status
 from .scenario_catalogue import ScenarioInvalid
 from .scenario_services import apply_scenario
 from .services import RunAlreadyActive, cancel_run, start_run
 
 
+class QueueNoticeMixin:
+    """Lists of profiles and runs say when no worker is running (or the broker is down)."""
+
+    def changelist_view(self, request, extra_context=None):
+        if problem := queue_status().problem:
+            messages.warning(request, problem)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(ReachProfile)
-class ReachProfileAdmin(admin.ModelAdmin):
+class ReachProfileAdmin(QueueNoticeMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "is_default",
@@ -48,7 +58,7 @@ class ReachProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReachRun)
-class ReachRunAdmin(admin.ModelAdmin):
+class ReachRunAdmin(QueueNoticeMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "profile_name",
