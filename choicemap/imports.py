@@ -11,6 +11,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from .csvsafe import unescape_cell
+
 
 @dataclass(frozen=True)
 class ImportProblem:
@@ -138,7 +140,8 @@ class RowReader:
             if None in raw:
                 self.problem(f"row {index}", "", f"more values than the {len(header)} columns")
                 continue
-            values = {k: (v or "").strip() for k, v in raw.items()}
+            # Cells an export neutralised for spreadsheets (csvsafe) come back as they were.
+            values = {k: unescape_cell((v or "").strip()) for k, v in raw.items()}
             if not any(values.values()):
                 continue
             any_row = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
@@ -156,7 +157,7 @@ class ApiDetailsView(OpenReferralView):
             {
                 "version": m.HSDS_VERSION,
                 "profile": m.PROFILE_URL,
-                "openapi_url": request.build_absolute_uri("/api/schema/"),
+                "openapi_url": request.build_absolute_uri(reverse("openreferral:schema")),
             }
         )
 

@@ -85,4 +85,6 @@ def test_bad_paging_is_a_field_error(client, catalogue):
 
 def test_api_details(client):
     body = client.get("/openreferral/").json()
-    assert body["version"] == "3.0" and body["openapi_url"].endswith("/api/schema/")
+    assert body["version"] == "3.0" and body["openapi_url"].endswith("/openreferral/openapi.json")
+    schema = client.get(body["openapi_url"], {"format": "json"}).json()  # open, like the rest of ORUK
+    assert schema["paths"] and all(path.startswith("/openreferral/") for path in schema["paths"])
