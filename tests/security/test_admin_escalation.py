@@ -114,7 +114,9 @@ def test_superuser_role_changes_are_audited(client, users, django_user_model):
     )
     assert response.status_code == 302
     team = Team.objects.create(name="North")
-    response = client.post(reverse("admin:careplans_team_change", args=[team.pk]), {"name": "North", "members": [newcomer.pk]})
+    response = client.post(
+        reverse("admin:careplans_team_change", args=[team.pk]), {"name": "North", "members": [newcomer.pk]}
+    )
     assert response.status_code == 302
     changes = list(RoleChange.objects.order_by("id").values_list("actor_username", "username", "change", "ip_address"))
     assert changes == [
@@ -154,7 +156,9 @@ def test_the_whole_escalation_path_is_closed_until_a_superuser_opens_it(client, 
     client.force_login(admin)
     client.post(
         reverse("admin:auth_user_change", args=[admin.pk]),
-        user_change_data(admin, is_superuser="on", groups=[keyworker_group.pk, *admin.groups.values_list("pk", flat=True)]),
+        user_change_data(
+            admin, is_superuser="on", groups=[keyworker_group.pk, *admin.groups.values_list("pk", flat=True)]
+        ),
     )
     client.post(reverse("admin:careplans_team_change", args=[team.pk]), {"name": "North", "members": [admin.pk]})
     assert api_as(admin).get("/api/v1/service-users/").status_code == 403
