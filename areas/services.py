@@ -12,7 +12,15 @@ import shapely
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import connection, transaction
 
-from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, run_import
+from choicemap.imports import (
+    FieldParser,
+    ImportFailed,
+    ImportProblem,
+    ImportReport,
+    Problems,
+    read_import_text,
+    run_import,
+)
 from reach.services import schedule_default_recompute
 
 from .models import Locality, Rurality
@@ -58,16 +66,13 @@ def import_localities(
     """Upsert localities by code from a GeoJSON FeatureCollection of (Multi)Polygons."""
     path = Path(path)
     file = path.name
-    problems: list[ImportProblem] = []
+    problems: list[ImportProblem] = Problems()
     parse = FieldParser(file, problems)
 
     def fail(reason: str) -> ImportFailed:
         return ImportFailed([ImportProblem(file, "file", "", reason)])
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise fail("file not found")
+    text = read_import_text(path)
     if not text.strip():
         raise fail("the file is empty")
     try:

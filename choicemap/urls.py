@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views import defaults
 from django.views.generic import TemplateView
+
+from api.errors import NOT_FOUND_BODY, SERVER_ERROR_BODY, json_for_api
 
 admin.site.site_header = "choicemap administration"
 admin.site.site_title = "choicemap"
@@ -18,3 +21,7 @@ urlpatterns = [
     path("map/", include("maps.urls")),
     path("careplans/", include("careplans.urls")),
 ]
+
+# Outside the API's views (an unknown /api/ address, an error in a middleware) the API still answers JSON.
+handler404 = json_for_api(defaults.page_not_found, NOT_FOUND_BODY)
+handler500 = json_for_api(defaults.server_error, SERVER_ERROR_BODY)

@@ -15,7 +15,15 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 
 from areas.models import Locality
-from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, run_import
+from choicemap.imports import (
+    FieldParser,
+    ImportFailed,
+    ImportProblem,
+    ImportReport,
+    Problems,
+    read_import_text,
+    run_import,
+)
 from reach.services import schedule_default_recompute
 from services.models import (
     Delivery,
@@ -47,7 +55,7 @@ class _Reader:
 
     def __init__(self, file: str):
         self.file = file
-        self.problems: list[ImportProblem] = []
+        self.problems: list[ImportProblem] = Problems()
         self.parse = FieldParser(file, self.problems)
 
     def problem(self, where: str, field_name: str, reason: str) -> None:
@@ -344,11 +352,11 @@ def read_document(path: Path) -> tuple[_Reader, _Parsed]:
     reader = _Reader(path.name)
     parsed = _Parsed()
     try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        reader.problem("file", "", "file not found")
+        document = json.loads(read_import_text(path))
+    except ImportFailed as failure:
+        reader.problems.extend(failure.problems)
         return reader, parsed
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         reader.problem("file", "", f"not JSON ({exc})")
         return reader, parsed
     if not isinstance(document, dict) or not any(section in document for section in SECTIONS):

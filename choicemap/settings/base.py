@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "choicemap.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -239,6 +240,9 @@ LOGGING = {
 
 # Debian 12 ships GDAL 3.6; spatial references here come only from admins' import commands.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Imports refuse files larger than this (a mistaken or hostile upload should fail fast, not fill memory).
+IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=200)
 
 # A catalogue or locality change queues one recompute of the default reach profile.
 REACH_AUTO_RECOMPUTE = env.bool("REACH_AUTO_RECOMPUTE", default=True)
