@@ -152,6 +152,22 @@ def upsert_by_key(*, model, key: str, rows: dict[str, dict], report: ImportRepor
             report.unchanged += 1
 
 
+class _NotUtf8(Exception):
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line, self.reason = line, reason
+
+
+def _utf8_lines(handle) -> Iterator[str]:
+    """A binary file's lines decoded one by one (a stream, not the whole file), so a bad byte is named by line."""
+    for number, raw in enumerate(handle, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _NotUtf8(number, f"{exc.reason} at byte {exc.start + 1} of the line") from None
+        yield line.removeprefix("\ufeff") if number == 1 else line
+
+
 class RowReader:
     """Reads a CSV with a fixed set of required and optional columns, collecting problems."""
 
@@ -171,12 +187,12 @@ class RowReader:
         header problems stop here."""
         try:
             check_import_file(self.path)
-            with self.path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
+            with self.path.open("rb") as handle:
+                lines = _utf8_lines(handle)
                 try:
-                    yield from self._rows(reader)
-                except UnicodeDecodeError as exc:
-                    self.problem(f"row {reader.line_num + 1}", "", f"not UTF-8 text ({exc.reason}): save it as UTF-8")
+                    yield from self._rows(csv.DictReader(lines))
+                except _NotUtf8 as bad:
+                    self.problem(f"line {bad.line}", "", f"not UTF-8 text ({bad.reason}): save it as UTF-8")
         except ImportFailed as failure:
             self.problems.extend(failure.problems)
 
