@@ -188,11 +188,13 @@ class RowReader:
         try:
             check_import_file(self.path)
             with self.path.open("rb") as handle:
-                lines = _utf8_lines(handle)
+                reader = csv.DictReader(_utf8_lines(handle))
                 try:
-                    yield from self._rows(csv.DictReader(lines))
+                    yield from self._rows(reader)
                 except _NotUtf8 as bad:
                     self.problem(f"line {bad.line}", "", f"not UTF-8 text ({bad.reason}): save it as UTF-8")
+                except csv.Error as exc:
+                    self.problem(f"line {reader.line_num}", "", f"not a readable CSV ({exc})")
         except ImportFailed as failure:
             self.problems.extend(failure.problems)
 

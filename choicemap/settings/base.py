@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.postgres",
+    "django.forms",
     "rest_framework",
     "rest_framework_gis",
     "rest_framework.authtoken",
@@ -81,6 +82,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render with the project's templates too, so templates/leaflet/ replaces django-leaflet's
+# inline start-up script in the admin's map widgets as well (the Content-Security-Policy forbids it).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgis://postgres@127.0.0.1:5432/choicemap"),
