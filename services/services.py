@@ -111,7 +111,7 @@ def import_providers(*, path: Path | str, dry_run: bool = False) -> ImportReport
     return run_import(write, dry_run=dry_run)
 
 
-@dataclass
+@dataclass(slots=True)  # half a million of these for a large file
 class _OfferRow:
     row: int
     provider: str
@@ -194,7 +194,10 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
                 option_code=option_code,
                 delivery=delivery,
                 outreach_codes=outreach_codes,
-                values={
+                # Once a problem is found nothing is written: keep only what the checks across rows read.
+                values={}
+                if reader.problems
+                else {
                     "capacity_per_week": capacity,
                     "waiting_weeks": waiting,
                     "min_age": min_age,
