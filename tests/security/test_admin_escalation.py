@@ -5,14 +5,13 @@ no care record, through pages or the API."""
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import RoleChange
 from accounts.roles import ADMIN, KEYWORKER
 from accounts.rules import AccessState, access_change_problems
 from accounts.services import ensure_role_groups
 from careplans.models import Team
+from tests.api.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -35,14 +34,8 @@ def user_change_data(user, **changes) -> dict:
     return data
 
 
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
 def can_read_care_records(user, person) -> dict[str, int]:
-    api = api_as(user)
+    api = token_client(user)
     return {
         "api list": len(api.get("/api/v1/service-users/").json().get("results", [])),
         "api detail": api.get(f"/api/v1/service-users/{person.pk}/").status_code,
@@ -137,8 +130,8 @@ def test_being_superuser_opens_no_care_record(client, users, caseloads, django_u
         reverse("careplans:choice_add", args=[person.pk]),
     ):
         assert client.get(url).status_code == 403, url
-    assert api_as(root).get("/api/v1/service-users/").status_code == 403
-    assert api_as(root).get(f"/api/v1/service-users/{person.pk}/choices/").status_code == 403
+    assert token_client(root).get("/api/v1/service-users/").status_code == 403
+    assert token_client(root).get(f"/api/v1/service-users/{person.pk}/choices/").status_code == 403
     # Made a keyworker (by a superuser, audited), still nothing: they are not on the case.
     root.groups.add(Group.objects.get(name=KEYWORKER))
     assert can_read_care_records(root, person) == {"api list": 0, "api detail": 404}
@@ -161,8 +154,8 @@ def test_the_whole_escalation_path_is_closed_until_a_superuser_opens_it(client, 
         ),
     )
     client.post(reverse("admin:careplans_team_change", args=[team.pk]), {"name": "North", "members": [admin.pk]})
-    assert api_as(admin).get("/api/v1/service-users/").status_code == 403
-    assert api_as(admin).get(f"/api/v1/service-users/{person.pk}/").status_code == 403
+    assert token_client(admin).get("/api/v1/service-users/").status_code == 403
+    assert token_client(admin).get(f"/api/v1/service-users/{person.pk}/").status_code == 403
     assert not RoleChange.objects.exists()
     # The same change made by a superuser works, and is on the record.
     root = django_user_model.objects.create_superuser("root", password="a-long-password-1")

@@ -7,13 +7,12 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from areas.models import Locality
 from choicemap.imports import PROBLEMS_LISTED, ImportFailed
 from services.models import Provider, Site, SiteOffer
 from services.services import import_catalogue
+from tests.api.clients import token_client
 from tests.factories import MenuOptionFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +21,6 @@ HEADER = (
     "provider,site_code,site_name,lat,lon,option_code,delivery,capacity_per_week,waiting_weeks,"
     "min_age,max_age,outreach_localities,home_visit_km,active"
 )
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def import_fails(command: str, path, *fragments: str) -> str:

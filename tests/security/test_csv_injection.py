@@ -9,15 +9,14 @@ from django.core.management import call_command
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from areas.models import Locality
 from careplans.services import create_service_user, record_choice
 from choicemap.csvsafe import FORMULA_STARTS, escape_cell, unescape_cell
 from reach.services import create_run, execute_run
 from services.models import Provider, Site, SiteOffer
-from tests.careplans.conftest import actor, choice_fields
+from tests.api.clients import token_client
+from tests.careplans.records import actor, choice_fields
 from tests.factories import LocalityFactory, MenuOptionFactory, ProviderFactory, SiteFactory, SiteOfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,12 +71,6 @@ def hostile_run(world):
     Locality.objects.filter(code="VILL").update(name='=HYPERLINK("http://x.example")')
     LocalityFactory(code="PLUS", name="+cmd|' /C calc'!A0")
     return execute_run(run_id=create_run().pk)
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def test_every_reach_export_is_neutralised(hostile_run, users, client, tmp_path):

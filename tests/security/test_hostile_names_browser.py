@@ -18,7 +18,7 @@ from careplans.models import Team
 from reach.models import ReachProfile
 from reach.services import create_run, execute_run
 from services.models import MenuOption, Provider, Site
-from tests.careplans.conftest import PASSWORD
+from tests.careplans.records import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
