@@ -5,6 +5,7 @@ from django.views import defaults
 from django.views.generic import TemplateView
 
 from api.errors import NOT_FOUND_BODY, SERVER_ERROR_BODY, json_for_api
+from openreferral.apis import BareRootView
 
 admin.site.site_header = "choicemap administration"
 admin.site.site_title = "choicemap"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("openreferral", BareRootView.as_view(), name="openreferral-root"),
     path("openreferral/", include("openreferral.urls")),
     path("map/", include("maps.urls")),
     path("careplans/", include("careplans.urls")),

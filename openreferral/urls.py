@@ -1,24 +1,13 @@
 """ORUK paths have no trailing slash, as the standard writes them."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
-from rest_framework.permissions import AllowAny
 
 from . import apis
 
 app_name = "openreferral"
 urlpatterns = [
     path("", apis.ApiDetailsView.as_view(), name="root"),
-    # Open like the rest of ORUK; the whole API's schema at /api/schema/ needs sign-in.
-    path(
-        "openapi.json",
-        SpectacularAPIView.as_view(
-            urlconf="openreferral.schema_urls",
-            permission_classes=[AllowAny],
-            custom_settings={"TITLE": "choicemap Open Referral UK API"},
-        ),
-        name="schema",
-    ),
+    path("openapi.json", apis.OpenApiView.as_view(), name="openapi"),
     path("services", apis.ServiceListView.as_view(), name="services"),
     path("services/<str:record_id>", apis.ServiceDetailView.as_view(), name="service"),
     path("service_at_locations", apis.ServiceAtLocationListView.as_view(), name="service-at-locations"),

@@ -45,6 +45,7 @@ def test_schema_and_its_pages_need_sign_in_but_open_referral_stays_open(client, 
         response = client.get(reverse(name))
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
     assert client.get("/openreferral/services").status_code == 200
+    assert client.get("/openreferral/openapi.json").status_code == 200
     client.force_login(users[KEYWORKER])
     assert client.get("/api/schema/").status_code == 200
 

@@ -9,8 +9,8 @@ import choicemap.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("areas", "0003_coordinates_within_wgs84"),
-        ("services", "0003_outreach_link_check_skips_removed_links"),
+        ("areas", "0004_coordinates_within_wgs84"),
+        ("services", "0004_catalogue_modified_at"),
     ]
 
     operations = [

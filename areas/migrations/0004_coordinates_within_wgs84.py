@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("areas", "0002_locality_geometry_coarse"),
+        ("areas", "0003_postcode"),
     ]
 
     operations = [
