@@ -25,7 +25,10 @@ HEADER = (
 
 
 def write_bad_csv(path: Path, megabytes: float) -> int:
-    row = "Dorset Health,SITE-{n:07d},A site with a longish name for realism,north,-2.0,OST-METH,on_site,10,2,18,,,,true\n"
+    row = (
+        "Dorset Health,SITE-{n:07d},A site with a longish name for realism,"
+        "north,-2.0,OST-METH,on_site,10,2,18,,,,true\n"
+    )
     target = megabytes * 1024 * 1024
     rows = 0
     with path.open("w", encoding="utf-8") as handle:
