@@ -4,7 +4,8 @@ from django.urls import include, path
 from django.views import defaults
 from django.views.generic import TemplateView
 
-from api.errors import NOT_FOUND_BODY, SERVER_ERROR_BODY, json_for_api
+from api.errors import NOT_FOUND_BODY, json_for_api
+from choicemap.health import ReadyView, live
 from openreferral.apis import BareRootView
 
 admin.site.site_header = "choicemap administration"
@@ -22,8 +23,12 @@ urlpatterns = [
     path("openreferral/", include("openreferral.urls")),
     path("map/", include("maps.urls")),
     path("careplans/", include("careplans.urls")),
+    path("health/live", live, name="health-live"),
+    path("health/ready", ReadyView.as_view(), name="health-ready"),
 ]
 
 # Outside the API's views (an unknown /api/ address, an error in a middleware) the API still answers JSON.
 handler404 = json_for_api(defaults.page_not_found, NOT_FOUND_BODY)
-handler500 = json_for_api(defaults.server_error, SERVER_ERROR_BODY)
+# A database that cannot be reached answers 503 saying so (choicemap.errors); other errors stay 500s,
+# in the JSON error format under /api/.
+handler500 = "choicemap.errors.server_error"
