@@ -14,6 +14,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, serializers, status
@@ -77,6 +78,8 @@ def _as_api_exception(exc: Exception) -> Exception:
 def exception_handler(exc, context):
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
+    if response is None and isinstance(exc, (OperationalError, InterfaceError)):
+        return None  # the database is unreachable: choicemap.errors answers 503 saying so
     if response is None:
         # An unexpected error: logged with its traceback as Django would, answered in the error format.
         set_rollback()
