@@ -20,7 +20,7 @@ from django.db import transaction
 
 from areas.models import Locality
 from choicemap.imports import ImportFailed, RowReader
-from services.services import CATALOGUE_COLUMNS, parse_catalogue_rows
+from services.services import CATALOGUE_COLUMNS, CATALOGUE_OPTIONAL_COLUMNS, parse_catalogue_rows
 
 from .engine import OfferArrays, ReachParams, compute_reach, crowfly_for_params, effective_car_share
 from .equity import LocalityFigures, equity_figures
@@ -50,13 +50,13 @@ def read_candidates(*, path: Path | str, catalogue: ScenarioCatalogue) -> list[C
 
     Raises ImportFailed listing every problem by row and field.
     """
-    reader = RowReader(path, required=CANDIDATE_COLUMNS)
+    reader = RowReader(path, required=CANDIDATE_COLUMNS, optional=CATALOGUE_OPTIONAL_COLUMNS)
     rows = parse_catalogue_rows(reader)
     if any(problem.location in ("header", "file") for problem in reader.problems):
         raise ImportFailed(reader.problems)
     ids: dict[str, int] = {}
     costs: dict[int, tuple[str, float | None]] = {}
-    for row_number, row in RowReader(path, required=CANDIDATE_COLUMNS).rows():
+    for row_number, row in RowReader(path, required=CANDIDATE_COLUMNS, optional=CATALOGUE_OPTIONAL_COLUMNS).rows():
         where = f"row {row_number}"
         candidate_id = reader.parse.text(where, "id", row["id"], required=True, max_length=100)
         cost = reader.parse.number(where, "cost", row["cost"], required=True, minimum=0)
