@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from .models import ReachProfile, ReachRun, RunStatus
+from .models import ReachProfile, ReachRun, RunStatus, Scenario, ScenarioChange
 from .queue import queue_status
+from .scenario_catalogue import ScenarioInvalid
+from .scenario_services import apply_scenario
 from .services import RunAlreadyActive, cancel_run, start_run
 
 
@@ -63,6 +66,7 @@ class ReachRunAdmin(QueueNoticeMixin, admin.ModelAdmin):
         "status",
         "progress",
         "automatic",
+        "scenario",
         "created_at",
         "finished_at",
         "started_by",
@@ -83,3 +87,45 @@ class ReachRunAdmin(QueueNoticeMixin, admin.ModelAdmin):
             cancel_run(run=run) for run in queryset.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
         )
         self.message_user(request, f"{cancelled} run(s) cancelled.")
+
+
+class ScenarioChangeInline(admin.TabularInline):
+    model = ScenarioChange
+    fields = ["position", "kind", "values"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    """Read-only here: commissioners build scenarios through the API; an admin applies them."""
+
+    list_display = ["name", "owner", "base", "updated_at", "applied_at", "applied_by"]
+    list_filter = ["applied_at"]
+    readonly_fields = [f.name for f in Scenario._meta.fields]
+    inlines = [ScenarioChangeInline]
+    actions = ["apply"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Apply the selected scenarios to the catalogue")
+    def apply(self, request, queryset):
+        for scenario in queryset:
+            try:
+                apply_scenario(scenario=scenario, applied_by=request.user)
+            except ScenarioInvalid as exc:
+                self.message_user(request, f"{scenario.name}: not applied, nothing changed: {exc}", messages.ERROR)
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(
+                    request, f"{scenario.name}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
+                )
+            else:
+                self.message_user(request, f"{scenario.name}: applied; a recompute follows.", messages.SUCCESS)

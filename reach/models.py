@@ -165,6 +165,14 @@ class ReachRun(models.Model):
     )
     finished_at = models.DateTimeField(null=True, blank=True)
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds spent loading, computing, storing.")
+    scenario = models.ForeignKey(
+        "Scenario",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="runs",
+        help_text="Computed on this scenario's modified catalogue; blank for the live catalogue.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -209,3 +217,76 @@ class LocalityResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "locality_code"], name="localityresult_unique_run_locality"),
         ]
+
+
+class Scenario(models.Model):
+    """A named set of changes on top of a base: the live catalogue (no base) or another scenario.
+
+    A scenario never writes to the catalogue; `reach.scenario_services.apply_scenario` (admin
+    only) does, once, and records it here.
+    """
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="scenarios"
+    )
+    base = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="derived",
+        help_text="Blank: the current catalogue.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(base=models.F("id")),
+                name="scenario_not_its_own_base",
+                violation_error_message="A scenario cannot be its own base.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChangeKind(models.TextChoices):
+    ADD_SITE = "add_site", "Add a site"
+    ADD_OFFER = "add_offer", "Add an offer"
+    CLOSE_SITE = "close_site", "Close a site"
+    CLOSE_OFFER = "close_offer", "Close an offer"
+    CHANGE_OFFER = "change_offer", "Change an offer's capacity or wait"
+    ADD_OUTREACH = "add_outreach", "Add outreach localities"
+    REMOVE_OUTREACH = "remove_outreach", "Remove outreach localities"
+    MAKE_REMOTE = "make_remote", "Make an option available remotely"
+
+
+class ScenarioChange(models.Model):
+    """One typed change, in order. `values` holds the kind's fields (see reach/scenario_catalogue.py),
+    checked by the same offer rules as every other door before it is saved."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="changes")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=ChangeKind.choices)
+    values = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scenario", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "position"], name="scenariochange_unique_position"),
+            models.CheckConstraint(condition=Q(kind__in=ChangeKind.values), name="scenariochange_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.scenario_id}#{self.position})"

@@ -22,8 +22,8 @@ from .travel import MODES, TravelTimes, matrix_travel_times
 class CatalogueSnapshot:
     """Everything one run computes on, as engine arrays plus the ids that map them back.
 
-    Scenarios are not built yet; the design has a scenario change or append rows of this snapshot
-    before computing, so that scenarios and plain runs share one code path.
+    A scenario run computes on a modified copy (reach.scenario_catalogue), so scenarios and plain
+    runs share one code path. Sites, offers and providers a scenario adds have negative ids.
     """
 
     locality_ids: np.ndarray
@@ -202,15 +202,19 @@ def default_profile() -> ReachProfile:
     return profile
 
 
-def active_run(*, profile: ReachProfile, queued_only: bool = False) -> ReachRun | None:
-    """The profile's oldest queued or running run (only queued with `queued_only`), if any."""
+def active_run(*, profile: ReachProfile, queued_only: bool = False, scenario=None) -> ReachRun | None:
+    """The profile's oldest queued or running run (only queued with `queued_only`) on the live
+    catalogue, or on `scenario` when given, if any."""
     statuses = [RunStatus.QUEUED] if queued_only else [RunStatus.QUEUED, RunStatus.RUNNING]
-    return ReachRun.objects.filter(profile=profile, status__in=statuses).order_by("created_at", "id").first()
+    runs = ReachRun.objects.filter(profile=profile, status__in=statuses)
+    runs = runs.filter(scenario=scenario) if scenario is not None else runs.filter(scenario__isnull=True)
+    return runs.order_by("created_at", "id").first()
 
 
 def current_run(*, profile: ReachProfile | None = None) -> ReachRun | None:
-    """The newest succeeded run; failed, cancelled and unfinished runs never replace it."""
-    runs = ReachRun.objects.filter(status=RunStatus.SUCCEEDED)
+    """The newest succeeded run on the live catalogue; failed, cancelled and unfinished runs, and
+    scenario runs, never replace it."""
+    runs = ReachRun.objects.filter(status=RunStatus.SUCCEEDED, scenario__isnull=True)
     if profile is not None:
         runs = runs.filter(profile=profile)
     return runs.order_by("-finished_at", "-id").first()

@@ -24,7 +24,18 @@ from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import
 from services.models import Site
 
 from .engine import ReachParams, ReachResult, compute_reach, crowfly_for_params
-from .models import PROFILE_FIELDS, LocalityResult, Mode, ReachProfile, ReachRun, RunStatus, TravelProvider, TravelTime
+from .models import (
+    PROFILE_FIELDS,
+    LocalityResult,
+    Mode,
+    ReachProfile,
+    ReachRun,
+    RunStatus,
+    Scenario,
+    TravelProvider,
+    TravelTime,
+)
+from .scenario_selectors import scenario_snapshot
 from .selectors import CatalogueSnapshot, active_run, default_profile, load_snapshot, matrix_travel_times_for
 
 COMPUTE_RUN_TASK = "reach.compute_reach_run"  # the task's registered name: services never import tasks
@@ -160,6 +171,7 @@ def create_run(
     overrides: dict | None = None,
     started_by=None,
     automatic: bool = False,
+    scenario: Scenario | None = None,
 ) -> ReachRun:
     """A queued run holding the exact parameters it will use; not sent, and not checked against active runs.
 
@@ -177,6 +189,7 @@ def create_run(
         provider=provider,
         started_by=started_by,
         automatic=automatic,
+        scenario=scenario,
     )
 
 
@@ -233,10 +246,12 @@ def start_run(
     started_by=None,
     automatic: bool = False,
     send: bool = True,
+    scenario: Scenario | None = None,
 ) -> ReachRun:
-    """The one door to start a run: of `profile`, or the default profile when it is None.
+    """The one door to start a run: of `profile`, or the default profile when it is None, on the live
+    catalogue or, with `scenario`, on that scenario's modified catalogue.
 
-    One active (queued or running) run per profile: raises RunAlreadyActive carrying that run.
+    One active (queued or running) run per profile and scenario: raises RunAlreadyActive carrying that run.
     An automatic run (a catalogue change) is refused only by a queued run, which has not loaded
     its snapshot yet and so will see the change; a running one took its snapshot before it, so
     the automatic run waits behind it. The run is sent to the worker after commit; `send=False`
@@ -245,11 +260,16 @@ def start_run(
     profile = profile or default_profile()
     ReachProfile.objects.select_for_update().filter(pk=profile.pk).first()  # one start per profile at a time
     fail_stale_runs()  # a lost run must not refuse this one for good
-    blocking = active_run(profile=profile, queued_only=automatic)
+    blocking = active_run(profile=profile, queued_only=automatic, scenario=scenario)
     if blocking is not None:
         raise RunAlreadyActive(blocking)
     run = create_run(
-        profile=profile, provider=provider, overrides=overrides, started_by=started_by, automatic=automatic
+        profile=profile,
+        provider=provider,
+        overrides=overrides,
+        started_by=started_by,
+        automatic=automatic,
+        scenario=scenario,
     )
     if send:
         enqueue_run(run=run)
@@ -326,7 +346,7 @@ def execute_run(*, run_id: int) -> ReachRun:
     timings: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        snapshot = load_snapshot()
+        snapshot = scenario_snapshot(run.scenario) if run.scenario_id else load_snapshot()
         timings["load_seconds"] = round(time.perf_counter() - started, 3)
         _set_progress(run_id, 5)
         started = time.perf_counter()

@@ -114,7 +114,7 @@ def import_providers(*, path: Path | str, dry_run: bool = False) -> ImportReport
 
 
 @dataclass(slots=True)  # half a million of these for a large file
-class _OfferRow:
+class OfferRow:
     row: int
     provider: str
     site_code: str
@@ -128,9 +128,10 @@ class _OfferRow:
     outreach_codes: list[str]
 
 
-def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
+def parse_catalogue_rows(reader: RowReader) -> list[OfferRow]:
+    """Rows of the import_catalogue format, every problem recorded on the reader (also the planner's candidates)."""
     parse = reader.parse
-    rows: list[_OfferRow] = []
+    rows: list[OfferRow] = []
     seen_offers: dict[tuple[str, str, str], int] = {}
     seen_sites: dict[str, tuple[int, tuple]] = {}
     for row_number, row in reader.rows():
@@ -185,7 +186,7 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
                         where, name, f"site {site_code} has {name} {theirs!r} on row {first_row} but {mine!r} here"
                     )
         rows.append(
-            _OfferRow(
+            OfferRow(
                 row=row_number,
                 provider=provider,
                 site_code=site_code,
@@ -224,7 +225,7 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
     return rows
 
 
-def _check_providers(reader: RowReader, rows: list[_OfferRow]) -> None:
+def _check_providers(reader: RowReader, rows: list[OfferRow]) -> None:
     """A new provider needs its kind; a known one keeps its kind (import_providers or the admin change it)."""
     kinds = dict(Provider.objects.filter(name__in={r.provider for r in rows}).values_list("name", "kind"))
     new_kinds: dict[str, tuple[str, int]] = {}
@@ -262,7 +263,7 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
     With `replace`, active offers missing from the file are deactivated, never deleted.
     """
     reader = RowReader(path, required=CATALOGUE_COLUMNS, optional=CATALOGUE_OPTIONAL_COLUMNS)
-    rows = _parse_catalogue(reader)
+    rows = parse_catalogue_rows(reader)
     _check_providers(reader, rows)
     if reader.problems:
         raise ImportFailed(reader.problems)
