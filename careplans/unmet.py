@@ -10,8 +10,8 @@ recorded with it. For the people who preferred an option:
 
 Every cell, including the all-localities and all-options totals, goes through one protection
 (`disclosure.protect`), so no combination of published figures narrows a hidden count of 1 to 7 to
-less than 0 to 8. Localities with 8 people or more are shown one by one; every other locality, with
-people or not, is counted in OTHER, which is published as figures and a number of localities, never
+less than 0 to 8. Localities with 8 to 12 people or more (`show_from`) are shown one by one; every
+other locality, with people or not, is counted in OTHER, which is published as figures and a number of localities, never
 as a list: nobody can tell a locality with nobody from one with a few. Every menu option is listed,
 preferred or not. The figures are built into a `Publication` on a schedule and served unchanged until
 the next (careplans.services.publish); there are deliberately no date or run filters: two
@@ -35,6 +35,8 @@ from services.models import MenuOption
 from .disclosure import KEY_SPACE, SMALLEST_SHOWN, Sum, cell_key, protect
 from .models import CarePlanChoice, DifferenceReason
 
+SHOW_FROM_SPREAD = 5  # a locality is shown from 8 to 12 people on (see show_from)
+MOST_IN_OTHER = SMALLEST_SHOWN + SHOW_FROM_SPREAD - 2  # the most people a locality in OTHER can have: 11
 TABLE = "unmet"  # this publication's name among a Publication's tables
 ALL = "ALL"
 OTHER = "OTHER"  # every locality with fewer than 8 people, none included
@@ -95,7 +97,7 @@ class Tally:
     counts: dict[tuple[str, str, str], int]
     cell_keys: dict[tuple[str, str, str], int]
     shown: list[str]  # localities with 8 or more people, published one by one
-    others: list[str]  # every other locality, with people or not: counted together as OTHER
+    others: list[str]  # every other locality, with people (at most 11) or not: counted together as OTHER
 
     @property
     def columns(self) -> list[str]:
@@ -103,13 +105,22 @@ class Tally:
 
     def known_bounds(self) -> dict[tuple[str, str, str], tuple[int, int | None]]:
         """The locality floor, which the method itself tells a reader: a locality shown on its own has at
-        least 8 people, and each one in OTHER at most 7."""
+        least 8 people, and each one in OTHER at most 11 (see show_from)."""
         bounds: dict[tuple[str, str, str], tuple[int, int | None]] = {
             (code, ALL, "preferred"): (SMALLEST_SHOWN, None) for code in self.shown
         }
         if self.others:
-            bounds[(OTHER, ALL, "preferred")] = (0, (SMALLEST_SHOWN - 1) * len(self.others))
+            bounds[(OTHER, ALL, "preferred")] = (0, MOST_IN_OTHER * len(self.others))
         return bounds
+
+
+def show_from(locality_key: int) -> int:
+    """How many people a locality needs to be shown on its own: 8 to 12, as the key of its people decides.
+
+    With a fixed 8, a locality appearing next to OTHER would say that its count went from 7 to 8, so
+    the one new person lives there. With the threshold drawn from the people's keys, a reader only
+    knows that a shown locality has 8 or more and one in OTHER at most 11."""
+    return SMALLEST_SHOWN + (locality_key * SHOW_FROM_SPREAD) // KEY_SPACE
 
 
 def record_key(service_user_id: int) -> int:
@@ -139,8 +150,12 @@ def latest_choices(*, cutoff: datetime):
 def tally(rows: list[dict], *, option_codes: list[str], locality_codes: list[str]) -> Tally:
     """Pure counting of latest-choice rows (each with its `record_key`) over every locality of the area."""
     people = Counter(row["home_locality__code"] for row in rows)
-    shown = sorted(code for code, count in people.items() if count >= SMALLEST_SHOWN)
+    keys_by_locality: dict[str, int] = Counter()
+    for row in rows:
+        keys_by_locality[row["home_locality__code"]] += row["record_key"]
+    shown = sorted(code for code, count in people.items() if count >= show_from(cell_key([keys_by_locality[code]])))
     others = sorted((set(locality_codes) | set(people)) - set(shown))
+    shown_set = set(shown)
     columns = shown + ([OTHER] if others else [])
     cells = [(loc, opt, m) for loc in [*columns, ALL] for opt in [*option_codes, ALL] for m in MEASURES]
     counts, keys = dict.fromkeys(cells, 0), dict.fromkeys(cells, 0)
@@ -152,7 +167,7 @@ def tally(rows: list[dict], *, option_codes: list[str], locality_codes: list[str
             measures += ["agreed_different", f"reason_{row['difference_reason']}"]
         reach = row["preferred_reachable_without_car"]
         measures.append("reach_unknown" if reach is None else "reachable" if reach else "not_reachable")
-        home = row["home_locality__code"] if people[row["home_locality__code"]] >= SMALLEST_SHOWN else OTHER
+        home = row["home_locality__code"] if row["home_locality__code"] in shown_set else OTHER
         for loc in (home, ALL):
             for opt in (row["preferred_option__code"], ALL):
                 for measure in measures:
@@ -193,7 +208,7 @@ def build_unmet(*, cutoff: datetime) -> UnmetPublication:
     counted = tally(rows, option_codes=[code for code, _ in options], locality_codes=list(localities))
     shown = sorted(((code, localities[code]) for code in counted.shown), key=lambda item: (item[1], item[0]))
     if counted.others:
-        shown.append((OTHER, f"Other localities ({len(counted.others)}), fewer than 8 people each"))
+        shown.append((OTHER, f"Other localities ({len(counted.others)}), too few people to show"))
     return UnmetPublication(
         localities=shown,
         options=options,

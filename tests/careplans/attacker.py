@@ -3,7 +3,7 @@
 It knows what the published method tells anyone: every table relation, that counts are whole and
 never negative, that a shown 0 is exact and any other shown value v is a count of at least 8 within 4
 of v (cell-key rounding to a multiple of 5 either side), and the locality floor (shown localities
-have 8 people or more, every other locality 7 or fewer). It knows nothing of the cell keys.
+have 8 people or more, every other locality 11 or fewer). It knows nothing of the cell keys.
 
 - `hidden_ranges`: on one publication, the least and greatest value of every hidden cell.
 - `Differencing`: on two publications a single new record apart, which localities, options and
@@ -27,6 +27,7 @@ from careplans.models import DifferenceReason
 from careplans.unmet import ALL, OTHER
 
 FLOOR = 8
+MOST_IN_OTHER = 11  # a locality is shown from 8 to 12 people on, as its people's keys decide
 
 
 def interval(published: int) -> tuple[float, float]:
@@ -143,7 +144,7 @@ class Differencing:
             self.rows.append((np.concatenate([inside, inside if with_new else np.zeros(self.n)]), low, high))
         for li, code in enumerate(self.localities):
             inside = np.array([1.0 if person[0] == li else 0.0 for person in self.people])
-            low, high = (FLOOR, np.inf) if code in publication.shown else (0, FLOOR - 1)
+            low, high = (FLOOR, np.inf) if code in publication.shown else (0, MOST_IN_OTHER)
             self.rows.append((np.concatenate([inside, inside if with_new else np.zeros(self.n)]), low, high))
 
     def changed_cells(self) -> list:
