@@ -37,7 +37,12 @@ from .models import CarePlanChoice, DifferenceReason
 
 SHOW_FROM_SPREAD = 5  # a locality is shown from 8 to 12 people on (see show_from)
 MOST_IN_OTHER = SMALLEST_SHOWN + SHOW_FROM_SPREAD - 2  # the most people a locality in OTHER can have: 11
-TABLE = "unmet"  # this publication's name among a Publication's tables
+METHOD = "suppress 1-7, cell-key rounding to 5, integer-programme ranges (v3)"
+TABLE = "unmet"
+NOTHING_PUBLISHED = (
+    "Nothing has been published yet: the first publication is built on the schedule (the first of each month) "
+    "or with manage.py publish_unmet."
+)  # this publication's name among a Publication's tables
 ALL = "ALL"
 OTHER = "OTHER"  # every locality with fewer than 8 people, none included
 REASONS = [f"reason_{code}" for code in DifferenceReason.values]
@@ -216,6 +221,21 @@ def build_unmet(*, cutoff: datetime) -> UnmetPublication:
         other_localities=len(counted.others),
         recorded=bool(rows),
     )
+
+
+def unmet_of(publication) -> UnmetPublication:
+    """The unmet-preference table of a stored `Publication`."""
+    return UnmetPublication.from_json(publication.tables[TABLE])
+
+
+def publication_meta(publication) -> dict:
+    """What a reader needs to know of a stored publication besides its figures."""
+    return {
+        "id": publication.pk,
+        "built_at": publication.built_at.isoformat(),
+        "data_cutoff": publication.data_cutoff.isoformat(),
+        "method": publication.method,
+    }
 
 
 def publication_json(publication: UnmetPublication, *, locality: str | None = None, option: str | None = None) -> dict:

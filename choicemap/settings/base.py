@@ -208,9 +208,18 @@ CELERY_TASK_IGNORE_RESULT = True  # runs keep their own status in the database
 
 # Care records of a closed case are removed this many years after closure (a Celery beat task, daily).
 CAREPLANS_RETENTION_YEARS = env.int("CAREPLANS_RETENTION_YEARS", default=8)
+# The unmet-preference publication: built on this schedule (cron fields "minute hour day-of-month month
+# day-of-week"; default 02:00 on the first of each month) and served unchanged until the next one. A
+# new one is refused while the last is younger than UNMET_PUBLISH_MIN_DAYS, unless a superuser forces it.
+UNMET_PUBLISH_CRON = env("UNMET_PUBLISH_CRON", default="0 2 1 * *")
+UNMET_PUBLISH_MIN_DAYS = env.int("UNMET_PUBLISH_MIN_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "careplans-remove-expired-records": {
         "task": "careplans.remove_expired_records",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "careplans-publish-unmet": {
+        "task": "careplans.publish_unmet",
+        "schedule": crontab(*UNMET_PUBLISH_CRON.split()),
     },
 }

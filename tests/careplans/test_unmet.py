@@ -134,7 +134,7 @@ def test_csv_export_and_page_show_the_same_protected_figures(client, recorded, u
 
 def counting_protections(monkeypatch):
     """Count the protections computed (rather than read from the cache)."""
-    import careplans.unmet as unmet
+    from careplans import unmet
 
     calls = []
     original = unmet.protect
