@@ -37,7 +37,7 @@ from .models import CarePlanChoice, DifferenceReason
 
 SHOW_FROM_SPREAD = 5  # a locality is shown from 8 to 12 people on (see show_from)
 MOST_IN_OTHER = SMALLEST_SHOWN + SHOW_FROM_SPREAD - 2  # the most people a locality in OTHER can have: 11
-METHOD = "suppress 1-7, cell-key rounding to 5, integer-programme ranges (v3)"
+METHOD = "suppress 1-7, cell-key round 5, ILP ranges (v3)"
 TABLE = "unmet"
 NOTHING_PUBLISHED = (
     "Nothing has been published yet: the first publication is built on the schedule (the first of each month) "

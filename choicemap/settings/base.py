@@ -220,6 +220,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "careplans-publish-unmet": {
         "task": "careplans.publish_unmet",
-        "schedule": crontab(*UNMET_PUBLISH_CRON.split()),
+        "schedule": crontab(
+            **dict(
+                zip(
+                    ["minute", "hour", "day_of_month", "month_of_year", "day_of_week"],
+                    UNMET_PUBLISH_CRON.split(),
+                    strict=True,
+                )
+            )
+        ),
     },
 }

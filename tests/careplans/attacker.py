@@ -73,7 +73,8 @@ def hidden_ranges(published: dict, sums, known: dict) -> dict:
                 bounds=Bounds(low, high),
                 integrality=np.ones(len(keys)),
             )
-            if result.status == 3:  # unbounded
+            # Maximising, "infeasible or unbounded" can only be unbounded: the true table is feasible.
+            if result.x is None and sign == -1 and "unbounded" in result.message:
                 ends.append(math.inf)
                 continue
             assert result.x is not None, f"the attacker found no table at all for {key!r}: {result.message}"
