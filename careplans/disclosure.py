@@ -133,7 +133,11 @@ def protect(
     hidden = suppressed_cells(values, sums)
     keys = cell_keys or {}
     rounded = {key: cell_key_round(value, keys.get(key, default_cell_key(key))) for key, value in values.items()}
-    hidden |= protect_ranges(values, sums, hidden=hidden, rounded=rounded, known=known or {})
+    added = protect_ranges(values, sums, hidden=hidden, rounded=rounded, known=known or {})
+    if added:
+        # A cell hidden for an integer reader moves within the rounding of the shown cells; with the
+        # shown counts known exactly it might not, so the linear certificate runs again.
+        hidden = certified(values, sums, hidden | added)
     return {key: None if key in hidden else rounded[key] for key in values}
 
 
@@ -158,6 +162,13 @@ def suppressed_cells(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> set
     shown_again = _needless(system, hidden, primary, analysis)
     hidden = _add_until_certified(system, hidden - shown_again, None if shown_again else analysis)
     return {system.keys[cell] for cell in hidden}
+
+
+def certified(values: Mapping[Hashable, int], sums: Sequence[Sum], hidden: set[Hashable]) -> set[Hashable]:
+    """`hidden`, and more cells, cheapest first, until no hidden cell follows from the sums alone."""
+    system = _System(values, sums)
+    cells = _add_until_certified(system, {system.index[key] for key in hidden}, None)
+    return {system.keys[cell] for cell in cells}
 
 
 def recoverable_cells(hidden: Iterable[Hashable], sums: Sequence[Sum]) -> list[Hashable]:

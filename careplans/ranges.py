@@ -90,7 +90,8 @@ class IntegerReader:
         objective = np.zeros(len(self.keys))
         objective[cell] = -1
         table = self.solve(objective, self.known_low, self.known_high)
-        assert table is not None, "the true table meets the sums and the known bounds"
+        if table is None:
+            raise RuntimeError("the sums and the known bounds rule out the true table: a bug in the caller")
         return int(table[cell])
 
     def cheapest_opening(

@@ -10,6 +10,7 @@ from careplans.models import CarePlanChoice, ServiceUser
 from careplans.services import create_service_user, record_choice, update_choice
 from reach.services import create_run, execute_run
 from services.models import SiteOffer
+
 from tests.careplans.conftest import actor, choice_fields
 
 pytestmark = pytest.mark.django_db

@@ -27,8 +27,8 @@ class Command(BaseCommand):
         if options["cutoff"]:
             try:
                 day = datetime.date.fromisoformat(options["cutoff"])
-            except ValueError:
-                raise CommandError(f"--cutoff {options['cutoff']!r} is not a date such as 2031-01-31")
+            except ValueError as error:
+                raise CommandError(f"--cutoff {options['cutoff']!r} is not a date such as 2031-01-31") from error
             cutoff = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
         trigger = PublicationTrigger.FORCED if options["force"] else PublicationTrigger.COMMAND
         try:
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 actor=Actor(user=user, path="manage.py publish_unmet"), trigger=trigger, cutoff=cutoff
             )
         except PublicationRefused as refused:
-            raise CommandError(f"Not published: {refused}.")
+            raise CommandError(f"Not published: {refused}.") from refused
         self.stdout.write(
             self.style.SUCCESS(
                 f"Published number {publication.pk}: built {publication.built_at:%Y-%m-%d %H:%M}, "
