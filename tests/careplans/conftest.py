@@ -93,3 +93,13 @@ def team(users):
     team = Team.objects.create(name="North")
     team.members.add(users["keyworker"], users["other_keyworker"])
     return team
+
+
+@pytest.fixture
+def published_unmet(db):
+    """An unmet-preference publication of what is recorded so far, as the schedule would build it
+    (request it after the fixtures that record choices)."""
+    from careplans.models import PublicationTrigger
+    from careplans.services import publish
+
+    return publish(actor=Actor(user=None, path="test"), trigger=PublicationTrigger.SCHEDULE)

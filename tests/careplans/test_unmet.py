@@ -25,6 +25,7 @@ from careplans.unmet import (
     tally,
     unmet_of,
 )
+from services.models import MenuOption
 from tests.careplans.attacker import hidden_ranges
 from tests.careplans.conftest import actor, choice_fields
 from tests.factories import LocalityFactory
