@@ -38,6 +38,11 @@ def interval(published: int) -> tuple[float, float]:
 def hidden_ranges(published: dict, sums, known: dict) -> dict:
     """{hidden cell: (least, greatest)} over every whole, non-negative table the publication allows;
     greatest is math.inf when nothing bounds it."""
+    return ranges_of(published, sums, known, [key for key, value in published.items() if value is None])
+
+
+def ranges_of(published: dict, sums, known: dict, cells: list) -> dict:
+    """{cell: (least, greatest)} for the given cells, shown or hidden."""
     keys = list(published)
     index = {key: i for i, key in enumerate(keys)}
     rows, columns, data = [], [], []
@@ -60,9 +65,7 @@ def hidden_ranges(published: dict, sums, known: dict) -> dict:
             if known[key][1] is not None:
                 high[i] = min(high[i], known[key][1])
     ranges = {}
-    for key, value in published.items():
-        if value is not None:
-            continue
+    for key in cells:
         ends = []
         for sign in (1, -1):
             objective = np.zeros(len(keys))
@@ -107,46 +110,47 @@ class Published:
 
 
 class Differencing:
-    """The joint programme of two publications, the second with one unknown new record."""
+    """The joint programme of two publications, the second with one unknown new record.
+
+    Variables: the people before, counted per (locality, option, profile) group, then the new record as
+    a 0/1 per group, exactly one of them 1."""
 
     def __init__(self, before: Published, after: Published, localities: list[str], options: list[str]):
         self.localities, self.options = localities, options
         self.people = list(itertools.product(range(len(localities)), range(len(options)), range(len(PROFILES))))
-        n = len(self.people)
-        self.n = n  # variables: counts before (n), then the new record (n, binary, one of them 1)
+        self.n = len(self.people)
         self.before, self.after = before, after
-        self.rows: list[tuple[np.ndarray, float, float]] = []  # (coefficients, low, high)
+        self.rows: list[tuple[np.ndarray, bool, float, float]] = []  # (groups, with the new record, low, high)
         self._add_publication(before, with_new=False)
         self._add_publication(after, with_new=True)
-        self.rows.append((np.concatenate([np.zeros(n), np.ones(n)]), 1, 1))
 
     def members(self, publication: Published, cell) -> np.ndarray:
-        """Which (locality, option, profile) groups a cell counts."""
+        """The (locality, option, profile) groups a cell counts, as indices."""
         loc, opt, measure = cell
-        inside = np.zeros(self.n)
-        for k, (li, oi, pi) in enumerate(self.people):
-            code = self.localities[li]
-            if loc == OTHER and code in publication.shown:
-                continue
-            if loc not in (ALL, OTHER) and code != loc:
-                continue
-            if opt != ALL and self.options[oi] != opt:
-                continue
-            if measure in measures_of(PROFILES[pi]):
-                inside[k] = 1
-        return inside
+        localities = {
+            li
+            for li, code in enumerate(self.localities)
+            if (loc == ALL)
+            or (loc == OTHER and code not in publication.shown)
+            or (loc not in (ALL, OTHER) and code == loc)
+        }
+        return np.array(
+            [
+                k
+                for k, (li, oi, pi) in enumerate(self.people)
+                if li in localities and (opt == ALL or self.options[oi] == opt) and measure in measures_of(PROFILES[pi])
+            ],
+            dtype=int,
+        )
 
     def _add_publication(self, publication: Published, *, with_new: bool) -> None:
         for cell, value in publication.values.items():
-            if value is None:
-                continue
-            inside = self.members(publication, cell)
-            low, high = interval(value)
-            self.rows.append((np.concatenate([inside, inside if with_new else np.zeros(self.n)]), low, high))
+            if value is not None:
+                self.rows.append((self.members(publication, cell), with_new, *interval(value)))
         for li, code in enumerate(self.localities):
-            inside = np.array([1.0 if person[0] == li else 0.0 for person in self.people])
+            groups = np.array([k for k, person in enumerate(self.people) if person[0] == li], dtype=int)
             low, high = (FLOOR, np.inf) if code in publication.shown else (0, MOST_IN_OTHER)
-            self.rows.append((np.concatenate([inside, inside if with_new else np.zeros(self.n)]), low, high))
+            self.rows.append((groups, with_new, low, high))
 
     def changed_cells(self) -> list:
         """Cells shown in both, counting the same localities, whose figure changed."""
@@ -162,16 +166,28 @@ class Differencing:
             and (cell[0] != OTHER or same_other)
         ]
 
-    def feasible(self, allowed: np.ndarray, consistent: bool) -> np.ndarray | None:
-        """A new record within `allowed` groups that fits both publications; None if there is none."""
+    def _matrix(self, consistent: bool):
         rows = list(self.rows)
         if consistent:
-            for cell in self.changed_cells():
-                inside = self.members(self.after, cell)
-                rows.append((np.concatenate([np.zeros(self.n), inside]), 1, 1))
-        matrix = sparse.csr_matrix(np.array([row for row, _, _ in rows]))
-        low = np.array([lo for _, lo, _ in rows], dtype=float)
-        high = np.array([hi for _, _, hi in rows], dtype=float)
+            # Only the new record's group can make a shown figure change (cell keys): it is in each such cell.
+            rows += [(-1 - self.members(self.after, cell), True, 1, 1) for cell in self.changed_cells()]
+        rows.append((np.array([], dtype=int), True, 1, 1))  # the new record: exactly one group
+        row_index, column_index = [], []
+        for number, (groups, with_new, _, _) in enumerate(rows):
+            if len(groups) and groups[0] < 0:  # the new record only
+                columns = [self.n + (-1 - g) for g in groups]
+            elif with_new and not len(groups):
+                columns = list(range(self.n, 2 * self.n))
+            else:
+                columns = list(groups) + ([self.n + g for g in groups] if with_new else [])
+            row_index += [number] * len(columns)
+            column_index += columns
+        matrix = sparse.csr_matrix((np.ones(len(row_index)), (row_index, column_index)), shape=(len(rows), 2 * self.n))
+        return matrix, np.array([r[2] for r in rows], dtype=float), np.array([r[3] for r in rows], dtype=float)
+
+    def feasible(self, allowed: np.ndarray, consistent: bool):
+        """A new record within `allowed` groups that fits both publications; None if there is none."""
+        matrix, low, high = self._matrix(consistent)
         upper = np.concatenate([np.full(self.n, np.inf), allowed.astype(float)])
         result = milp(
             np.zeros(2 * self.n),

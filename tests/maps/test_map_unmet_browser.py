@@ -1,9 +1,9 @@
 """Unmet preference on the equity map, in Debian's Chromium: the layer and the panel section show
 careplans' protected publication, for commissioners only.
 
-The demo's 80 people are spread over 43 localities, none with 8 or more, so every one of them is pooled.
+The demo's 80 people are spread over 43 localities, none with 8 or more, so every one of them is in OTHER.
 The fixture records 20 more people in each of three demo localities, through the keyworker services, so
-that some localities are shown on their own. That the endpoint serves exactly careplans' publication is
+that some localities are shown on their own, and publishes (as a superuser, before the minimum interval). That the endpoint serves exactly careplans' publication is
 tested in test_map_unmet.py; here the page's copy is checked against the raw counts (cheap), since
 protecting the demo's publication takes tens of seconds.
 """
@@ -16,10 +16,12 @@ from playwright.sync_api import expect
 from accounts.roles import KEYWORKER
 from areas.models import Locality
 from careplans.selectors import preferred_reach_snapshot
-from careplans.services import Actor, ChoiceFields, create_service_user, record_choice
-from careplans.unmet import ALL, OTHER, raw_counts
+from careplans.models import PublicationTrigger
+from careplans.services import Actor, ChoiceFields, create_service_user, publish, record_choice
+from careplans.unmet import ALL, OTHER
 from django.contrib.auth.models import User
 from services.models import MenuOption
+from tests.careplans.test_unmet import counted
 from tests.maps.test_map_browser import (
     ARTIFACTS,
     browser,
@@ -62,6 +64,9 @@ def recorded(demo_run) -> None:
                     review_on=day + datetime.timedelta(weeks=6),
                 ),
             )
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser
+    publish(actor=Actor(user=admin, path="test"), trigger=PublicationTrigger.FORCED)
 
 
 def marked(page) -> dict[int, dict]:
@@ -110,7 +115,8 @@ def published_cells(publication: dict) -> dict[tuple[str, str, str], int | None]
 
 
 def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_server, recorded):
-    counts, localities, pooled, options, _ = raw_counts()
+    counts = counted().counts
+    options = list(MenuOption.objects.order_by("display_order", "code").values_list("code", "name"))
     open_map(page, live_server)
 
     # The layer is in the switch, off until chosen.
@@ -122,7 +128,10 @@ def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_serv
     publication = data["publication"]
     shown = [loc for loc in publication["localities"] if loc["code"] != OTHER]
     assert {loc["name"] for loc in shown} == set(SHOWN)  # the fixture's localities, and only those
-    assert [(loc["code"], loc["name"]) for loc in publication["pooled_localities"]] == pooled
+    # Every other locality is in OTHER, with people or none, and listed only as the map's locality codes.
+    assert {loc["code"] for loc in publication["pooled_localities"]} == set(
+        Locality.objects.exclude(name__in=SHOWN).values_list("code", flat=True)
+    )
     assert [(o["code"], o["name"]) for o in publication["options"]] == options
     cells = published_cells(publication)
     assert set(cells) == set(counts)
@@ -183,18 +192,24 @@ def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_serv
     expect(section.locator("#unmet-csv")).to_have_attribute("href", "/careplans/unmet.csv")
     panel_screenshot(page, "map-unmet-panel")
 
-    # A pooled locality says so, and a locality with no records says that.
-    pooled = publication["pooled_localities"][0]
-    open_locality(page, pooled["code"])
-    expect(section.locator("[data-unmet-status=pooled]")).to_contain_text("Pooled with other small localities")
+    # A locality with a few people and one with none read the same: both are in OTHER.
+    people = {row["home_locality__code"] for row in latest_demo_choices()}
+    few = Locality.objects.exclude(name__in=SHOWN).filter(code__in=people).order_by("name").first()
+    none = Locality.objects.exclude(code__in=people).order_by("name").first()
+    assert few and none
+    for locality in (few, none):
+        open_locality(page, locality.code)
+        expect(section.locator("[data-unmet-status=pooled]")).to_contain_text("Pooled with other small localities")
+        expect(section.locator("[data-unmet-status=none]")).to_have_count(0)
     panel_screenshot(page, "map-unmet-panel-pooled")
-    recorded_codes = {loc["code"] for loc in publication["localities"]} | {
-        loc["code"] for loc in publication["pooled_localities"]
-    }
-    empty = Locality.objects.exclude(code__in=recorded_codes).order_by("name").first()
-    open_locality(page, empty.code)
-    expect(section.locator("[data-unmet-status=none]")).to_contain_text("No records")
-    panel_screenshot(page, "map-unmet-panel-no-records")
+
+
+def latest_demo_choices():
+    from django.utils import timezone
+
+    from careplans.unmet import latest_choices
+
+    return latest_choices(cutoff=timezone.now())
 
 
 def test_the_keyworker_never_sees_unmet_preference(page, live_server, demo_run):
