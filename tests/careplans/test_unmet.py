@@ -61,9 +61,8 @@ def counted(cutoff=None):
         {**row, "record_key": record_key(row["service_user_id"])}
         for row in latest_choices(cutoff=cutoff or timezone.now())
     ]
-    return tally(
-        rows, option_codes=["OST", "NSP"], locality_codes=list(Locality.objects.values_list("code", flat=True))
-    )
+    options = list(MenuOption.objects.order_by("display_order", "code").values_list("code", flat=True))
+    return tally(rows, option_codes=options, locality_codes=list(Locality.objects.values_list("code", flat=True)))
 
 
 def published(users, **kwargs):
