@@ -7,8 +7,9 @@ import pytest
 
 from careplans.models import AuditEvent, CarePlanChoice, ServiceUser
 from careplans.unmet import ALL, MEASURES, publication_json, publication_meta, unmet_of, write_unmet_csv
-from tests.api.conftest import token_client
-from tests.careplans.test_unmet import people, published
+from tests.api.clients import token_client
+from tests.careplans.records import people
+from tests.careplans.test_unmet import published
 from tests.factories import MenuOptionFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.utils import timezone
 from areas.models import Locality
 from careplans.disclosure import is_primary, recoverable_cells
 from careplans.models import AuditAction, AuditEvent, Publication, PublicationTrigger
-from careplans.services import PublicationRefused, create_service_user, publish, record_choice
+from careplans.services import PublicationRefused, publish, record_choice
 from careplans.unmet import (
     ALL,
     MEASURES,
@@ -27,25 +27,10 @@ from careplans.unmet import (
 )
 from services.models import MenuOption
 from tests.careplans.attacker import hidden_ranges
-from tests.careplans.conftest import actor, choice_fields
+from tests.careplans.records import actor, choice_fields, people
 from tests.factories import LocalityFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def people(world, users, locality, count, preferred, agreed=None):
-    for _ in range(count):
-        su = create_service_user(
-            actor=actor(users["keyworker"]),
-            keyworker=users["keyworker"],
-            age_band="25_34",
-            home_locality=world[locality],
-        )
-        record_choice(
-            actor=actor(users["keyworker"]),
-            service_user=su,
-            fields=choice_fields(world[preferred], world[agreed] if agreed else None),
-        )
 
 
 @pytest.fixture

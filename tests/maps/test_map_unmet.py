@@ -16,7 +16,7 @@ from maps.measures import UNMET_PALETTE, UNMET_ZERO_COLOUR, protected_count_clas
 from reach.models import RunStatus
 from reach.services import create_run, execute_run
 from services.models import MenuOption
-from tests.careplans.conftest import actor, choice_fields
+from tests.careplans.records import actor, choice_fields
 from tests.careplans.test_unmet import counted
 from tests.factories import LocalityFactory, square
 
