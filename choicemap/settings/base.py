@@ -139,9 +139,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
-# One cache for every process (web workers, Celery): work such as the protected unmet-preference
-# publication is done once per version of its data, and anything counting requests in the cache
-# (DRF throttling, django-axes' cache handler) counts across processes.
+# One cache for every process (web workers, Celery): anything counting requests in the cache (DRF
+# throttling, django-axes' cache handler) counts across processes. (The unmet-preference figures are
+# stored publications in the database, not cached.)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
