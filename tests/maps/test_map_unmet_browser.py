@@ -3,8 +3,8 @@ careplans' protected publication, for commissioners only.
 
 The demo's 80 people are spread over 43 localities, none with 8 or more, so every one of them is in OTHER.
 The fixture records 20 more people in each of three demo localities, through the keyworker services, so
-that some localities are shown on their own, and publishes (as a superuser, before the minimum interval). That the endpoint serves exactly careplans' publication is
-tested in test_map_unmet.py; here the page's copy is checked against the raw counts (cheap), since
+that some localities are shown on their own, and publishes (as a superuser, before the minimum
+interval). That the endpoint serves exactly careplans' publication is tested in test_map_unmet.py; here the page's copy is checked against the raw counts (cheap), since
 protecting the demo's publication takes tens of seconds.
 """
 
@@ -27,6 +27,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOWN = ["Dorchester 02", "Bridport 01", "Weymouth 01"]
 LOAD_MS = 600_000  # protecting the demo's publication takes tens of seconds, minutes on a busy machine
+
+
+@pytest.fixture(autouse=True)
+def django_beside_playwright(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
 @pytest.fixture
