@@ -28,7 +28,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from .disclosure import SMALLEST_SHOWN, Sum, is_primary, shown_interval
 
 _DEAR_FROM = 16  # hiding any number of counts below this is preferred to one count above it
-_SECONDS = 60.0  # per programme; a publication is built in the background, not per request
+_SECONDS = 600.0  # per programme; a publication is built in the background, not per request
 
 
 class IntegerReader:
@@ -123,7 +123,9 @@ class IntegerReader:
             options={"time_limit": _SECONDS},
         )
         if result.x is None:
-            return None
+            if result.status == 2:  # infeasible
+                return None
+            raise RuntimeError(f"the cheapest opening did not finish: {result.message}")
         moved = result.x[n : n + m] + result.x[n + m :]
         return {shown[k] for k in np.flatnonzero(moved > 0.5)}, np.round(result.x[:n])
 

@@ -9,6 +9,7 @@ protecting the demo's publication takes tens of seconds.
 """
 
 import datetime
+import os
 
 import pytest
 from django.contrib.auth.models import User
@@ -23,15 +24,11 @@ from services.models import MenuOption
 from tests.careplans.test_unmet import counted
 from tests.maps.browser_pages import ARTIFACTS, open_map, screenshot, sign_in
 
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # as test_map_browser: Playwright's sync API runs an event loop
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOWN = ["Dorchester 02", "Bridport 01", "Weymouth 01"]
 LOAD_MS = 600_000  # protecting the demo's publication takes tens of seconds, minutes on a busy machine
-
-
-@pytest.fixture(autouse=True)
-def django_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
 @pytest.fixture
