@@ -4,8 +4,8 @@ careplans' protected publication, for commissioners only.
 The demo's 80 people are spread over 43 localities, none with 8 or more, so every one of them is in OTHER.
 The fixture records 20 more people in each of three demo localities, through the keyworker services, so
 that some localities are shown on their own, and publishes (as a superuser, before the minimum
-interval). That the endpoint serves exactly careplans' publication is tested in test_map_unmet.py; here the page's copy is checked against the raw counts (cheap), since
-protecting the demo's publication takes tens of seconds.
+interval). That the endpoint serves exactly careplans' publication is tested in test_map_unmet.py;
+here the page's copy is checked against the raw counts.
 """
 
 import datetime
@@ -13,13 +13,14 @@ import os
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from areas.models import Locality
-from careplans.selectors import preferred_reach_snapshot
 from careplans.models import PublicationTrigger
+from careplans.selectors import preferred_reach_snapshot
 from careplans.services import Actor, ChoiceFields, create_service_user, publish, record_choice
-from careplans.unmet import ALL, OTHER
+from careplans.unmet import ALL, OTHER, latest_choices
 from services.models import MenuOption
 from tests.careplans.test_unmet import counted
 from tests.maps.browser_pages import ARTIFACTS, open_map, screenshot, sign_in
@@ -198,10 +199,6 @@ def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_serv
 
 
 def latest_demo_choices():
-    from django.utils import timezone
-
-    from careplans.unmet import latest_choices
-
     return latest_choices(cutoff=timezone.now())
 
 
