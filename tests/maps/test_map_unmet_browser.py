@@ -148,7 +148,10 @@ def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_serv
     screenshot(page, "map-unmet-layer")
 
     # The option chosen in the map's option selector is the layer's option.
-    option = next(o for o in publication["options"] if any(loc["options"][o["code"]]["preferred"] for loc in shown))
+    # An option someone in a shown locality preferred (its count shown or suppressed, not 0).
+    option = next(
+        o for o in publication["options"] if any(loc["options"][o["code"]]["preferred"] != 0 for loc in shown)
+    )
     page.select_option("#measure-select", "providers_without_car")
     page.select_option("#option-select", option["code"])
     page.wait_for_function(f"equityMap.unmet.shownKey === {option['code']!r}")
