@@ -20,7 +20,6 @@ overlapping tables would let a reader subtract one from the other.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +29,7 @@ from django.db.models import F
 from django.utils.crypto import salted_hmac
 
 from areas.models import Locality
+from choicemap import csvsafe
 from services.models import MenuOption
 
 from .disclosure import KEY_SPACE, SMALLEST_SHOWN, Sum, cell_key, protect
@@ -271,7 +271,7 @@ CSV_COLUMNS = ["locality_code", "locality_name", "option_code", "option_name", *
 
 def write_unmet_csv(publication: UnmetPublication, output: TextIO) -> None:
     """One row per locality and option (ALL for the totals); suppressed cells read `suppressed`."""
-    writer = csv.writer(output, lineterminator="\n")
+    writer = csvsafe.writer(output)
     writer.writerow(CSV_COLUMNS)
     option_rows = [*publication.options, (ALL, "All options")]
     for loc_code, loc_name in [*publication.localities, (ALL, "All localities")]:

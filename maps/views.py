@@ -29,8 +29,10 @@ from careplans.access import UNMET_ROLES, actor_for
 from careplans.selectors import latest_publication
 from careplans.services import record_aggregate_read
 from careplans.unmet import NOTHING_PUBLISHED, publication_json, unmet_of
+from choicemap.params import parse_id
 from reach.exports import write_reach_export
 from reach.models import ReachProfile, ReachRun
+from reach.queue import queue_status
 from reach.selectors import current_run, default_profile
 from reach.services import RunAlreadyActive, start_run
 
@@ -48,9 +50,8 @@ class MapView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        requested = self.request.GET.get("run", "")
-        run = selectors.succeeded_run(int(requested)) if requested.isdigit() else None
-        run = run or current_run()
+        run_id = parse_id(self.request.GET.get("run"))
+        run = (selectors.succeeded_run(run_id) if run_id else None) or current_run()
         measure = self.request.GET.get("measure", DEFAULT_MEASURE)
         measure = measure if measure in MEASURES else DEFAULT_MEASURE
         version = selectors.geometry_version()
@@ -63,6 +64,7 @@ class MapView(RoleRequiredMixin, TemplateView):
                     f"{reverse('maps:api-values', args=[run.pk])}?{urlencode({'measure': measure})}"
                 )
         context["preload_urls"] = list(first_requests.values())
+        context["queue_problem"] = queue_status().problem
         context["config"] = {
             "run": run.pk if run else None,
             "measure": measure,
@@ -101,8 +103,8 @@ class TableView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        requested = self.request.GET.get("run", "")
-        run = selectors.succeeded_run(int(requested)) if requested.isdigit() else current_run()
+        run_id = parse_id(self.request.GET.get("run"))
+        run = selectors.succeeded_run(run_id) if run_id else current_run()
         query = self.request.GET.get("q", "")
         sort = self.request.GET.get("sort", "code")
         sort = sort if sort in selectors.TABLE_COLUMNS else "code"
@@ -179,7 +181,8 @@ class RunsApi(MapApiView):
             except ReachProfile.DoesNotExist as exc:
                 raise ValidationError({"profile": str(exc)}) from None
         else:
-            profile = ReachProfile.objects.filter(pk=profile_id).first() if profile_id.isdigit() else None
+            profile_pk = parse_id(profile_id)
+            profile = ReachProfile.objects.filter(pk=profile_pk).first() if profile_pk else None
             if profile is None:
                 raise ValidationError({"profile": f"No reach profile {profile_id!r}."})
         try:
@@ -257,10 +260,14 @@ class ShapesApi(MapApiView):
         return response
 
 
-@method_decorator(gzip_page, name="dispatch")
 class SitesApi(MapApiView):
+    """Every active site: rendered once per catalogue version and kept compressed (the map's heaviest list)."""
+
     def get(self, request):
-        return Response(SiteMapSerializer(selectors.sites_for_map(), many=True).data)
+        compressed = selectors.cached_sites_json(
+            lambda: JSONRenderer().render(SiteMapSerializer(selectors.sites_for_map(), many=True).data)
+        )
+        return _gzipped_json_response(request, compressed)
 
 
 @method_decorator(gzip_page, name="dispatch")

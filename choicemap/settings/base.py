@@ -1,9 +1,11 @@
 """Settings shared by every environment; values come from environment variables."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -25,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.postgres",
+    "django.forms",
     "rest_framework",
     "rest_framework_gis",
     "rest_framework.authtoken",
@@ -34,6 +37,8 @@ INSTALLED_APPS = [
     "leaflet",
     "simple_history",
     "axes",
+    "csp",
+    "health_check",
     "accounts",
     "areas",
     "services",
@@ -46,13 +51,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every later log line of a request carries its id (answered as X-Request-ID).
+    "log_request_id.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "choicemap.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -76,6 +85,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render with the project's templates too, so templates/leaflet/ replaces django-leaflet's
+# inline start-up script in the admin's map widgets as well (the Content-Security-Policy forbids it).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgis://postgres@127.0.0.1:5432/choicemap"),
@@ -101,6 +114,11 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Password spraying (a few passwords on many usernames): an address with this many failures in the
+# cool-off time, over all usernames, is locked out too (accounts.lockout).
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "accounts.lockout.SprayLimitingHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Whose address a request comes from, for lock-outs and the care-record audit alike. Only REMOTE_ADDR
 # is trusted unless a deployment behind a proxy names its header and proxy count.
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("CLIENT_IP_HEADERS", default=["REMOTE_ADDR"])
@@ -123,7 +141,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -144,9 +162,17 @@ CELERY_TIMEZONE = TIME_ZONE
 # stored publications in the database, not cached.)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # django-redis, so that Redis being down costs the cache, not the page: errors are logged and
+        # reads miss (see "Operations" below).
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": "choicemap",
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            # A Redis that hangs must not hang the page: give up quickly and compute without the cache.
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
     }
 }
 
@@ -171,6 +197,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/(api/v1|openreferral)",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs pages are for signed-in users; Open Referral UK stays open on its own.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI and ReDoc come from drf-spectacular-sidecar: the docs work with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -189,18 +217,62 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
 }
 
+
+def _tile_origin(url: str) -> list[str]:
+    """The basemap's origin for img-src, with Leaflet's {s} subdomains as a wildcard."""
+    parts = urlsplit(url.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content-Security-Policy (django-csp 4): no inline script anywhere, so data that slips into a page as
+# markup still cannot run. Scripts are static files; inline styles stay allowed because Leaflet,
+# Swagger UI and ReDoc set them, and styles cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "script-src-attr": [NONE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_tile_origin(BASEMAP_TILE_URL)],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Demo logins created by load_demo; the password is only for the demo data set.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="choicemap-demo")
 
+# Every log line carries the id of the request it belongs to; LOG_FORMAT=json (production's default)
+# writes one JSON object per line, so values from users cannot forge lines.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "log_request_id.filters.RequestIDFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
 # Debian 12 ships GDAL 3.6; spatial references here come only from admins' import commands.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Imports refuse files larger than this (a mistaken or hostile upload should fail fast, not fill memory).
+IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=200)
 
 # A catalogue or locality change queues one recompute of the default reach profile.
 REACH_AUTO_RECOMPUTE = env.bool("REACH_AUTO_RECOMPUTE", default=True)
@@ -231,3 +303,26 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
 }
+
+# --- Operations (issue 11, reliability and production stack) ---------------------------------------
+# Request ids: always generated here (a client's header is not trusted), logged and sent back.
+GENERATE_REQUEST_ID_IF_NOT_IN_HEADER = True
+REQUEST_ID_RESPONSE_HEADER = "X-Request-ID"
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=False)
+# The request line names no user: looking the user up would read the session from the database, and a
+# request must still be logged when the database is away (the care-record audit says who read what).
+LOG_USER_ATTRIBUTE = None
+# The cache's ignored Redis errors are logged (once per failed call) under this logger name.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "choicemap.cache"
+# A queued or running run with no sign of life (heartbeat) for this long is stale: marked failed by a beat
+# task every minute and before any run starts, which frees its profile; /health/ready names it meanwhile.
+REACH_RUN_STALE_SECONDS = env.int("REACH_RUN_STALE_SECONDS", default=15 * 60)
+CELERY_BEAT_SCHEDULE["reach-fail-stale-runs"] = {"task": "reach.fail_stale_runs", "schedule": 60.0}
+# No run may take longer than this (Celery kills it); the Redis broker redelivers an unacknowledged task
+# only after visibility_timeout, which must therefore be longer than any run. (RabbitMQ redelivers a dead
+# worker's task at once and needs no such timeout: CELERY_BROKER_URL=amqp://…)
+REACH_RUN_TIME_LIMIT_SECONDS = env.int("REACH_RUN_TIME_LIMIT_SECONDS", default=30 * 60)
+CELERY_TASK_TIME_LIMIT = REACH_RUN_TIME_LIMIT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REACH_RUN_TIME_LIMIT_SECONDS + 5 * 60}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
