@@ -5,7 +5,10 @@ The rules:
 - secondary suppression: more cells are hidden until no hidden cell can be worked out exactly from
   the shown cells and the totals they add up to (the attacker knows every shown value exactly and
   every "these cells add up to that total" relation, so the rule holds even before rounding);
-- every shown count is rounded to the nearest 5 (0 stays 0).
+- every shown count is rounded to a multiple of 5 by its cell key (`cell_key_round`; 0 stays 0);
+- then `ranges.protect_ranges` checks the pattern against a reader with integer programming (counts are
+  whole and never negative, shown values are rounding intervals) and hides more where a count of 1 to
+  7 could not be anything from 0 to 8. Zeros a zero total pins are never hidden as secondary cells.
 
 A publication is a set of cells (any hashable keys) and sums, each saying "these parts add up to this
 total". Tables that share totals (two breakdowns of the same people, an all-options table and the
@@ -40,6 +43,7 @@ different safe patterns of the same figures, put side by side, could reveal what
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,6 +63,7 @@ _DIRECTIONS = 4  # random solutions used to tell recoverable cells from safe one
 _POOL = 32  # random solutions kept while showing cells again; each cell shown uses one up
 _WITNESSES = 16  # integer witnesses for the certificate
 _WITNESS_LIMIT = 2**50  # beyond this an integer witness might overflow: decide exactly instead
+KEY_SPACE = 2**32  # record and cell keys are integers below this
 
 
 @dataclass(frozen=True)
@@ -73,20 +78,67 @@ class Sum:
         return (self.total, *self.parts)
 
 
-def round_count(value: int) -> int:
-    """The nearest multiple of 5 (integers never fall halfway)."""
-    return ROUND_TO * ((value + ROUND_TO // 2) // ROUND_TO)
+def cell_key_round(value: int, cell_key: int) -> int:
+    """One of the two multiples of 5 around `value`: the upper one with chance (value mod 5) / 5, as the
+    cell key decides (unbiased; multiples of 5, and 0, stay as they are).
+
+    The cell key comes from the people counted in the cell (see `cell_key`), so the same people always
+    get the same figure, in every publication: publishing again never lets a reader average the noise
+    away. One person more gives a fresh key, so whether the figure moves is a coin toss, not a step at
+    a multiple of 5 that the reader can place.
+    """
+    below = value - value % ROUND_TO
+    return below + ROUND_TO if ROUND_TO * (cell_key % KEY_SPACE) < (value % ROUND_TO) * KEY_SPACE else below
+
+
+def cell_key(record_keys: Iterable[int]) -> int:
+    """ONS's cell key: the sum of the record keys of the people in the cell, modulo the key space."""
+    return sum(record_keys) % KEY_SPACE
+
+
+def default_cell_key(cell: Hashable) -> int:
+    """For tables given without record keys: a fixed key per cell name (the same figures, the same output)."""
+    return int.from_bytes(hashlib.blake2b(repr(cell).encode(), digest_size=4).digest())
+
+
+def shown_interval(published: int) -> tuple[int, int]:
+    """What a reader knows of a count from its published value: 0 is exact; any other shown value is
+    within 4 of the count (the rounding) and the count is at least 8 (smaller ones are suppressed)."""
+    if published == 0:
+        return 0, 0
+    return max(SMALLEST_SHOWN, published - ROUND_TO + 1), published + ROUND_TO - 1
 
 
 def is_primary(value: int) -> bool:
     return 1 <= value < SMALLEST_SHOWN
 
 
-def protect(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> dict[Hashable, int | None]:
-    """Each cell's published value: None when suppressed, else its count rounded to the nearest 5."""
+def protect(
+    values: Mapping[Hashable, int],
+    sums: Sequence[Sum],
+    *,
+    cell_keys: Mapping[Hashable, int] | None = None,
+    known: Mapping[Hashable, tuple[int, int | None]] | None = None,
+) -> dict[Hashable, int | None]:
+    """Each cell's published value: None when suppressed, else its count rounded by its cell key.
+
+    `cell_keys` (see `cell_key`) default to a fixed key per cell; `known` are bounds (low, high or None)
+    a reader knows from the method, such as "a locality published on its own has at least 8 people".
+    The linear protection below, then `ranges.protect_ranges`: every count of 1 to 7 can be anything
+    from 0 to 8 for an integer-programming reader who knows all of that and every rounding interval.
+    """
+    from .ranges import protect_ranges  # noqa: PLC0415 (ranges builds on this module)
+
     check_sums(values, sums)
     hidden = suppressed_cells(values, sums)
-    return {key: None if key in hidden else round_count(value) for key, value in values.items()}
+    keys = cell_keys or {}
+    rounded = {key: cell_key_round(value, keys.get(key, default_cell_key(key))) for key, value in values.items()}
+    added = protect_ranges(values, sums, hidden=hidden, rounded=rounded, known=known or {})
+    if added:
+        # A cell hidden for an integer reader moves within the rounding of the shown cells; with the
+        # shown counts known exactly it might not, so the linear certificate runs again.
+        hidden = certified(values, sums, hidden | added)
+    return {key: None if key in hidden else rounded[key] for key in values}
 
 
 def check_sums(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> None:
@@ -110,6 +162,13 @@ def suppressed_cells(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> set
     shown_again = _needless(system, hidden, primary, analysis)
     hidden = _add_until_certified(system, hidden - shown_again, None if shown_again else analysis)
     return {system.keys[cell] for cell in hidden}
+
+
+def certified(values: Mapping[Hashable, int], sums: Sequence[Sum], hidden: set[Hashable]) -> set[Hashable]:
+    """`hidden`, and more cells, cheapest first, until no hidden cell follows from the sums alone."""
+    system = _System(values, sums)
+    cells = _add_until_certified(system, {system.index[key] for key in hidden}, None)
+    return {system.keys[cell] for cell in cells}
 
 
 def recoverable_cells(hidden: Iterable[Hashable], sums: Sequence[Sum]) -> list[Hashable]:
@@ -236,6 +295,14 @@ class _System:
         for number, row in enumerate(self.rows):
             for cell in row:
                 self.rows_of[cell].append(number)
+        # Zeros in a sum whose total is 0 are never hidden as secondary cells: counts cannot be negative,
+        # so a zero total pins every part (and zero parts pin the total), whatever the linear algebra says.
+        self.pinned = {
+            cell
+            for relation in sums
+            if values[relation.total] == 0
+            for cell in (self.index[key] for key in relation.cells)
+        }
         # The same sums as a sparse matrix, by cell: equations for any set of cells are a column slice.
         lengths = [len(row) for row in self.rows]
         self.by_cell = sparse.csr_matrix(
@@ -259,7 +326,8 @@ class _System:
         return self.values[cell], cell
 
     def neighbours(self, cells: Iterable[int]) -> set[int]:
-        return {other for cell in cells for number in self.rows_of[cell] for other in self.rows[number]}
+        """Cells sharing a sum with `cells` that could be hidden to protect them (pinned zeros could not)."""
+        return {other for cell in cells for number in self.rows_of[cell] for other in self.rows[number]} - self.pinned
 
     def around(self, cells: set[int], hidden: set[int]) -> set[int]:
         """Shown cells within two sums of `cells`, the second a short one: where sets freeing them are
@@ -275,6 +343,7 @@ class _System:
                 for other in self.rows[number]
             }
             - hidden
+            - self.pinned
         )
 
     def peeled(self, hidden: set[int]) -> set[int]:

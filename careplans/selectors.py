@@ -13,7 +13,7 @@ from reach.models import LocalityResult, ReachProfile, ReachRun
 from reach.selectors import current_run, default_profile, option_detail
 from services.models import MenuOption, Site, SiteOffer
 
-from .models import CarePlanChoice, CaseStatus, ServiceUser, Team
+from .models import CarePlanChoice, CaseStatus, Publication, ServiceUser, Team
 
 
 def visible_service_users(*, user) -> QuerySet[ServiceUser]:
@@ -225,3 +225,21 @@ def expired_service_users(*, today: datetime.date, years: int) -> QuerySet[Servi
     return ServiceUser.objects.filter(
         status=CaseStatus.CLOSED, closed_on__lte=retention_cutoff(today=today, years=years)
     )
+
+
+def latest_publication() -> Publication | None:
+    return Publication.objects.first()
+
+
+def publication_or_latest(pk: int | None) -> Publication | None:
+    """The publication asked for, if it exists, else the latest (commissioners may browse past ones)."""
+    if pk is not None:
+        found = Publication.objects.filter(pk=pk).first()
+        if found is not None:
+            return found
+    return latest_publication()
+
+
+def past_publications() -> QuerySet[Publication]:
+    """Every publication, newest first, without its tables (for the list a commissioner picks from)."""
+    return Publication.objects.defer("tables")

@@ -8,15 +8,26 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from areas.models import Locality
 from services.models import MenuOption
 
-from .models import AuditAction, AuditedKind, AuditEvent, CarePlanChoice, CaseStatus, ServiceUser, Team
+from .models import (
+    AuditAction,
+    AuditedKind,
+    AuditEvent,
+    CarePlanChoice,
+    CaseStatus,
+    Publication,
+    PublicationTrigger,
+    ServiceUser,
+    Team,
+)
 from .rules import choice_problems, service_user_problems
-from .selectors import expired_service_users, preferred_reach_snapshot, retention_cutoff
+from .selectors import expired_service_users, latest_publication, preferred_reach_snapshot, retention_cutoff
+from .unmet import METHOD, TABLE, build_unmet
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a reference is read out on the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -253,3 +264,59 @@ def remove_expired_records(
     # The historical m2m rows of the choices go with their historical choices (cascade_delete_history).
     ServiceUser.objects.filter(pk__in=[su.pk for su in expired]).delete()
     return report
+
+
+class PublicationRefused(Exception):
+    """A publication asked for too soon after the last one, or forced by someone who may not."""
+
+
+@transaction.atomic
+def publish(
+    *,
+    actor: Actor,
+    trigger: str,
+    cutoff: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> Publication:
+    """Build and store a publication of the protected tables, audited.
+
+    Refused while the last publication is younger than UNMET_PUBLISH_MIN_DAYS (two publications close
+    together are the easiest pair to subtract), unless `trigger` is FORCED by a superuser. The data
+    cut-off defaults to the moment of building; every choice recorded before it is counted.
+    """
+    now = now or timezone.now()
+    cutoff = cutoff or now
+    if cutoff > now:
+        raise PublicationRefused(f"the data cut-off {cutoff:%Y-%m-%d %H:%M} is in the future")
+    # One builder at a time: the check of the last publication and the new one are one step.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('careplans.publish'))")
+    last = latest_publication()
+    minimum = datetime.timedelta(days=settings.UNMET_PUBLISH_MIN_DAYS)
+    if trigger == PublicationTrigger.FORCED:
+        if actor.user is None or not actor.user.is_superuser:
+            raise PublicationRefused(f"only a superuser may force a publication; {actor.username} is not one")
+    elif last is not None and now - last.built_at < minimum:
+        raise PublicationRefused(
+            f"the last publication (number {last.pk}, built {last.built_at:%Y-%m-%d %H:%M}) is younger than "
+            f"{settings.UNMET_PUBLISH_MIN_DAYS} days; a superuser may force one"
+        )
+    publication = Publication.objects.create(
+        built_at=now,
+        data_cutoff=cutoff,
+        method=METHOD,
+        trigger=trigger,
+        built_by=actor.user,
+        built_by_name=actor.username,
+        tables={TABLE: build_unmet(cutoff=cutoff).as_json()},
+    )
+    AuditEvent.objects.create(
+        user=actor.user,
+        username=actor.username,
+        action=AuditAction.PUBLISH,
+        kind=AuditedKind.PUBLICATION,
+        object_id=publication.pk,
+        ip_address=actor.ip_address,
+        path=actor.path[:300],
+    )
+    return publication

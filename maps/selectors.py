@@ -447,13 +447,18 @@ UNMET_MEASURE = "not_reachable"  # people whose preferred option was out of reac
 
 def unmet_layer(*, publication: dict) -> dict:
     """The unmet-preference layer and panel section: careplans' protected publication as it is, with the
-    map ids of the localities it names and, per option (and ALL), legend classes of UNMET_MEASURE."""
+    map ids of the localities and, per option (and ALL), legend classes of UNMET_MEASURE.
+
+    The publication never lists the localities counted in OTHER; every locality not shown on its own is in
+    it, with people or not, so the layer lists all of them as `pooled_localities` (what the map reads)."""
     shown = [loc for loc in publication["localities"] if loc["code"] != OTHER]
-    codes = [loc["code"] for loc in shown] + [loc["code"] for loc in publication["pooled_localities"]]
+    ids = dict(Locality.objects.values_list("code", "pk"))
+    shown_codes = {loc["code"] for loc in shown}
+    pooled = [{"code": code} for code in sorted(ids) if code not in shown_codes]
     return {
         "measure": UNMET_MEASURE,
-        "publication": publication,
-        "locality_ids": dict(Locality.objects.filter(code__in=codes).values_list("code", "pk")),
+        "publication": {**publication, "pooled_localities": pooled},
+        "locality_ids": ids,
         "legends": {
             key: protected_count_classes([loc["options"][key][UNMET_MEASURE] for loc in shown])
             for key in publication["area"]

@@ -157,9 +157,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
-# One cache for every process (web workers, Celery): work such as the protected unmet-preference
-# publication is done once per version of its data, and anything counting requests in the cache
-# (DRF throttling, django-axes' cache handler) counts across processes.
+# One cache for every process (web workers, Celery): anything counting requests in the cache (DRF
+# throttling, django-axes' cache handler) counts across processes. (The unmet-preference figures are
+# stored publications in the database, not cached.)
 CACHES = {
     "default": {
         # django-redis, so that Redis being down costs the cache, not the page: errors are logged and
@@ -280,10 +280,27 @@ CELERY_TASK_IGNORE_RESULT = True  # runs keep their own status in the database
 
 # Care records of a closed case are removed this many years after closure (a Celery beat task, daily).
 CAREPLANS_RETENTION_YEARS = env.int("CAREPLANS_RETENTION_YEARS", default=8)
+# The unmet-preference publication: built on this schedule (cron fields "minute hour day-of-month month
+# day-of-week"; default 02:00 on the first of each month) and served unchanged until the next one. A
+# new one is refused while the last is younger than UNMET_PUBLISH_MIN_DAYS, unless a superuser forces it.
+UNMET_PUBLISH_CRON = env("UNMET_PUBLISH_CRON", default="0 2 1 * *")
+UNMET_PUBLISH_MIN_DAYS = env.int("UNMET_PUBLISH_MIN_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "careplans-remove-expired-records": {
         "task": "careplans.remove_expired_records",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "careplans-publish-unmet": {
+        "task": "careplans.publish_unmet",
+        "schedule": crontab(
+            **dict(
+                zip(
+                    ["minute", "hour", "day_of_month", "month_of_year", "day_of_week"],
+                    UNMET_PUBLISH_CRON.split(),
+                    strict=True,
+                )
+            )
+        ),
     },
 }
 

@@ -18,6 +18,8 @@ class Command(BaseCommand):
         for noun, imported in report.imports:
             self.stdout.write(f"{noun}: {imported.summary(noun)}")
         self.stdout.write(f"care plans: {report.service_users_added} synthetic service users added (DEMO-0001…).")
+        if report.publication is not None:
+            self.stdout.write(f"unmet preference: publication {report.publication} built for commissioners.")
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password / role):"))
         for username, password, role in report.logins:
             self.stdout.write(f"  {username} / {password} / {role}")
