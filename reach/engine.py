@@ -33,7 +33,7 @@ LOCALITY_MEASURES: tuple[str, ...] = (
     "real_choice_with_car",
 )
 
-_NO_CAR_MODES = ("walk", "pt")
+_NO_CAR_MODES = ("walk", "pt")  # cycle joins them only when the profile counts it
 _EMPTY_PACKED = np.iinfo(np.int64).max  # "no site found" sentinel for packed (minutes, site)
 
 
@@ -55,19 +55,25 @@ class ReachParams:
     count_remote: bool = False
     real_choice_providers: int = 2
     default_car_share: float = 0.77
+    cycle_minutes: float = 30
+    cycle_kmh: float = 15
+    cycle_access_minutes: float = 0
+    count_cycle: bool = False
 
     def max_minutes(self) -> dict[str, float]:
-        return {"walk": float(self.walk_minutes), "pt": float(self.pt_minutes), "car": float(self.car_minutes)}
+        return {mode: float(getattr(self, f"{mode}_minutes")) for mode in MODES}
 
     def speeds_kmh(self) -> dict[str, float]:
-        return {"walk": float(self.walk_kmh), "pt": float(self.pt_kmh), "car": float(self.car_kmh)}
+        return {mode: float(getattr(self, f"{mode}_kmh")) for mode in MODES}
 
     def access_minutes(self) -> dict[str, float]:
-        return {
-            "walk": float(self.walk_access_minutes),
-            "pt": float(self.pt_access_minutes),
-            "car": float(self.car_access_minutes),
-        }
+        return {mode: float(getattr(self, f"{mode}_access_minutes")) for mode in MODES}
+
+    def modes_without_car(self) -> tuple[str, ...]:
+        return (*_NO_CAR_MODES, "cycle") if self.count_cycle else _NO_CAR_MODES
+
+    def modes_with_car(self) -> tuple[str, ...]:
+        return (*self.modes_without_car(), "car")
 
 
 @dataclass
@@ -417,7 +423,7 @@ def catchment_pairs(
     np.cumsum(np.bincount(offers.site_idx[onsite], minlength=n_sites), out=site_ptr[1:])
     limits = params.max_minutes()
     keys = []
-    for mode in MODES if with_car else _NO_CAR_MODES:
+    for mode in params.modes_with_car() if with_car else params.modes_without_car():
         loc, site, minutes = travel.pairs[mode]
         keep = minutes <= limits[mode]
         keys.append(loc[keep].astype(np.int64) * n_sites + site[keep])
@@ -479,7 +485,7 @@ def compute_reach(
     capacity = offers.capacity_per_week
 
     # provider bitmasks per (word, cell); "other" holds offers reachable in both scenarios
-    masks = {name: np.zeros((bits.n_words, n_cells), np.uint64) for name in ("walk", "pt", "car", "other")}
+    masks = {name: np.zeros((bits.n_words, n_cells), np.uint64) for name in (*MODES, "other")}
     access_onsite: dict[str, np.ndarray] = {}
     nearest_minutes: dict[str, np.ndarray] = {}
     nearest_site: dict[str, np.ndarray] = {}
@@ -537,8 +543,11 @@ def compute_reach(
 
     # 2SFCA for on-site offers at site level: offers at one site share a catchment, so
     # Σ_j R_j over a site's offers of an option = (Σ capacity) / site demand
-    catchments = {"without_car": _union(mode_matrix["walk"], mode_matrix["pt"])}
-    catchments["with_car"] = _union(catchments["without_car"], mode_matrix["car"])
+    without_car_matrix = mode_matrix["walk"]
+    for mode in params.modes_without_car()[1:]:
+        without_car_matrix = _union(without_car_matrix, mode_matrix[mode])
+    catchments = {"without_car": without_car_matrix}
+    catchments["with_car"] = _union(without_car_matrix, mode_matrix["car"])
     for scenario, matrix in catchments.items():
         demand = matrix.T @ population
         ratio = np.zeros_like(site_capacity)
@@ -581,7 +590,9 @@ def compute_reach(
 
     # ---- combine scenarios -----------------------------------------------------------------
     remote_cells = np.tile(remote_mask, (1, n_loc))  # (word, cell) with the option pattern
-    without_car = masks["walk"] | masks["pt"] | masks["other"] | remote_cells
+    without_car = masks["other"] | remote_cells
+    for mode in params.modes_without_car():
+        without_car = without_car | masks[mode]
     with_car = without_car | masks["car"]
     del masks, remote_cells
     providers_without = np.bitwise_count(without_car).sum(axis=0, dtype=np.int16).reshape(n_loc, n_opt)

@@ -21,8 +21,31 @@ from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import
 from services.models import Site
 
 from .engine import ReachParams, ReachResult, compute_reach, crowfly_for_params
-from .models import PROFILE_FIELDS, LocalityResult, Mode, ReachProfile, ReachRun, RunStatus, TravelProvider, TravelTime
-from .selectors import CatalogueSnapshot, default_profile, load_snapshot, matrix_travel_times_for
+from .models import (
+    PROFILE_FIELDS,
+    TRAVEL_FIELDS,
+    LocalityResult,
+    Mode,
+    ReachProfile,
+    ReachRun,
+    RunStatus,
+    TravelProvider,
+    TravelSource,
+    TravelTime,
+)
+from .network_services import network_times_for_run
+from .networks.errors import NetworkInputError
+from .selectors import (
+    CatalogueSnapshot,
+    default_profile,
+    engine_params,
+    load_snapshot,
+    matrix_travel_times_for,
+    travel_provenance,
+)
+from .travel import MODES, TravelTimes
+
+SETTABLE_FIELDS = PROFILE_FIELDS + TRAVEL_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +92,14 @@ def parse_overrides(assignments: list[str]) -> dict:
     for assignment in assignments:
         name, sep, raw = assignment.partition("=")
         name, raw = name.strip(), raw.strip()
-        if not sep or name not in PROFILE_FIELDS:
+        if not sep or name not in SETTABLE_FIELDS:
             raise ValueError(
-                f"--set {assignment!r}: expected FIELD=VALUE with FIELD one of {', '.join(PROFILE_FIELDS)}"
+                f"--set {assignment!r}: expected FIELD=VALUE with FIELD one of {', '.join(SETTABLE_FIELDS)}"
             )
         model_field = ReachProfile._meta.get_field(name)
+        if name in TRAVEL_FIELDS and model_field.get_internal_type() in TEXT_KINDS:
+            overrides[name] = _clean_travel_setting(name, raw, where=f"--set {assignment!r}")
+            continue
         try:
             if model_field.get_internal_type() == "BooleanField":
                 value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}[raw.lower()]
@@ -92,6 +118,23 @@ def parse_overrides(assignments: list[str]) -> dict:
     return overrides
 
 
+TEXT_KINDS = {"CharField", "DateField", "TimeField"}
+
+
+def _clean_travel_setting(name: str, value, *, where: str):
+    """A source, network name, date or time setting, checked by its model field; JSON-ready (ISO text)."""
+    model_field = ReachProfile._meta.get_field(name)
+    if value is None or value == "":
+        if model_field.null or model_field.blank:
+            return None if model_field.null else ""
+        raise ValueError(f"{where}: a value is required")
+    try:
+        cleaned = model_field.clean(str(value), None)
+    except ValidationError as exc:
+        raise ValueError(f"{where}: {' '.join(exc.messages)}") from None
+    return cleaned.isoformat() if hasattr(cleaned, "isoformat") else cleaned
+
+
 def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
     """Typed per-run overrides of profile fields, held to the profile's own rules.
 
@@ -100,10 +143,16 @@ def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
     problems: dict[str, list[str]] = {}
     checked = {}
     for name, value in overrides.items():
-        if name not in PROFILE_FIELDS:
-            problems[name] = [f"Not a profile field (fields: {', '.join(PROFILE_FIELDS)})."]
+        if name not in SETTABLE_FIELDS:
+            problems[name] = [f"Not a profile field (fields: {', '.join(SETTABLE_FIELDS)})."]
             continue
         kind = ReachProfile._meta.get_field(name).get_internal_type()
+        if kind in TEXT_KINDS:
+            try:
+                checked[name] = _clean_travel_setting(name, value, where=name)
+            except ValueError as exc:
+                problems[name] = [str(exc)]
+            continue
         if kind == "BooleanField":
             if isinstance(value, bool):
                 checked[name] = value
@@ -139,22 +188,31 @@ def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
 def create_run(
     *,
     profile: ReachProfile | None = None,
-    provider: str = TravelProvider.CROWFLY,
+    provider: str | None = None,
     overrides: dict | None = None,
     started_by=None,
     automatic: bool = False,
 ) -> ReachRun:
-    """A queued run holding the exact parameters it will use."""
+    """A queued run holding the exact parameters it will use.
+
+    Each mode's source comes from the profile (``walk_source``, ...); a ``provider`` given here
+    sets every mode to that one source. The run's provider is that common source, or ``mixed``.
+    """
     profile = profile or default_profile()
-    if provider not in TravelProvider.values:
-        raise ValueError(f"unknown travel-time provider {provider!r}")
+    if provider is not None and provider not in TravelSource.values:
+        raise ValueError(f"unknown travel-time provider {provider!r} (one of {', '.join(TravelSource.values)})")
     params = {**profile.params(), **(overrides or {})}
-    ReachParams(**params)  # fails early on a field the engine does not know
+    if provider is not None:
+        params |= {f"{mode}_source": provider for mode in MODES}
+    ReachParams(**engine_params(params))  # fails early on a field the engine does not know
+    sources = {params[f"{mode}_source"] for mode in MODES}
+    if TravelSource.NETWORK in sources and not params.get("network"):
+        raise ValueError("a mode with source 'network' needs a network: --set network=NAME")
     return ReachRun.objects.create(
         profile=profile,
         profile_name=profile.name,
         params=params,
-        provider=provider,
+        provider=sources.pop() if len(sources) == 1 else TravelProvider.MIXED,
         started_by=started_by,
         automatic=automatic,
     )
@@ -209,11 +267,44 @@ def cancel_run(*, run: ReachRun) -> bool:
     )
 
 
-def compute_snapshot(*, snapshot: CatalogueSnapshot, params: ReachParams, provider: str, progress=None) -> ReachResult:
-    if provider == TravelProvider.MATRIX:
-        travel = matrix_travel_times_for(snapshot)
-    else:
-        travel = crowfly_for_params(localities=snapshot.localities, sites=snapshot.sites, params=params)
+class MatricesPending(Exception):
+    """The run's network matrices are being computed by the workers; the last chunk sends the run again."""
+
+
+def travel_times_for_run(
+    *, run: ReachRun, snapshot: CatalogueSnapshot, params: ReachParams, inline: bool
+) -> tuple[TravelTimes, dict]:
+    """Each mode's minutes from its own source (crow-fly, imported matrix or network), and their provenance."""
+    sources = {mode: run.params.get(f"{mode}_source", run.provider) for mode in MODES}
+    pairs = {}
+    if TravelSource.CROWFLY in sources.values():
+        crowfly = crowfly_for_params(localities=snapshot.localities, sites=snapshot.sites, params=params)
+        pairs |= {mode: crowfly.pairs[mode] for mode in MODES if sources[mode] == TravelSource.CROWFLY}
+    if TravelSource.MATRIX in sources.values():
+        matrix = matrix_travel_times_for(snapshot)
+        pairs |= {mode: matrix.pairs[mode] for mode in MODES if sources[mode] == TravelSource.MATRIX}
+    network = None
+    network_modes = [mode for mode in MODES if sources[mode] == TravelSource.NETWORK]
+    if network_modes:
+        network = network_times_for_run(
+            run=run,
+            lat=snapshot.localities.lat,
+            lon=snapshot.localities.lon,
+            site_lat=snapshot.sites.lat,
+            site_lon=snapshot.sites.lon,
+            modes=network_modes,
+            inline=inline,
+        )
+        if network is None:
+            raise MatricesPending
+        pairs |= network.pairs
+    travel = TravelTimes(pairs=pairs, n_localities=snapshot.localities.n, n_sites=snapshot.sites.n)
+    return travel, travel_provenance(run_params=run.params, sources=sources, network=network, snapshot=snapshot)
+
+
+def compute_snapshot(
+    *, snapshot: CatalogueSnapshot, params: ReachParams, travel: TravelTimes, progress=None
+) -> ReachResult:
     return compute_reach(
         localities=snapshot.localities,
         sites=snapshot.sites,
@@ -226,11 +317,13 @@ def compute_snapshot(*, snapshot: CatalogueSnapshot, params: ReachParams, provid
     )
 
 
-def execute_run(*, run_id: int) -> ReachRun:
+def execute_run(*, run_id: int, inline: bool = True) -> ReachRun:
     """Compute a run and store its results; re-running the same id replaces only its own results.
 
     Any error marks the run failed (with the error text) and stores nothing, so the current
-    results stay what they were.
+    results stay what they were. Network matrices missing from the cache are computed here
+    (``inline``) or sent to the workers as chunks, after which the run waits, still running,
+    until the last chunk sends it again.
     """
     claimed = ReachRun.objects.filter(
         pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED]
@@ -247,12 +340,16 @@ def execute_run(*, run_id: int) -> ReachRun:
         timings["load_seconds"] = round(time.perf_counter() - started, 3)
         _set_progress(run_id, 5)
         started = time.perf_counter()
-        params = ReachParams(**run.params)
+        params = ReachParams(**engine_params(run.params))
+        travel, provenance = travel_times_for_run(run=run, snapshot=snapshot, params=params, inline=inline)
+        timings["travel_seconds"] = round(time.perf_counter() - started, 3)
+        _set_progress(run_id, 50)
+        started = time.perf_counter()
         result = compute_snapshot(
             snapshot=snapshot,
             params=params,
-            provider=run.provider,
-            progress=lambda pct: _set_progress(run_id, 5 + int(pct * 0.8)),
+            travel=travel,
+            progress=lambda pct: _set_progress(run_id, 50 + int(pct * 0.35)),
         )
         timings["compute_seconds"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
@@ -272,9 +369,16 @@ def execute_run(*, run_id: int) -> ReachRun:
                 snapshot_counts=snapshot.counts(),
                 option_codes=snapshot.option_codes,
                 timings=timings,
+                provenance=provenance,
+                network_build_id=provenance.get("network_build_id"),
             )
+    except MatricesPending:
+        run.refresh_from_db()
+        return run  # still running: the workers' last chunk sends it again
     except Exception as exc:
         logger.exception("reach run %s failed", run_id)
+        if isinstance(exc, NetworkInputError):
+            exc = RunFailed("; ".join(exc.problems))
         cancelled = isinstance(exc, RunFailed) and "cancelled" in str(exc)
         ReachRun.objects.filter(pk=run_id).exclude(status=RunStatus.CANCELLED).update(
             status=RunStatus.FAILED,

@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 from scipy.spatial import cKDTree
 
-MODES: tuple[str, ...] = ("walk", "pt", "car")
+MODES: tuple[str, ...] = ("walk", "pt", "car", "cycle")
 MODE_INDEX: dict[str, int] = {mode: i for i, mode in enumerate(MODES)}
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
@@ -199,7 +199,7 @@ def crowfly_travel_times(
 
 
 def _mode_codes(mode_idx: np.ndarray | Sequence) -> np.ndarray:
-    """Mode column as int codes; accepts codes 0..2 or the strings in MODES."""
+    """Mode column as int codes; accepts codes into MODES or the strings in MODES."""
     arr = np.asarray(mode_idx)
     if arr.dtype.kind in "iu":
         codes = arr.astype(np.int64)

@@ -124,6 +124,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Built travel networks (OSRM graphs, Valhalla tiles): large, rebuilt from their inputs, never in git.
+NETWORK_DIR = Path(env("NETWORK_DIR", default=str(BASE_DIR / "var" / "networks")))
+# Origins per Celery task when a network matrix is split across workers.
+NETWORK_CHUNK_ORIGINS = env.int("NETWORK_CHUNK_ORIGINS", default=500)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
