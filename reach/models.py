@@ -300,6 +300,8 @@ class LocalityResult(models.Model):
     nearest_walk_site = ArrayField(models.BigIntegerField(null=True))
     nearest_pt_site = ArrayField(models.BigIntegerField(null=True))
     nearest_car_site = ArrayField(models.BigIntegerField(null=True))
+    nearest_cycle_minutes = ArrayField(models.FloatField(null=True), default=list)
+    nearest_cycle_site = ArrayField(models.BigIntegerField(null=True), default=list)
     access_without_car = ArrayField(models.FloatField(), help_text="2SFCA places per week per 1,000 people.")
     access_with_car = ArrayField(models.FloatField())
 

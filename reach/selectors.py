@@ -357,7 +357,10 @@ def option_detail(result: LocalityResult, codes: list[str], site_codes: dict[int
     for k, code in enumerate(codes):
         nearest = {}
         for mode in MODES:
-            site_id = getattr(result, f"nearest_{mode}_site")[k]
+            sites = getattr(result, f"nearest_{mode}_site")
+            if k >= len(sites):  # runs from before cycling was a mode
+                continue
+            site_id = sites[k]
             nearest[mode] = {
                 "minutes": getattr(result, f"nearest_{mode}_minutes")[k],
                 "site_code": site_codes.get(site_id) if site_id is not None else None,

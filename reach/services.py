@@ -70,6 +70,8 @@ RESULT_COLUMNS = [
     "nearest_walk_site",
     "nearest_pt_site",
     "nearest_car_site",
+    "nearest_cycle_minutes",
+    "nearest_cycle_site",
     "access_without_car",
     "access_with_car",
 ]
@@ -432,6 +434,8 @@ def _store_results(*, run_id: int, snapshot: CatalogueSnapshot, result: ReachRes
                 _pg_array(result.nearest_site["walk"][i], ids=snapshot.site_ids),
                 _pg_array(result.nearest_site["pt"][i], ids=snapshot.site_ids),
                 _pg_array(result.nearest_site["car"][i], ids=snapshot.site_ids),
+                _pg_array(result.nearest_minutes["cycle"][i], digits=2),
+                _pg_array(result.nearest_site["cycle"][i], ids=snapshot.site_ids),
                 _pg_array(result.accessibility_without_car[i], digits=6),
                 _pg_array(result.accessibility_with_car[i], digits=6),
             ]

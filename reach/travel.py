@@ -176,6 +176,8 @@ def crowfly_travel_times(
     n_loc, n_sites = int(np.size(locality_lat)), int(np.size(site_lat))
     radius_km: dict[str, float] = {}
     for mode in MODES:
+        if not (mode in speeds_kmh and mode in access_minutes and mode in max_minutes):
+            continue  # a caller that gives a mode no speed, access time or limit gets no pairs for it
         speed = float(speeds_kmh[mode])
         spare = float(max_minutes[mode]) - float(access_minutes[mode])
         if speed > 0 and spare >= 0:

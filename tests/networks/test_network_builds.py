@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
+from reach import network_services
 from reach.models import BuildStatus, NetworkBuild, TravelNetwork
 from reach.network_services import build_path, create_network_build, execute_network_build
 from reach.networks.errors import NetworkInputError
@@ -29,7 +30,8 @@ def test_osm_facts_come_from_the_file():
     assert info.extract_date is not None and info.extract_date.year >= 2010
 
 
-def test_a_build_records_its_inputs_and_becomes_current(helsinki_network):
+def test_a_build_records_its_inputs_and_becomes_current(built_helsinki_network):
+    helsinki_network = built_helsinki_network
     network = TravelNetwork.objects.get(name="helsinki")
     assert network.current_build == helsinki_network
     assert helsinki_network.modes == ["car", "walk"] and helsinki_network.progress == 100
@@ -116,8 +118,6 @@ def test_a_build_whose_tool_fails_keeps_the_network_in_use(helsinki_network, tmp
 
 
 def test_a_build_cancelled_while_it_runs_is_discarded(helsinki_network, monkeypatch):
-    from reach import network_services
-
     second = create_network_build(name="helsinki", osm_path=HELSINKI_PBF, modes=["walk"])
     real_build = network_services.build_osrm
 
