@@ -286,8 +286,8 @@ def settings_for_mode(*, mode: str, params: dict, build: NetworkBuild) -> dict:
             "window_end": str(params.get("pt_window_end", "09:00:00")),
             "step_minutes": int(params.get("pt_step_minutes", 10)),
             "percentile": float(params.get("pt_percentile", 50)),
-            # columns hold every time up to a cap above any sensible limit, so limits can change freely
-            "max_minutes": 240.0,
+            # Valhalla stops routing a pair once it cannot meet the limit, so the limit is part of the key
+            "max_minutes": float(params.get("pt_minutes", 45)),
         }
     return chosen
 
@@ -327,8 +327,8 @@ def chunk_minutes(
     )
     return (
         minutes.astype(np.float32),
-        matrix.snap_distances_m(origins, "pedestrian"),
-        matrix.snap_distances_m(sites, "pedestrian"),
+        matrix.snap_distances_m(origins, "pt"),
+        matrix.snap_distances_m(sites, "pt"),
     )
 
 

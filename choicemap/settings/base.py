@@ -182,6 +182,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # one name per shared choice set: every mode's travel-time source, and a run's provider
+    "ENUM_NAME_OVERRIDES": {
+        "TravelSourceEnum": "reach.models.TravelSource",
+        "RunProviderEnum": "reach.models.TravelProvider",
+    },
 }
 
 # Basemap tiles are optional: with no tile server reachable the map still draws localities and sites.

@@ -9,271 +9,468 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('areas', '0002_locality_geometry_coarse'),
-        ('reach', '0002_default_profile'),
-        ('services', '0003_outreach_link_check_skips_removed_links'),
+        ("areas", "0002_locality_geometry_coarse"),
+        ("reach", "0002_default_profile"),
+        ("services", "0003_outreach_link_check_skips_removed_links"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MatrixChunk',
+            name="MatrixChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField()),
-                ('done', models.BooleanField(default=False)),
-                ('minutes', models.BinaryField(help_text='float32 (origins in chunk × sites).', null=True)),
-                ('origin_snap_m', models.BinaryField(null=True)),
-                ('site_snap_m', models.BinaryField(null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("index", models.PositiveIntegerField()),
+                ("done", models.BooleanField(default=False)),
+                ("minutes", models.BinaryField(help_text="float32 (origins in chunk × sites).", null=True)),
+                ("origin_snap_m", models.BinaryField(null=True)),
+                ("site_snap_m", models.BinaryField(null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='MatrixJob',
+            name="MatrixJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('walk', 'Walk'), ('pt', 'Public transport'), ('car', 'Car'), ('cycle', 'Cycle')], max_length=5)),
-                ('settings', models.JSONField(help_text='PT window and snapping rule the chunks use.')),
-                ('settings_key', models.CharField(max_length=64)),
-                ('origins_key', models.CharField(max_length=64)),
-                ('origins', models.BinaryField(help_text='float64 [lat, lon] per origin.')),
-                ('sites', models.BinaryField(help_text='float64 [lat, lon] per missing site point.')),
-                ('site_keys', models.JSONField()),
-                ('chunk_size', models.PositiveIntegerField()),
-                ('n_chunks', models.PositiveIntegerField()),
-                ('stored', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("walk", "Walk"), ("pt", "Public transport"), ("car", "Car"), ("cycle", "Cycle")],
+                        max_length=5,
+                    ),
+                ),
+                ("settings", models.JSONField(help_text="PT window and snapping rule the chunks use.")),
+                ("settings_key", models.CharField(max_length=64)),
+                ("origins_key", models.CharField(max_length=64)),
+                ("origins", models.BinaryField(help_text="float64 [lat, lon] per origin.")),
+                ("sites", models.BinaryField(help_text="float64 [lat, lon] per missing site point.")),
+                ("site_keys", models.JSONField()),
+                ("chunk_size", models.PositiveIntegerField()),
+                ("n_chunks", models.PositiveIntegerField()),
+                ("stored", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='NetworkBuild',
+            name="NetworkBuild",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('building', 'Building'), ('ready', 'Ready'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('modes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('walk', 'Walk'), ('pt', 'Public transport'), ('car', 'Car'), ('cycle', 'Cycle')], max_length=5), size=None)),
-                ('osm_file', models.CharField(max_length=255)),
-                ('osm_sha256', models.CharField(max_length=64)),
-                ('osm_size', models.BigIntegerField()),
-                ('osm_extract_date', models.DateField(blank=True, null=True)),
-                ('osm_bbox', django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(), blank=True, help_text='min lon, min lat, max lon, max lat', null=True, size=4)),
-                ('gtfs_feeds', models.JSONField(blank=True, default=list, help_text='Per feed: file, SHA-256, size, agencies, service start and end dates.')),
-                ('directory', models.CharField(blank=True, help_text='Artefacts, relative to NETWORK_DIR.', max_length=255)),
-                ('log', models.TextField(blank=True)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('built_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("building", "Building"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "modes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[("walk", "Walk"), ("pt", "Public transport"), ("car", "Car"), ("cycle", "Cycle")],
+                            max_length=5,
+                        ),
+                        size=None,
+                    ),
+                ),
+                ("osm_file", models.CharField(max_length=255)),
+                ("osm_sha256", models.CharField(max_length=64)),
+                ("osm_size", models.BigIntegerField()),
+                ("osm_extract_date", models.DateField(blank=True, null=True)),
+                (
+                    "osm_bbox",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.FloatField(),
+                        blank=True,
+                        help_text="min lon, min lat, max lon, max lat",
+                        null=True,
+                        size=4,
+                    ),
+                ),
+                (
+                    "gtfs_feeds",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Per feed: file, SHA-256, size, agencies, service start and end dates.",
+                    ),
+                ),
+                (
+                    "directory",
+                    models.CharField(blank=True, help_text="Artefacts, relative to NETWORK_DIR.", max_length=255),
+                ),
+                ("log", models.TextField(blank=True)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("built_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TravelNetwork',
+            name="TravelNetwork",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_-]*$', 'Letters, digits, - and _ only (it names a folder).')])),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=60,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, - and _ only (it names a folder)."
+                            )
+                        ],
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TravelTimeColumn',
+            name="TravelTimeColumn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('walk', 'Walk'), ('pt', 'Public transport'), ('car', 'Car'), ('cycle', 'Cycle')], max_length=5)),
-                ('settings_key', models.CharField(help_text='Hash of the PT window and snapping rule.', max_length=64)),
-                ('origins_key', models.CharField(help_text='Hash of the ordered origin coordinates.', max_length=64)),
-                ('site_key', models.CharField(help_text="The site point as 'lat,lon' to 7 decimals.", max_length=40)),
-                ('minutes', models.BinaryField(help_text='float32 little-endian per origin; NaN = not reachable or off network.')),
-                ('site_off_network', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("walk", "Walk"), ("pt", "Public transport"), ("car", "Car"), ("cycle", "Cycle")],
+                        max_length=5,
+                    ),
+                ),
+                ("settings_key", models.CharField(help_text="Hash of the PT window and snapping rule.", max_length=64)),
+                ("origins_key", models.CharField(help_text="Hash of the ordered origin coordinates.", max_length=64)),
+                ("site_key", models.CharField(help_text="The site point as 'lat,lon' to 7 decimals.", max_length=40)),
+                (
+                    "minutes",
+                    models.BinaryField(
+                        help_text="float32 little-endian per origin; NaN = not reachable or off network."
+                    ),
+                ),
+                ("site_off_network", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.RemoveConstraint(
-            model_name='traveltime',
-            name='traveltime_mode_known',
+            model_name="traveltime",
+            name="traveltime_mode_known",
         ),
         migrations.AddField(
-            model_name='localityresult',
-            name='nearest_cycle_minutes',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(null=True), default=list, size=None),
+            model_name="localityresult",
+            name="nearest_cycle_minutes",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.FloatField(null=True), default=list, size=None
+            ),
         ),
         migrations.AddField(
-            model_name='localityresult',
-            name='nearest_cycle_site',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(null=True), default=list, size=None),
+            model_name="localityresult",
+            name="nearest_cycle_site",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.BigIntegerField(null=True), default=list, size=None
+            ),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='car_source',
-            field=models.CharField(choices=[('crowfly', 'Crow-fly estimate'), ('matrix', 'Imported travel-time matrix'), ('network', 'Travel network')], default='crowfly', max_length=10),
+            model_name="reachprofile",
+            name="car_source",
+            field=models.CharField(
+                choices=[
+                    ("crowfly", "Crow-fly estimate"),
+                    ("matrix", "Imported travel-time matrix"),
+                    ("network", "Travel network"),
+                ],
+                default="crowfly",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='count_cycle',
-            field=models.BooleanField(default=False, help_text='Whether cycling counts towards the menu without a car (off by default).'),
+            model_name="reachprofile",
+            name="count_cycle",
+            field=models.BooleanField(
+                default=False, help_text="Whether cycling counts towards the menu without a car (off by default)."
+            ),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='cycle_access_minutes',
+            model_name="reachprofile",
+            name="cycle_access_minutes",
             field=models.FloatField(default=0),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='cycle_kmh',
-            field=models.FloatField(default=15, help_text='Crow-fly cycling speed.'),
+            model_name="reachprofile",
+            name="cycle_kmh",
+            field=models.FloatField(default=15, help_text="Crow-fly cycling speed."),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='cycle_minutes',
-            field=models.FloatField(default=30, help_text='Longest acceptable cycle ride, minutes.'),
+            model_name="reachprofile",
+            name="cycle_minutes",
+            field=models.FloatField(default=30, help_text="Longest acceptable cycle ride, minutes."),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='cycle_source',
-            field=models.CharField(choices=[('crowfly', 'Crow-fly estimate'), ('matrix', 'Imported travel-time matrix'), ('network', 'Travel network')], default='crowfly', max_length=10),
+            model_name="reachprofile",
+            name="cycle_source",
+            field=models.CharField(
+                choices=[
+                    ("crowfly", "Crow-fly estimate"),
+                    ("matrix", "Imported travel-time matrix"),
+                    ("network", "Travel network"),
+                ],
+                default="crowfly",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='network',
-            field=models.CharField(blank=True, help_text="The travel network (by name) that modes with source 'network' use.", max_length=60),
+            model_name="reachprofile",
+            name="network",
+            field=models.CharField(
+                blank=True,
+                help_text="The travel network (by name) that modes with source 'network' use.",
+                max_length=60,
+            ),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='pt_date',
-            field=models.DateField(blank=True, help_text="Travel date for timetables; empty: the next weekday inside every feed's validity.", null=True, verbose_name='public transport date'),
+            model_name="reachprofile",
+            name="pt_date",
+            field=models.DateField(
+                blank=True,
+                help_text="Travel date for timetables; empty: the next weekday inside every feed's validity.",
+                null=True,
+                verbose_name="public transport date",
+            ),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='pt_percentile',
-            field=models.FloatField(default=50, help_text='Percentile of journey times over the window (50: median).', verbose_name='departure percentile'),
+            model_name="reachprofile",
+            name="pt_percentile",
+            field=models.FloatField(
+                default=50,
+                help_text="Percentile of journey times over the window (50: median).",
+                verbose_name="departure percentile",
+            ),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='pt_source',
-            field=models.CharField(choices=[('crowfly', 'Crow-fly estimate'), ('matrix', 'Imported travel-time matrix'), ('network', 'Travel network')], default='crowfly', max_length=10, verbose_name='public transport source'),
+            model_name="reachprofile",
+            name="pt_source",
+            field=models.CharField(
+                choices=[
+                    ("crowfly", "Crow-fly estimate"),
+                    ("matrix", "Imported travel-time matrix"),
+                    ("network", "Travel network"),
+                ],
+                default="crowfly",
+                max_length=10,
+                verbose_name="public transport source",
+            ),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='pt_step_minutes',
-            field=models.PositiveSmallIntegerField(default=10, verbose_name='minutes between departures'),
+            model_name="reachprofile",
+            name="pt_step_minutes",
+            field=models.PositiveSmallIntegerField(default=10, verbose_name="minutes between departures"),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='pt_window_end',
-            field=models.TimeField(default=datetime.time(9, 0), verbose_name='departure window end'),
+            model_name="reachprofile",
+            name="pt_window_end",
+            field=models.TimeField(default=datetime.time(9, 0), verbose_name="departure window end"),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='pt_window_start',
-            field=models.TimeField(default=datetime.time(7, 0), verbose_name='departure window start'),
+            model_name="reachprofile",
+            name="pt_window_start",
+            field=models.TimeField(default=datetime.time(7, 0), verbose_name="departure window start"),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='snap_max_m',
-            field=models.FloatField(default=500, help_text='Origins and sites further than this from the network are left out for that mode.', verbose_name='snapping distance, metres'),
+            model_name="reachprofile",
+            name="snap_max_m",
+            field=models.FloatField(
+                default=500,
+                help_text="Origins and sites further than this from the network are left out for that mode.",
+                verbose_name="snapping distance, metres",
+            ),
         ),
         migrations.AddField(
-            model_name='reachprofile',
-            name='walk_source',
-            field=models.CharField(choices=[('crowfly', 'Crow-fly estimate'), ('matrix', 'Imported travel-time matrix'), ('network', 'Travel network')], default='crowfly', max_length=10),
+            model_name="reachprofile",
+            name="walk_source",
+            field=models.CharField(
+                choices=[
+                    ("crowfly", "Crow-fly estimate"),
+                    ("matrix", "Imported travel-time matrix"),
+                    ("network", "Travel network"),
+                ],
+                default="crowfly",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='reachrun',
-            name='provenance',
-            field=models.JSONField(blank=True, default=dict, help_text='Per mode: the source, network build and settings the minutes came from, and what was left out.'),
+            model_name="reachrun",
+            name="provenance",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Per mode: the source, network build and settings the minutes came from, and what was left out.",
+            ),
         ),
         migrations.AlterField(
-            model_name='reachrun',
-            name='provider',
-            field=models.CharField(choices=[('crowfly', 'Crow-fly estimate'), ('matrix', 'Imported travel-time matrix'), ('network', 'Travel network'), ('mixed', 'Mixed sources')], default='crowfly', max_length=10),
+            model_name="reachrun",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("crowfly", "Crow-fly estimate"),
+                    ("matrix", "Imported travel-time matrix"),
+                    ("network", "Travel network"),
+                    ("mixed", "Mixed sources"),
+                ],
+                default="crowfly",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='traveltime',
-            name='mode',
-            field=models.CharField(choices=[('walk', 'Walk'), ('pt', 'Public transport'), ('car', 'Car'), ('cycle', 'Cycle')], max_length=5),
+            model_name="traveltime",
+            name="mode",
+            field=models.CharField(
+                choices=[("walk", "Walk"), ("pt", "Public transport"), ("car", "Car"), ("cycle", "Cycle")], max_length=5
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reachprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('cycle_access_minutes__gte', 0), ('cycle_kmh__gt', 0), ('cycle_minutes__gte', 0)), name='reachprofile_cycle_limits', violation_error_message='Cycle times cannot be negative and the cycle speed must be above zero.'),
+            model_name="reachprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cycle_access_minutes__gte", 0), ("cycle_kmh__gt", 0), ("cycle_minutes__gte", 0)),
+                name="reachprofile_cycle_limits",
+                violation_error_message="Cycle times cannot be negative and the cycle speed must be above zero.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reachprofile',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('network', ''), ('walk_source', 'network'), _negated=True), models.Q(('network', ''), ('pt_source', 'network'), _negated=True), models.Q(('car_source', 'network'), ('network', ''), _negated=True), models.Q(('cycle_source', 'network'), ('network', ''), _negated=True)), name='reachprofile_network_named', violation_error_message="A mode with source 'network' needs a network name."),
+            model_name="reachprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("network", ""), ("walk_source", "network"), _negated=True),
+                    models.Q(("network", ""), ("pt_source", "network"), _negated=True),
+                    models.Q(("car_source", "network"), ("network", ""), _negated=True),
+                    models.Q(("cycle_source", "network"), ("network", ""), _negated=True),
+                ),
+                name="reachprofile_network_named",
+                violation_error_message="A mode with source 'network' needs a network name.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reachprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('pt_step_minutes__gte', 1), ('pt_window_end__gt', models.F('pt_window_start'))), name='reachprofile_pt_window', violation_error_message='The departure window ends after it starts, with a step of at least 1 minute.'),
+            model_name="reachprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pt_step_minutes__gte", 1), ("pt_window_end__gt", models.F("pt_window_start"))),
+                name="reachprofile_pt_window",
+                violation_error_message="The departure window ends after it starts, with a step of at least 1 minute.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reachprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('pt_percentile__gte', 0), ('pt_percentile__lte', 100), ('snap_max_m__gte', 0)), name='reachprofile_percentile_snap', violation_error_message='The percentile is 0 to 100 and the snapping distance is not negative.'),
+            model_name="reachprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pt_percentile__gte", 0), ("pt_percentile__lte", 100), ("snap_max_m__gte", 0)),
+                name="reachprofile_percentile_snap",
+                violation_error_message="The percentile is 0 to 100 and the snapping distance is not negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='traveltime',
-            constraint=models.CheckConstraint(condition=models.Q(('mode__in', ['walk', 'pt', 'car', 'cycle'])), name='traveltime_mode_known'),
+            model_name="traveltime",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("mode__in", ["walk", "pt", "car", "cycle"])), name="traveltime_mode_known"
+            ),
         ),
         migrations.AddField(
-            model_name='matrixjob',
-            name='run',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matrix_jobs', to='reach.reachrun'),
+            model_name="matrixjob",
+            name="run",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="matrix_jobs", to="reach.reachrun"
+            ),
         ),
         migrations.AddField(
-            model_name='matrixchunk',
-            name='job',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='reach.matrixjob'),
+            model_name="matrixchunk",
+            name="job",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="chunks", to="reach.matrixjob"
+            ),
         ),
         migrations.AddField(
-            model_name='networkbuild',
-            name='started_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="networkbuild",
+            name="started_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='matrixjob',
-            name='build',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reach.networkbuild'),
+            model_name="matrixjob",
+            name="build",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="reach.networkbuild"
+            ),
         ),
         migrations.AddField(
-            model_name='reachrun',
-            name='network_build',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='runs', to='reach.networkbuild'),
+            model_name="reachrun",
+            name="network_build",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="runs",
+                to="reach.networkbuild",
+            ),
         ),
         migrations.AddField(
-            model_name='travelnetwork',
-            name='current_build',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='current_of', to='reach.networkbuild'),
+            model_name="travelnetwork",
+            name="current_build",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="current_of",
+                to="reach.networkbuild",
+            ),
         ),
         migrations.AddField(
-            model_name='networkbuild',
-            name='network',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='builds', to='reach.travelnetwork'),
+            model_name="networkbuild",
+            name="network",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="builds", to="reach.travelnetwork"
+            ),
         ),
         migrations.AddField(
-            model_name='traveltimecolumn',
-            name='build',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reach.networkbuild'),
+            model_name="traveltimecolumn",
+            name="build",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="reach.networkbuild"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matrixchunk',
-            constraint=models.UniqueConstraint(fields=('job', 'index'), name='matrixchunk_unique'),
+            model_name="matrixchunk",
+            constraint=models.UniqueConstraint(fields=("job", "index"), name="matrixchunk_unique"),
         ),
         migrations.AddConstraint(
-            model_name='networkbuild',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='networkbuild_progress_0_to_100'),
+            model_name="networkbuild",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress__lte", 100)), name="networkbuild_progress_0_to_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='networkbuild',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'building', 'ready', 'failed', 'cancelled'])), name='networkbuild_status_known'),
+            model_name="networkbuild",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["queued", "building", "ready", "failed", "cancelled"])),
+                name="networkbuild_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='traveltimecolumn',
-            constraint=models.UniqueConstraint(fields=('build', 'mode', 'settings_key', 'origins_key', 'site_key'), name='traveltimecolumn_unique'),
+            model_name="traveltimecolumn",
+            constraint=models.UniqueConstraint(
+                fields=("build", "mode", "settings_key", "origins_key", "site_key"), name="traveltimecolumn_unique"
+            ),
         ),
     ]
