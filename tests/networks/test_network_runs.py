@@ -160,3 +160,23 @@ def test_export_then_import_as_matrix_gives_identical_reach(helsinki_world, hels
     after = list(run_results(run=matrix_run).values_list(*fields))
     assert before == after
     assert network_run.summary == matrix_run.summary
+
+
+def test_pages_and_api_say_what_the_figures_rest_on(helsinki_world, helsinki_network, client, admin_user):
+    from accounts.roles import COMMISSIONER
+    from accounts.services import ensure_user
+
+    run = run_with(NETWORK_ROADS)
+    client.force_login(ensure_user(username="planner", password="a-long-password-1", role=COMMISSIONER))
+    extract = helsinki_network.osm_extract_date.isoformat()
+    table = client.get(f"/map/table/?run={run.pk}").content.decode()
+    assert f"Travel times: roads (car, walking): OpenStreetMap extract of {extract} via OSRM" in table
+    assert "public transport: crow-fly estimate (20.0 km/h" in table
+    api = client.get(f"/api/v1/runs/{run.pk}/").json()
+    assert api["travel"] == run.provenance["text"] and api["network_build"] == helsinki_network.pk
+    assert api["provenance"]["modes"]["car"]["source"] == "network"
+    runs = client.get("/map/api/runs/").json()
+    assert runs["runs"][0]["travel"] == run.provenance["text"]
+    client.force_login(admin_user)
+    assert client.get(f"/admin/reach/travelnetwork/{helsinki_network.network_id}/change/").status_code == 200
+    assert client.get(f"/admin/reach/networkbuild/{helsinki_network.pk}/change/").status_code == 200
