@@ -208,9 +208,10 @@ def _build_artefacts(build: NetworkBuild, work: Path, log: _BuildLog) -> None:
 
 
 def execute_network_build(*, build_id: int) -> NetworkBuild:
-    """Build into a partial folder, then make it the network's current build in one step.
+    """Build into the build's own folder, then make it the network's current build in one step.
 
-    Safe to run again for the same id (a redelivered task): the partial folder starts afresh.
+    Safe to run again for the same id (a redelivered task): the folder starts afresh. A failed or
+    cancelled build removes its folder and leaves the network's current build as it was.
     """
     claimed = NetworkBuild.objects.filter(pk=build_id, status__in=[BuildStatus.QUEUED, BuildStatus.BUILDING]).update(
         status=BuildStatus.BUILDING, progress=0, started_at=timezone.now(), error="", log=""
@@ -218,8 +219,9 @@ def execute_network_build(*, build_id: int) -> NetworkBuild:
     build = NetworkBuild.objects.select_related("network").get(pk=build_id)
     if not claimed:
         return build
-    final = build_path(build)
-    work = final.with_name(final.name + ".partial")
+    # Each build has a folder of its own, so building in place never touches the build in use;
+    # in place, too, because Valhalla's config records absolute paths to its tiles.
+    work = build_path(build)
     log = _BuildLog(build_id)
     try:
         shutil.rmtree(work, ignore_errors=True)
@@ -230,8 +232,6 @@ def execute_network_build(*, build_id: int) -> NetworkBuild:
             locked = NetworkBuild.objects.select_for_update().get(pk=build_id)
             if locked.status != BuildStatus.BUILDING:
                 raise NetworkInputError([f"the build was {locked.status} while it ran; its work is discarded"])
-            shutil.rmtree(final, ignore_errors=True)
-            work.rename(final)
             NetworkBuild.objects.filter(pk=build_id).update(
                 status=BuildStatus.READY, progress=100, built_at=timezone.now()
             )
