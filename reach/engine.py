@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -543,9 +544,7 @@ def compute_reach(
 
     # 2SFCA for on-site offers at site level: offers at one site share a catchment, so
     # Σ_j R_j over a site's offers of an option = (Σ capacity) / site demand
-    without_car_matrix = mode_matrix["walk"]
-    for mode in params.modes_without_car()[1:]:
-        without_car_matrix = _union(without_car_matrix, mode_matrix[mode])
+    without_car_matrix = reduce(_union, (mode_matrix[mode] for mode in params.modes_without_car()))
     catchments = {"without_car": without_car_matrix}
     catchments["with_car"] = _union(without_car_matrix, mode_matrix["car"])
     for scenario, matrix in catchments.items():
@@ -590,9 +589,9 @@ def compute_reach(
 
     # ---- combine scenarios -----------------------------------------------------------------
     remote_cells = np.tile(remote_mask, (1, n_loc))  # (word, cell) with the option pattern
-    without_car = masks["other"] | remote_cells
-    for mode in params.modes_without_car():
-        without_car = without_car | masks[mode]
+    without_car = reduce(
+        np.bitwise_or, (masks[mode] for mode in params.modes_without_car()), masks["other"] | remote_cells
+    )
     with_car = without_car | masks["car"]
     del masks, remote_cells
     providers_without = np.bitwise_count(without_car).sum(axis=0, dtype=np.int16).reshape(n_loc, n_opt)

@@ -404,6 +404,9 @@ class TravelTimeColumn(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.mode} minutes to {self.site_key} (build {self.build_id})"
+
 
 class MatrixJob(models.Model):
     """Missing cache columns for one run and mode, computed as a Celery group of origin chunks.
@@ -426,6 +429,9 @@ class MatrixJob(models.Model):
     stored = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.mode} matrix for run {self.run_id} ({self.n_chunks} chunks)"
+
 
 class MatrixChunk(models.Model):
     job = models.ForeignKey(MatrixJob, on_delete=models.CASCADE, related_name="chunks")
@@ -438,3 +444,6 @@ class MatrixChunk(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "index"], name="matrixchunk_unique")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of matrix {self.job_id}"

@@ -20,11 +20,14 @@ from datetime import date, time, timedelta
 from pathlib import Path
 
 import numpy as np
+from celery import group
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+
+from choicemap.celery import app
 
 from .models import (
     BuildStatus,
@@ -63,7 +66,7 @@ def _inspect_feeds(gtfs_paths: list[Path], *, travel_date: date | None, bbox) ->
     if not gtfs_paths:
         return [], []
     try:
-        from .networks.gtfs import inspect_gtfs
+        from .networks.gtfs import inspect_gtfs  # noqa: PLC0415 (transit's module; PT is optional)
     except ImportError:
         return [], ["public transport: the GTFS reader (reach.networks.gtfs) is not installed in this build"]
     feeds, problems = [], []
@@ -149,9 +152,8 @@ def create_network_build(
 
 
 def enqueue_network_build(*, build: NetworkBuild) -> None:
-    from .tasks import build_network_task
-
-    transaction.on_commit(lambda: build_network_task.delay(build.pk))
+    """Send the build to the worker, by task name, once the transaction that created it commits."""
+    transaction.on_commit(lambda: app.send_task("reach.build_network", args=(build.pk,)))
 
 
 def cancel_network_build(*, build: NetworkBuild) -> bool:
@@ -196,7 +198,7 @@ def _build_artefacts(build: NetworkBuild, work: Path, log: _BuildLog) -> None:
             osm_path=osm_path, out_dir=work / "osrm", modes=road_modes, log=log, progress=log.progress(0, road_share)
         )
     if "pt" in build.modes:
-        from .networks.valhalla import build_valhalla
+        from .networks.valhalla import build_valhalla  # noqa: PLC0415 (transit's module; PT is optional)
 
         build_valhalla(
             osm_path=osm_path,
@@ -312,7 +314,7 @@ def chunk_minutes(
     if mode in ROAD_MODES:
         minutes, origin_snap, site_snap = OsrmMatrix(root / "osrm" / mode).minutes_and_snaps(origins, sites)
         return minutes.astype(np.float32), origin_snap, site_snap
-    from .networks.valhalla import ValhallaMatrix
+    from .networks.valhalla import ValhallaMatrix  # noqa: PLC0415 (transit's module; PT is optional)
 
     matrix = ValhallaMatrix(root / "valhalla")
     minutes = matrix.pt_minutes(
@@ -354,11 +356,8 @@ def current_build_for(*, network_name: str, modes: list[str]) -> NetworkBuild:
         )
     unserved = [mode for mode in modes if mode not in build.modes]
     if unserved:
-        raise NetworkInputError(
-            [
-                f"travel network {network_name!r} build {build.pk} serves {', '.join(build.modes)}, not {', '.join(unserved)}"
-            ]
-        )
+        served, missing = ", ".join(build.modes), ", ".join(unserved)
+        raise NetworkInputError([f"travel network {network_name!r} build {build.pk} serves {served}, not {missing}"])
     return build
 
 
@@ -487,10 +486,6 @@ def finish_matrix_job(*, job_id: int) -> bool:
 
 def dispatch_matrix_job(*, job: MatrixJob) -> None:
     """Send the job's unfinished chunks as one Celery group, by task name, after the commit."""
-    from celery import group
-
-    from choicemap.celery import app
-
     chunk_ids = list(job.chunks.filter(done=False).values_list("pk", flat=True))
 
     def send() -> None:
@@ -596,6 +591,4 @@ def _load_columns(*, build, modes, chosen, okey, keys, n_origins, limits) -> Net
 
 def resume_run_after_matrices(*, run_id: int) -> None:
     """The last chunk of a run's matrices sends the run again, by task name."""
-    from choicemap.celery import app
-
     transaction.on_commit(lambda: app.send_task("reach.compute_reach_run", args=(run_id,)))

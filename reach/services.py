@@ -137,6 +137,32 @@ def _clean_travel_setting(name: str, value, *, where: str):
     return cleaned.isoformat() if hasattr(cleaned, "isoformat") else cleaned
 
 
+def _check_override(name: str, value):
+    """One override typed by its profile field; ValueError says what is wrong with it."""
+    if name not in SETTABLE_FIELDS:
+        raise ValueError(f"Not a profile field (fields: {', '.join(SETTABLE_FIELDS)}).")
+    kind = ReachProfile._meta.get_field(name).get_internal_type()
+    if kind in TEXT_KINDS:
+        return _clean_travel_setting(name, value, where=name)
+    if kind == "BooleanField":
+        if not isinstance(value, bool):
+            raise ValueError("Must be true or false.")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("Must be a number.")
+    if kind == "FloatField":
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValueError("Must be a finite number.")
+        return number
+    if 0 <= value <= 32767 and float(value).is_integer():
+        return int(value)
+    raise ValueError("Must be a whole number from 0 to 32767.")
+
+
 def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
     """Typed per-run overrides of profile fields, held to the profile's own rules.
 
@@ -145,37 +171,10 @@ def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
     problems: dict[str, list[str]] = {}
     checked = {}
     for name, value in overrides.items():
-        if name not in SETTABLE_FIELDS:
-            problems[name] = [f"Not a profile field (fields: {', '.join(SETTABLE_FIELDS)})."]
-            continue
-        kind = ReachProfile._meta.get_field(name).get_internal_type()
-        if kind in TEXT_KINDS:
-            try:
-                checked[name] = _clean_travel_setting(name, value, where=name)
-            except ValueError as exc:
-                problems[name] = [str(exc)]
-            continue
-        if kind == "BooleanField":
-            if isinstance(value, bool):
-                checked[name] = value
-            else:
-                problems[name] = ["Must be true or false."]
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems[name] = ["Must be a number."]
-        elif kind == "FloatField":
-            try:
-                number = float(value)
-            except OverflowError:
-                number = math.inf
-            if math.isfinite(number):
-                checked[name] = number
-            else:
-                problems[name] = ["Must be a finite number."]
-        elif 0 <= value <= 32767 and float(value).is_integer():
-            checked[name] = int(value)
-        else:
-            problems[name] = ["Must be a whole number from 0 to 32767."]
+        try:
+            checked[name] = _check_override(name, value)
+        except ValueError as exc:
+            problems[name] = [str(exc)]
     if problems:
         raise ValidationError(problems)
     candidate = ReachProfile(**{**profile.params(), **checked})

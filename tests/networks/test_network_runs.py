@@ -5,6 +5,8 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.management import call_command
 
+from accounts.roles import COMMISSIONER
+from accounts.services import ensure_user
 from reach.engine import ReachParams, crowfly_for_params
 from reach.models import MatrixJob, ReachRun, RunStatus, TravelTimeColumn
 from reach.network_services import build_path
@@ -163,9 +165,6 @@ def test_export_then_import_as_matrix_gives_identical_reach(helsinki_world, hels
 
 
 def test_pages_and_api_say_what_the_figures_rest_on(helsinki_world, helsinki_network, client, admin_user):
-    from accounts.roles import COMMISSIONER
-    from accounts.services import ensure_user
-
     run = run_with(NETWORK_ROADS)
     client.force_login(ensure_user(username="planner", password="a-long-password-1", role=COMMISSIONER))
     extract = helsinki_network.osm_extract_date.isoformat()

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from choicemap.celery import app
 from reach.models import MatrixChunk, MatrixJob, ReachRun, RunStatus, TravelTimeColumn
 from reach.selectors import run_results
 from reach.services import create_run, enqueue_run, execute_run
@@ -93,7 +94,10 @@ def _start_worker(log: Path) -> subprocess.Popen:
         "-l",
         "info",
     ]
-    return subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    # this interpreter with fixed arguments: no shell, no outside text
+    return subprocess.Popen(  # noqa: S603
+        command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _waiting_on_a_lock() -> int:
@@ -105,8 +109,6 @@ def _waiting_on_a_lock() -> int:
 
 
 def test_a_worker_killed_mid_matrix_loses_nothing(helsinki_world, helsinki_network, settings, tmp_path):
-    from choicemap.celery import app
-
     settings.NETWORK_CHUNK_ORIGINS = 2
     app.control.purge()
     run = create_run(overrides=NETWORK_ROADS)

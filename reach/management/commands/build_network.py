@@ -46,7 +46,7 @@ class Command(BaseCommand):
                 if not options["sync"]:
                     enqueue_network_build(build=build)
         except NetworkInputError as exc:
-            raise CommandError("Nothing was built or written:\n" + "\n".join(f"  {p}" for p in exc.problems))
+            raise CommandError("Nothing was built or written:\n" + "\n".join(f"  {p}" for p in exc.problems)) from None
         self.stdout.write(f"Build {build.pk} of network {options['name']}: {', '.join(build.modes)}")
         if options["sync"]:
             build = execute_network_build(build_id=build.pk)
