@@ -227,9 +227,9 @@ def travel_provenance(*, run_params: dict, sources: dict[str, str], network, sna
         entry: dict = {"source": source}
         if source == "crowfly":
             entry["label"] = (
-                f"crow-fly estimate ({run_params.get(f'{mode}_kmh')} km/h, detour × {run_params.get('detour_factor')}, "
-                f"+{run_params.get(f'{mode}_access_minutes')} min)"
+                f"crow-fly estimate ({_crowfly_terms(mode, run_params)}, detour × {run_params['detour_factor']:g})"
             )
+            entry["terms"] = _crowfly_terms(mode, run_params)
         elif source == "matrix":
             entry["label"] = "imported travel-time matrix"
         else:
@@ -248,12 +248,17 @@ def travel_provenance(*, run_params: dict, sources: dict[str, str], network, sna
         modes[mode] = entry
     return {
         "modes": modes,
-        "text": provenance_text(modes),
+        "text": provenance_text(modes, detour_factor=float(run_params["detour_factor"])),
         "network_build_id": network.build.pk if network else None,
     }
 
 
-def provenance_text(modes: dict[str, dict]) -> str:
+def _crowfly_terms(mode: str, params: dict) -> str:
+    access = float(params[f"{mode}_access_minutes"])
+    return f"{float(params[f'{mode}_kmh']):g} km/h" + (f" +{access:g} min" if access else "")
+
+
+def provenance_text(modes: dict[str, dict], *, detour_factor: float | None = None) -> str:
     """One line a legend or an export can carry, e.g. 'roads: OpenStreetMap extract of … via OSRM; …'."""
     parts = []
     road_labels = {modes[m]["label"] for m in ROAD_MODE_ORDER if m in modes and modes[m]["source"] == "network"}
@@ -264,8 +269,12 @@ def provenance_text(modes: dict[str, dict]) -> str:
     else:
         shown = set()
     for mode in ("walk", "pt", "car", "cycle"):
-        if mode in modes and mode not in shown:
+        if mode in modes and mode not in shown and modes[mode]["source"] != "crowfly":
             parts.append(f"{MODE_WORDS[mode]}: {modes[mode]['label']}")
+    crowfly = [f"{MODE_WORDS[m]} {modes[m]['terms']}" for m in modes if modes[m]["source"] == "crowfly"]
+    if crowfly:
+        detour = f"; detour × {detour_factor:g}" if detour_factor else ""
+        parts.append(f"crow-fly estimates ({', '.join(crowfly)}{detour})")
     return "; ".join(parts)
 
 

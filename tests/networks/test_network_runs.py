@@ -72,7 +72,9 @@ def test_a_network_run_uses_osrm_minutes_and_records_its_build(helsinki_world, h
     assert walk["network_build_id"] == helsinki_network.pk
     extract = helsinki_network.osm_extract_date.isoformat()
     assert run.provenance["text"].startswith(f"roads (car, walking): OpenStreetMap extract of {extract} via OSRM")
-    assert "public transport: crow-fly estimate" in run.provenance["text"]
+    assert run.provenance["text"].endswith(
+        "; crow-fly estimates (public transport 20 km/h +10 min, cycling 15 km/h; detour × 1.3)"
+    )
 
 
 def test_an_origin_off_the_network_is_reported_and_left_out(helsinki_world, helsinki_network):
@@ -170,7 +172,7 @@ def test_pages_and_api_say_what_the_figures_rest_on(helsinki_world, helsinki_net
     extract = helsinki_network.osm_extract_date.isoformat()
     table = client.get(f"/map/table/?run={run.pk}").content.decode()
     assert f"Travel times: roads (car, walking): OpenStreetMap extract of {extract} via OSRM" in table
-    assert "public transport: crow-fly estimate (20.0 km/h" in table
+    assert "crow-fly estimates (public transport 20 km/h +10 min, cycling 15 km/h; detour × 1.3)" in table
     api = client.get(f"/api/v1/runs/{run.pk}/").json()
     assert api["travel"] == run.provenance["text"] and api["network_build"] == helsinki_network.pk
     assert api["provenance"]["modes"]["car"]["source"] == "network"
