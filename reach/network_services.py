@@ -44,6 +44,7 @@ from .networks.osrm import OSRM_PROFILES, OsrmMatrix, build_osrm
 
 logger = logging.getLogger(__name__)
 
+COMPUTE_RUN_TASK = "reach.compute_reach_run"  # sent by name: this module never imports the tasks
 ROAD_MODES = tuple(OSRM_PROFILES)  # car, walk, cycle: OSRM
 ALL_NETWORK_MODES = (*ROAD_MODES, "pt")  # pt: Valhalla over GTFS
 # A chunk marks an origin it could not snap with this value instead of minutes (NaN = no route).
@@ -591,4 +592,4 @@ def _load_columns(*, build, modes, chosen, okey, keys, n_origins, limits) -> Net
 
 def resume_run_after_matrices(*, run_id: int) -> None:
     """The last chunk of a run's matrices sends the run again, by task name."""
-    transaction.on_commit(lambda: app.send_task("reach.compute_reach_run", args=(run_id,)))
+    transaction.on_commit(lambda: app.send_task(COMPUTE_RUN_TASK, args=(run_id,)))
