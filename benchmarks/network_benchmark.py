@@ -17,6 +17,8 @@ import resource
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from datetime import time as dt_time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,14 @@ ROAD_MODES = ("car", "walk", "cycle")
 TOP_KMH = {"car": 120.0, "walk": 5.0, "cycle": 25.0, "pt": 250.0}
 LIMITS = {"car": 30.0, "walk": 30.0, "cycle": 30.0, "pt": 45.0}
 ENGLAND_LOCALITIES, ENGLAND_SITES = 33_755, 2_000
+PT_WINDOW = {
+    "travel_date": date(2026, 12, 2),
+    "window_start": dt_time(7, 0),
+    "window_end": dt_time(9, 0),
+    "step_minutes": 10,
+    "percentile": 50.0,
+    "max_minutes": 45.0,
+}
 
 
 def cpu_seconds() -> float:
@@ -56,13 +66,21 @@ def _chunk(args) -> int:
     return int(np.isfinite(OsrmMatrix(Path(graph)).minutes(origins, sites)).sum())
 
 
-def fan_out(graph: Path, origins: np.ndarray, sites: np.ndarray, *, workers: int, chunk: int) -> float:
+def _pt_chunk(args) -> int:
+    build_dir, origins, sites = args
+    from reach.networks.valhalla import ValhallaMatrix  # noqa: PLC0415 (optional module)
+
+    minutes = ValhallaMatrix(Path(build_dir)).pt_minutes(origins, sites, **PT_WINDOW)
+    return int(np.isfinite(minutes).sum())
+
+
+def fan_out(build: Path, origins: np.ndarray, sites: np.ndarray, *, workers: int, chunk: int, work=_chunk) -> float:
     """Wall seconds for the matrix split in origin chunks over `workers` processes."""
-    jobs = [(str(graph), origins[i : i + chunk], sites) for i in range(0, len(origins), chunk)]
+    jobs = [(str(build), origins[i : i + chunk], sites) for i in range(0, len(origins), chunk)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(_chunk, jobs[:workers]))  # warm: each process loads the graph once
+        list(pool.map(work, jobs[:workers]))  # warm: each process loads the graph once
         started = time.perf_counter()
-        list(pool.map(_chunk, jobs))
+        list(pool.map(work, jobs))
         return time.perf_counter() - started
 
 
@@ -107,9 +125,8 @@ def osrm_figures(work: Path, origins: np.ndarray, sites: np.ndarray) -> dict:
 def valhalla_figures(work: Path, origins: np.ndarray, sites: np.ndarray) -> dict | None:
     """Valhalla through the transit benchmark, and OSRM car against Valhalla auto on the same pairs."""
     try:
-        from reach.networks.valhalla import ValhallaMatrix  # noqa: PLC0415
-
         from benchmarks.transit_benchmark import run as transit_run  # noqa: PLC0415 (optional module)
+        from reach.networks.valhalla import ValhallaMatrix  # noqa: PLC0415
     except ImportError:
         return None
     figures = transit_run(HELSINKI_PBF, work / "transit")
@@ -131,6 +148,12 @@ def valhalla_figures(work: Path, origins: np.ndarray, sites: np.ndarray) -> dict
         "median_absolute_relative_difference": round(float(np.median(np.abs(difference))), 3),
         "p90_absolute_relative_difference": round(float(np.quantile(np.abs(difference), 0.9)), 3),
     }
+    # the PT matrix as chunk tasks over 1 and 2 processes: 24 origins × 6 sites in chunks of 4 origins
+    pt_origins, pt_sites = origins[:24], sites[:6]
+    one = fan_out(work / "transit" / "valhalla", pt_origins, pt_sites, workers=1, chunk=4, work=_pt_chunk)
+    two = fan_out(work / "transit" / "valhalla", pt_origins, pt_sites, workers=2, chunk=4, work=_pt_chunk)
+    figures["fan_out_pt"] = {"chunks": 6, "one_worker_seconds": round(one, 2), "two_workers_seconds": round(two, 2),
+                             "speed_up": round(one / two, 2)}  # fmt: skip
     return figures
 
 

@@ -21,6 +21,8 @@ def test_the_network_demo_builds_and_computes_on_the_network(settings, tmp_path,
     assert run.status == "succeeded" and run.profile_name == "Helsinki network (demo)"
     assert f"/map/?run={run.pk}" in out and "via OSRM" in out
     assert run.provenance["modes"]["walk"]["source"] == "network"
+    assert run.provenance["modes"]["pt"]["source"] == "network"  # the demo GTFS feed, via Valhalla
+    assert "public transport: 1 GTFS feed via Valhalla" in run.provenance["text"]
     results = {r.locality_code: r for r in run_results(run=run)}
     assert len(results) == 9 and all(code.startswith("HEL-") for code in results)
     assert sum(r.menu_without_car > 0 for r in results.values()) >= 5  # walking reaches sites in the centre
