@@ -278,11 +278,25 @@ def next_weekday_in_feeds(feeds: list[dict], *, today: date | None = None) -> da
     raise NetworkInputError(["the GTFS feeds share no weekday from today on: pick pt_date inside their service dates"])
 
 
+def _check_feeds_cover(feeds: list[dict], travel_date: date) -> None:
+    """A date outside a feed's service would give no journeys at all: refuse it by name instead."""
+    problems = [
+        f"{feed['file']}: pt_date {travel_date} is outside its service dates {feed['start_date']} to {feed['end_date']}"
+        for feed in feeds
+        if feed.get("start_date")
+        and feed.get("end_date")
+        and not (date.fromisoformat(feed["start_date"]) <= travel_date <= date.fromisoformat(feed["end_date"]))
+    ]
+    if problems:
+        raise NetworkInputError(problems)
+
+
 def settings_for_mode(*, mode: str, params: dict, build: NetworkBuild) -> dict:
     """What a chunk needs besides points, as JSON: the snapping rule, and the PT window for pt."""
     chosen = {"snap_max_m": float(params.get("snap_max_m", 500))}
     if mode == "pt":
         travel_date = params.get("pt_date") or next_weekday_in_feeds(build.gtfs_feeds).isoformat()
+        _check_feeds_cover(build.gtfs_feeds, date.fromisoformat(str(travel_date)))
         chosen |= {
             "travel_date": str(travel_date),
             "window_start": str(params.get("pt_window_start", "07:00:00")),

@@ -1,5 +1,7 @@
 """Runs on network travel times: sources per mode, snapping, the cache, provenance, export round trip."""
 
+from datetime import date
+
 import numpy as np
 import pytest
 from django.contrib.gis.geos import Point
@@ -8,8 +10,9 @@ from django.core.management import call_command
 from accounts.roles import COMMISSIONER
 from accounts.services import ensure_user
 from reach.engine import ReachParams, crowfly_for_params
-from reach.models import MatrixJob, ReachRun, RunStatus, TravelTimeColumn
-from reach.network_services import build_path
+from reach.models import MatrixJob, NetworkBuild, ReachRun, RunStatus, TravelTimeColumn
+from reach.network_services import build_path, next_weekday_in_feeds, settings_for_mode
+from reach.networks.errors import NetworkInputError
 from reach.networks.osrm import OsrmMatrix
 from reach.selectors import load_snapshot, run_results
 from reach.services import create_run, execute_run, import_travel_times, parse_overrides
@@ -181,3 +184,19 @@ def test_pages_and_api_say_what_the_figures_rest_on(helsinki_world, helsinki_net
     client.force_login(admin_user)
     assert client.get(f"/admin/reach/travelnetwork/{helsinki_network.network_id}/change/").status_code == 200
     assert client.get(f"/admin/reach/networkbuild/{helsinki_network.pk}/change/").status_code == 200
+
+
+def test_a_pt_date_outside_the_feeds_is_refused_by_feed_name():
+    build = NetworkBuild(
+        gtfs_feeds=[{"file": "south_west.zip", "start_date": "2026-01-01", "end_date": "2026-06-30"}], modes=["pt"]
+    )
+    with pytest.raises(NetworkInputError) as caught:
+        settings_for_mode(mode="pt", params={"pt_date": "2026-12-02"}, build=build)
+    assert caught.value.problems == [
+        "south_west.zip: pt_date 2026-12-02 is outside its service dates 2026-01-01 to 2026-06-30"
+    ]
+    chosen = settings_for_mode(mode="pt", params={"pt_date": "2026-03-04", "pt_minutes": 40}, build=build)
+    assert chosen["travel_date"] == "2026-03-04" and chosen["max_minutes"] == 40.0
+    assert chosen["window_start"] == "07:00:00" and chosen["percentile"] == 50.0
+    # with no date set: the first Tuesday to Thursday inside every feed, from today
+    assert next_weekday_in_feeds(build.gtfs_feeds, today=date(2026, 3, 7)) == date(2026, 3, 10)
