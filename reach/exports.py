@@ -19,6 +19,7 @@ from .selectors import (
     option_detail,
     result_row,
     run_description,
+    run_provenance_text,
     run_results,
     site_codes_by_id,
 )
@@ -31,11 +32,13 @@ def write_reach_export(*, run: ReachRun, fmt: str, output: TextIO) -> int:
     results = run_results(run=run)
     codes = run.option_codes
     if fmt == "csv":
-        writer = csv.DictWriter(output, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        # every row says what its minutes rest on, so a figure copied out of the file keeps it
+        writer = csv.DictWriter(output, fieldnames=[*EXPORT_COLUMNS, "travel_times"], lineterminator="\n")
         writer.writeheader()
+        travel = run_provenance_text(run)
         count = 0
         for result in results.iterator(chunk_size=2000):
-            writer.writerow(result_row(result, codes))
+            writer.writerow({**result_row(result, codes), "travel_times": travel})
             count += 1
         return count
     site_codes = site_codes_by_id()
