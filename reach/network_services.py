@@ -456,7 +456,10 @@ def _report_chunk_progress(run_id: int) -> None:
     total = chunks.count()
     if total:
         done = chunks.filter(done=True).count()
-        ReachRun.objects.filter(pk=run_id, status="running").update(progress=5 + 45 * done // total)
+        # a finished chunk is the waiting run's sign of life (heartbeat), so it is not taken for stale
+        ReachRun.objects.filter(pk=run_id, status="running").update(
+            progress=5 + 45 * done // total, heartbeat_at=timezone.now()
+        )
 
 
 def finish_matrix_job(*, job_id: int) -> bool:

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from .models import MatrixChunk
 from .network_services import compute_matrix_chunk, execute_network_build, finish_matrix_job, resume_run_after_matrices
-from .services import COMPUTE_RUN_TASK, RunFailed, execute_run
+from .services import COMPUTE_RUN_TASK, RunFailed, execute_run, fail_stale_runs
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +38,9 @@ def compute_matrix_chunk_task(chunk_id: int) -> str:
 @shared_task(acks_late=True, reject_on_worker_lost=True, name="reach.build_network")
 def build_network_task(build_id: int) -> str:
     return execute_network_build(build_id=build_id).status
+
+
+@shared_task(name="reach.fail_stale_runs")
+def fail_stale_runs_task() -> list[int]:
+    """Every minute (beat): runs lost with a worker or a message become failed, releasing their profile."""
+    return fail_stale_runs()

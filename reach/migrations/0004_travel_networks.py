@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("areas", "0002_locality_geometry_coarse"),
-        ("reach", "0002_default_profile"),
+        ("reach", "0003_run_heartbeat"),
         ("services", "0003_outreach_link_check_skips_removed_links"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
