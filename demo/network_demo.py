@@ -77,12 +77,12 @@ def _catalogue_csv(bbox, path: Path) -> None:
     min_lon, min_lat, max_lon, max_lat = bbox
     lines = [
         "provider,site_code,site_name,lat,lon,option_code,delivery,capacity_per_week,waiting_weeks,"
-        "min_age,max_age,outreach_localities,home_visit_km,active"
+        "min_age,max_age,outreach_localities,home_visit_km,active,provider_kind"
     ]
     for code, name, provider, x, y, options in SITES:
         lat, lon = min_lat + y * (max_lat - min_lat), min_lon + x * (max_lon - min_lon)
         for option in options:
-            lines.append(f"{provider},{code},{name},{lat:.6f},{lon:.6f},{option},on_site,20,1,18,,,,true")
+            lines.append(f"{provider},{code},{name},{lat:.6f},{lon:.6f},{option},on_site,20,1,18,,,,true,nhs")
     path.write_text("\n".join(lines) + "\n")
 
 

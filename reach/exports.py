@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import TextIO
 
 from django.db.models.functions import Coalesce
 
 from areas.models import Locality
+from choicemap import csvsafe
 
 from .engine import ReachParams
 from .models import ReachRun
@@ -33,7 +33,7 @@ def write_reach_export(*, run: ReachRun, fmt: str, output: TextIO) -> int:
     codes = run.option_codes
     if fmt == "csv":
         # every row says what its minutes rest on, so a figure copied out of the file keeps it
-        writer = csv.DictWriter(output, fieldnames=[*EXPORT_COLUMNS, "travel_times"], lineterminator="\n")
+        writer = csvsafe.DictWriter(output, fieldnames=[*EXPORT_COLUMNS, "travel_times"])
         writer.writeheader()
         travel = run_provenance_text(run)
         count = 0
@@ -97,7 +97,7 @@ def write_travel_times(*, run: ReachRun, output: TextIO) -> int:
     params = ReachParams(**engine_params(run.params))
     travel, _ = travel_times_for_run(run=run, snapshot=snapshot, params=params, inline=True)
     site_codes = site_codes_by_id()
-    writer = csv.writer(output, lineterminator="\n")
+    writer = csvsafe.writer(output)
     writer.writerow(TRAVEL_TIME_COLUMNS)
     count = 0
     for mode in MODES:
