@@ -19,8 +19,8 @@ from rest_framework.response import Response
 
 from areas.models import Locality
 from reach.exports import write_reach_export
-from reach.models import ReachProfile, ReachRun, RunStatus, TravelProvider
-from reach.selectors import current_run, default_profile, locality_reach
+from reach.models import ReachProfile, ReachRun, RunStatus, TravelSource
+from reach.selectors import current_run, default_profile, locality_reach, run_provenance_text
 from reach.services import RunAlreadyActive, cancel_run, check_overrides, start_run
 
 from .errors import Conflict, JsonErrorsMixin
@@ -58,6 +58,7 @@ class ProfileViewSet(RoleAccessMixin, viewsets.ReadOnlyModelViewSet):
 class RunSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField(help_text="The first line of the error of a failed run.")
     started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    travel = serializers.SerializerMethodField()
 
     class Meta:
         model = ReachRun
@@ -69,6 +70,9 @@ class RunSerializer(serializers.ModelSerializer):
             "profile_name",
             "params",
             "provider",
+            "travel",
+            "provenance",
+            "network_build",
             "automatic",
             "snapshot_id",
             "snapshot_counts",
@@ -84,12 +88,20 @@ class RunSerializer(serializers.ModelSerializer):
     def get_error(self, run: ReachRun) -> str:
         return run.error.splitlines()[0] if run.error else ""
 
+    def get_travel(self, run: ReachRun) -> str:
+        """What the figures rest on, in words (crow-fly figures say they are estimates)."""
+        return run_provenance_text(run)
+
 
 class RunCreateSerializer(serializers.Serializer):
     profile = serializers.PrimaryKeyRelatedField(
         queryset=ReachProfile.objects.all(), required=False, help_text="Profile id; the default profile when left out."
     )
-    provider = serializers.ChoiceField(choices=TravelProvider.choices, default=TravelProvider.CROWFLY)
+    provider = serializers.ChoiceField(
+        choices=TravelSource.choices,
+        required=False,
+        help_text="Every mode from this one source; leave out to use the profile's source per mode.",
+    )
     overrides = serializers.DictField(
         required=False, default=dict, help_text='Profile fields to change for this run only, e.g. {"car_minutes": 20}.'
     )

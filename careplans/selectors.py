@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 
 from areas.models import Locality
 from reach.models import LocalityResult, ReachProfile, ReachRun
-from reach.selectors import current_run, default_profile, option_detail
+from reach.selectors import current_run, default_profile, option_detail, run_provenance_text
 from services.models import MenuOption, Site, SiteOffer
 
 from .models import CarePlanChoice, CaseStatus, Publication, ServiceUser, Team
@@ -140,6 +140,11 @@ class ReachableMenu:
     @property
     def count_with_car(self) -> int:
         return sum(row.reachable_with_car for row in self.rows)
+
+    @property
+    def travel(self) -> str:
+        """What the reach run's travel times rest on (crow-fly figures say they are estimates)."""
+        return run_provenance_text(self.run) if self.run else ""
 
 
 MODE_LABELS = {"walk": "on foot", "pt": "by public transport", "car": "by car"}

@@ -17,7 +17,7 @@ from django.db.models.functions import Floor
 from areas.models import Locality, Rurality
 from careplans.unmet import OTHER
 from reach.models import LocalityResult, ReachProfile, ReachRun, RunStatus
-from reach.selectors import current_run, option_detail
+from reach.selectors import current_run, option_detail, run_provenance_text
 from services.models import Delivery, MenuOption, Site, SiteOffer
 
 from .measures import Measure, legend_classes, protected_count_classes
@@ -139,6 +139,7 @@ def run_status(run: ReachRun) -> dict:
         "profile": run.profile_name,
         "profile_id": run.profile_id,
         "provider": run.provider,
+        "travel": run_provenance_text(run),
         "automatic": run.automatic,
         "created_at": run.created_at.isoformat() if run.created_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,

@@ -118,6 +118,7 @@ class TableView(RoleRequiredMixin, TemplateView):
                 "descending": descending,
                 "runs": selectors.recent_runs(),
                 "columns": columns,
+                "travel": selectors.run_provenance_text(run) if run else "",
             }
         )
         if run is not None:

@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 from scipy.spatial import cKDTree
 
-MODES: tuple[str, ...] = ("walk", "pt", "car")
+MODES: tuple[str, ...] = ("walk", "pt", "car", "cycle")
 MODE_INDEX: dict[str, int] = {mode: i for i, mode in enumerate(MODES)}
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
@@ -176,6 +176,8 @@ def crowfly_travel_times(
     n_loc, n_sites = int(np.size(locality_lat)), int(np.size(site_lat))
     radius_km: dict[str, float] = {}
     for mode in MODES:
+        if not (mode in speeds_kmh and mode in access_minutes and mode in max_minutes):
+            continue  # a caller that gives a mode no speed, access time or limit gets no pairs for it
         speed = float(speeds_kmh[mode])
         spare = float(max_minutes[mode]) - float(access_minutes[mode])
         if speed > 0 and spare >= 0:
@@ -199,7 +201,7 @@ def crowfly_travel_times(
 
 
 def _mode_codes(mode_idx: np.ndarray | Sequence) -> np.ndarray:
-    """Mode column as int codes; accepts codes 0..2 or the strings in MODES."""
+    """Mode column as int codes; accepts codes into MODES or the strings in MODES."""
     arr = np.asarray(mode_idx)
     if arr.dtype.kind in "iu":
         codes = arr.astype(np.int64)

@@ -142,6 +142,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
+# Built travel networks (OSRM graphs, Valhalla tiles): large, rebuilt from their inputs, never in git.
+NETWORK_DIR = Path(env("NETWORK_DIR", default=str(BASE_DIR / "var" / "networks")))
+# Origins per Celery task when a network matrix is split across workers.
+NETWORK_CHUNK_ORIGINS = env.int("NETWORK_CHUNK_ORIGINS", default=500)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -203,6 +207,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # one name per shared choice set: every mode's travel-time source, and a run's provider
+    "ENUM_NAME_OVERRIDES": {
+        "TravelSourceEnum": "reach.models.TravelSource",
+        "RunProviderEnum": "reach.models.TravelProvider",
+    },
 }
 
 # Basemap tiles are optional: with no tile server reachable the map still draws localities and sites.
@@ -324,5 +333,8 @@ CELERY_BEAT_SCHEDULE["reach-fail-stale-runs"] = {"task": "reach.fail_stale_runs"
 # worker's task at once and needs no such timeout: CELERY_BROKER_URL=amqp://…)
 REACH_RUN_TIME_LIMIT_SECONDS = env.int("REACH_RUN_TIME_LIMIT_SECONDS", default=30 * 60)
 CELERY_TASK_TIME_LIMIT = REACH_RUN_TIME_LIMIT_SECONDS
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REACH_RUN_TIME_LIMIT_SECONDS + 5 * 60}
+# CELERY_VISIBILITY_TIMEOUT overrides it (the worker-killed tests shorten it to redeliver in seconds).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=REACH_RUN_TIME_LIMIT_SECONDS + 5 * 60)
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

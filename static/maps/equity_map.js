@@ -182,6 +182,7 @@
         el("li", {}, el("span", {class: "swatch", style: `background:${payload.legend.no_data.colour}`}),
            payload.legend.no_data.label)),
       state.run ? el("p", {class: "legend-run"}, `Run ${state.run.id} · ${state.run.profile}`) : null,
+      state.run && state.run.travel ? el("p", {class: "legend-travel"}, `Travel times: ${state.run.travel}`) : null,
     ].filter(Boolean));
   }
 

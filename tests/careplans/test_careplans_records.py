@@ -153,6 +153,11 @@ def test_choice_page_shows_the_reachable_menu_option_by_option(client, world, us
     assert "What is on offer from Town" in html
     assert "Town clinic" in html and "wait 1.5 wk" in html
     assert "1 of 2 options reachable without a car, 1 with one" in html
+    # what the minutes rest on: this run is crow-fly, so the page says they are estimates
+    assert (
+        "Travel times: crow-fly estimates (walking 4.8 km/h, public transport 20 km/h +10 min, car 40 km/h +5 min, "
+        "cycling 15 km/h; detour × 1.3)" in html
+    )
 
 
 def test_add_service_user_form_keeps_input_and_generates_a_reference(client, world, users):

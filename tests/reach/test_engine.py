@@ -131,9 +131,10 @@ def test_delivery_codes_and_param_defaults() -> None:
     assert (p.walk_access_minutes, p.pt_access_minutes, p.car_access_minutes) == (0, 10, 5)
     assert (p.detour_factor, p.max_wait_weeks, p.count_remote) == (1.3, 3, False)
     assert (p.real_choice_providers, p.default_car_share) == (2, 0.77)
-    assert p.max_minutes() == {"walk": 30.0, "pt": 45.0, "car": 30.0}
-    assert p.speeds_kmh() == {"walk": 4.8, "pt": 20.0, "car": 40.0}
-    assert p.access_minutes() == {"walk": 0.0, "pt": 10.0, "car": 5.0}
+    assert p.max_minutes() == {"walk": 30.0, "pt": 45.0, "car": 30.0, "cycle": 30.0}
+    assert (p.cycle_kmh, p.count_cycle) == (15, False)  # cycling is off in the menu measures by default
+    assert p.speeds_kmh() == {"walk": 4.8, "pt": 20.0, "car": 40.0, "cycle": 15.0}
+    assert p.access_minutes() == {"walk": 0.0, "pt": 10.0, "car": 5.0, "cycle": 0.0}
 
 
 # --------------------------------------------------------------------------------------

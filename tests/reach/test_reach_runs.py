@@ -151,8 +151,10 @@ def test_export_csv_has_exactly_the_contract_columns(small_world, tmp_path):
         "real_choice_with_car",
         "options_without_car",
         "options_with_car",
+        "travel_times",
     ]
     village = next(r for r in rows if r["locality_code"] == "VILL")
+    assert village["travel_times"].startswith("crow-fly estimates (walking 4.8 km/h, public transport 20 km/h +10 min")
     assert village["expected_menu"] == "1.770"
     assert village["options_without_car"] == "OST"
     assert village["options_with_car"] == "NSP;OST"

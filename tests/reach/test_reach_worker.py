@@ -56,7 +56,7 @@ def test_worker_runs_a_run_to_success_with_progress_observed(worker, lock_table)
     assert final.progress == 100 and final.started_at <= final.finished_at
     assert LocalityResult.objects.filter(run=final).count() == 2
     assert current_run() == final
-    assert set(final.timings) == {"load_seconds", "compute_seconds", "store_seconds"}
+    assert set(final.timings) == {"load_seconds", "travel_seconds", "compute_seconds", "store_seconds"}
 
 
 def test_a_failing_run_on_the_worker_leaves_current_results_intact(worker):
