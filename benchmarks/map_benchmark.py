@@ -269,7 +269,7 @@ PAINT_FIGURES = """() => {
   const entries = [performance.getEntriesByType("navigation")[0], ...performance.getEntriesByType("resource")]
     .filter((e) => e.responseEnd <= mark.startTime);
   const marks = Object.fromEntries(performance.getEntriesByType("mark").map((m) => [m.name, m.startTime]));
-  return {paint_ms: mark.startTime, shapes: window.equityMap.choropleth.size(), marks: marks,
+  return {paint_ms: mark.startTime, shapes: Number(document.documentElement.dataset.mapPainted), marks: marks,
           resources: entries.map((e) => ({name: e.name, transfer: e.transferSize, body: e.encodedBodySize,
                                           decoded: e.decodedBodySize, ms: e.responseEnd - e.startTime,
                                           start: e.startTime, first_byte: e.responseStart, end: e.responseEnd}))};

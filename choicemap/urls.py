@@ -1,12 +1,24 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 
 admin.site.site_header = "choicemap administration"
 admin.site.site_title = "choicemap"
 
+
+class FaviconRedirect(RedirectView):
+    """/favicon.ico for pages without an icon link (admin, API docs): the static icon."""
+
+    permanent = False  # the static URL may change (hashed names in a deployment)
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("choicemap/favicon.ico")
+
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),

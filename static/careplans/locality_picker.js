@@ -11,7 +11,8 @@ window.localityPicker = function (map) {
     style: function () { return base; },
     onEachFeature: function (feature, layer) {
       layers[String(feature.id)] = layer;
-      layer.bindTooltip(feature.properties.name);
+      // A text node, not a string: Leaflet would parse a string as HTML.
+      layer.bindTooltip(function () { return document.createTextNode(feature.properties.name); });
       layer.on("click", function () {
         select.value = String(feature.id);
         highlight();

@@ -49,9 +49,12 @@ def page(browser):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    not_found = []  # e.g. a missing /favicon.ico or module file, which the console would log
+    page.on("response", lambda response: response.status == 404 and not_found.append(response.url))
     yield page
     context.close()
     assert errors == []
+    assert not_found == []
 
 
 @pytest.fixture
@@ -69,6 +72,11 @@ def sign_in(page, live_server, username: str, next_url: str = "/map/"):
 def open_map(page, live_server, *, settle: bool = True):
     sign_in(page, live_server, "commissioner")
     page.wait_for_selector("html[data-map-painted]")
+    # The page sets no globals: the test's own `equityMap` is the main module's `inspect`, imported
+    # again from the page's URL, which gives the same module instance the page runs.
+    page.evaluate(
+        "async () => { window.equityMap = (await import(document.querySelector('script[data-map-main]').src)).inspect; }"
+    )
     if settle:  # sites, outreach and charts loaded too (not while the page polls a run)
         page.wait_for_load_state("networkidle")
 
