@@ -6,11 +6,12 @@
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bootstrap worker clean-var
+.PHONY: help run test lint bootstrap worker clean-var
 
 help:
 	@echo "make run        portal with demo data on http://127.0.0.1:$${PORT:-8000}"
 	@echo "make test       whole test suite (make test ARGS=\"-k imports\")"
+	@echo "make lint       ruff, ruff format --check, mypy, import-linter, ESLint"
 	@echo "make bootstrap  packages, .venv, PostgreSQL+PostGIS, Redis, var/env (run and test do this too)"
 	@echo "make worker     a Celery worker only, in the foreground"
 	@echo "make clean-var  stop the servers started under var/ and remove var/"
@@ -21,6 +22,9 @@ run:
 
 test:
 	@bash scripts/test.sh $(ARGS)
+
+lint:
+	@bash scripts/lint.sh
 
 bootstrap:
 	@bash scripts/bootstrap.sh
