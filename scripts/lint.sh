@@ -5,12 +5,12 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
-[ "${CHOICEMAP_SKIP_BOOTSTRAP:-0}" = 1 ] || bash "$ROOT/scripts/bootstrap.sh"
+[ "${CHOICEMAP_SKIP_BOOTSTRAP:-0}" = 1 ] || bash "$ROOT/scripts/bootstrap.sh" --with-lint
 
 BIN="$ROOT/.venv/bin"
 ESLINT="$ROOT/node_modules/.bin/eslint"
-[ -x "$BIN/ruff" ] || { echo "choicemap: ERROR: .venv has no ruff; run make bootstrap" >&2; exit 1; }
-[ -x "$ESLINT" ] || { echo "choicemap: ERROR: node_modules has no eslint; run make bootstrap (needs node and npm)" >&2; exit 1; }
+[ -x "$BIN/ruff" ] || { echo "choicemap: ERROR: .venv has no ruff; run scripts/bootstrap.sh --with-lint" >&2; exit 1; }
+[ -x "$ESLINT" ] || { echo "choicemap: ERROR: node_modules has no eslint; run scripts/bootstrap.sh --with-lint (installs node and npm)" >&2; exit 1; }
 
 failed=()
 check() {
