@@ -35,7 +35,7 @@ install_python() {
     command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
     python3 -m venv "$VAR/pbs-venv" >>"$VAR/python-install.log" 2>&1 || { apt_install python3-venv; python3 -m venv "$VAR/pbs-venv"; }
     "$VAR/pbs-venv/bin/pip" install -q 'pbs-installer[download,install]' >>"$VAR/python-install.log" 2>&1 \
-        && "$VAR/pbs-venv/bin/pbs-install" 3.12 -d "$VAR/python" >>"$VAR/python-install.log" 2>&1
+        && "$VAR/pbs-venv/bin/pbs-install" 3.12 --version-dir -d "$VAR/python" >>"$VAR/python-install.log" 2>&1
 }
 venv_ok() { [ -x "$PY" ] && py_ok "$PY" && "$PY" -m pip --version >/dev/null 2>&1; }
 
