@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 LAT_RANGE = (50.0, 55.8)
 LON_RANGE = (-5.7, 1.8)
 KM_PER_DEG_LAT = 111.2
-BENCH_PASSWORD = "benchmark-password-1"
+BENCH_PASSWORD = "benchmark-password-1"  # noqa: S105  (the benchmark's own throwaway user)
 N_OPTIONS, N_PROVIDERS = 15, 40
 
 
@@ -246,7 +246,7 @@ def free_port() -> int:
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603  (our own manage.py, fixed arguments)
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
         cwd=ROOT,
         env=env,

@@ -38,7 +38,7 @@ class ImportCommand(BaseCommand):
             count = len(failure.problems)
             lines = [f"Import failed, nothing was written: {count} problem{'s' * (count != 1)}."]
             lines += [f"  {problem}" for problem in failure.problems]
-            raise CommandError("\n".join(lines))
+            raise CommandError("\n".join(lines)) from failure
         for note in report.notes:
             self.stdout.write(self.style.WARNING(note))
         self.stdout.write(self.style.SUCCESS(report.summary(self.noun)))

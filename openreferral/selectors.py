@@ -3,6 +3,8 @@ endpoints and export_openreferral, so both always say the same thing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from areas.models import Locality
@@ -43,7 +45,7 @@ def sites() -> QuerySet[Site]:
 
 
 def location_record(site: Site) -> dict:
-    record = {
+    record: dict[str, Any] = {
         "id": m.location_id(site.code),
         "location_type": "physical",
         "name": site.name,
@@ -168,7 +170,7 @@ def service_record(offer: SiteOffer, *, base_url: str = "", nested: bool = False
 
 def service_at_location_record(offer: SiteOffer, *, base_url: str = "", nested: bool = False) -> dict:
     key = _key(offer)
-    record = {
+    record: dict[str, Any] = {
         "id": m.service_at_location_id(key),
         "service_id": m.service_id(key),
         "location_id": m.location_id(offer.site.code),
@@ -217,8 +219,10 @@ def _term_filter(term_id: str) -> Q:
 
 def offer_by_service_id(record_id: str, *, at_location: bool = False) -> SiteOffer | None:
     make_id = m.service_at_location_id if at_location else m.service_id
-    for offer_pk, *key in SiteOffer.objects.values_list("pk", "site__code", "option__code", "delivery"):
-        if make_id(tuple(key)) == record_id:
+    for offer_pk, site_code, option_code, delivery in SiteOffer.objects.values_list(
+        "pk", "site__code", "option__code", "delivery"
+    ):
+        if make_id((site_code, option_code, delivery)) == record_id:
             return OFFERS.get(pk=offer_pk)
     return None
 

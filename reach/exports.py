@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import TextIO
+from typing import Any, TextIO
 
 from django.db.models.functions import Coalesce
 
@@ -43,7 +43,7 @@ def write_reach_export(*, run: ReachRun, fmt: str, output: TextIO) -> int:
         return len(records)
     if fmt != "geojson":
         raise ValueError(f"unknown format {fmt!r}")
-    geometries = dict(
+    geometries: dict[int | None, Any] = dict(
         Locality.objects.filter(pk__in=[r.locality_id for r, _ in records])
         .annotate(drawn=Coalesce("geometry_simplified", "geometry"))
         .values_list("id", "drawn")
