@@ -7,7 +7,7 @@
 #
 #   scripts/bootstrap.sh                 everything `make run` needs
 #   scripts/bootstrap.sh --with-browser  ... plus Debian's chromium and ESLint (for `make test`)
-#   scripts/bootstrap.sh --with-lint     ... plus ESLint (node_modules, for `make lint`)
+#   scripts/bootstrap.sh --lint-tools    only what `make lint` needs: .venv and ESLint (no servers)
 #   scripts/bootstrap.sh --stop          stop the servers/processes started under var/
 #   scripts/bootstrap.sh --clean-var     --stop, then remove var/
 #
@@ -54,10 +54,11 @@ export DEBIAN_FRONTEND=noninteractive
 # ---------------------------------------------------------------- arguments
 WITH_BROWSER=0
 WITH_LINT=0
+SERVERS=1
 case "${1:-}" in
     "") ;;
     --with-browser) WITH_BROWSER=1; WITH_LINT=1 ;;
-    --with-lint) WITH_LINT=1 ;;
+    --lint-tools) WITH_LINT=1; SERVERS=0 ;;
     --stop) stop_local; exit 0 ;;
     --clean-var) clean_var; exit 0 ;;
     -h|--help) sed -n '3,21p' "$0"; exit 0 ;;
@@ -79,7 +80,8 @@ if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then need+=(chromium);
 apt_install "${need[@]}"
 
 setup_python                            # 2. Python 3.12 + .venv + requirements  (lib/python.sh)
-setup_postgres                          # 3. PostgreSQL + PostGIS                 (lib/postgres.sh)
-setup_redis                             # 4. Redis                                (lib/redis.sh)
-[ "$WITH_LINT" = 0 ] || setup_node      # 5. ESLint for make lint / make test     (lib/node.sh)
+[ "$WITH_LINT" = 0 ] || setup_node      # 3. ESLint for make lint / make test     (lib/node.sh)
+[ "$SERVERS" = 1 ] || { say "lint tools ready"; exit 0; }
+setup_postgres                          # 4. PostgreSQL + PostGIS                 (lib/postgres.sh)
+setup_redis                             # 5. Redis                                (lib/redis.sh)
 write_env                               # 6. var/env                              (lib/env.sh)

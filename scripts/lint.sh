@@ -5,12 +5,12 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
-[ "${CHOICEMAP_SKIP_BOOTSTRAP:-0}" = 1 ] || bash "$ROOT/scripts/bootstrap.sh" --with-lint
+[ "${CHOICEMAP_SKIP_BOOTSTRAP:-0}" = 1 ] || bash "$ROOT/scripts/bootstrap.sh" --lint-tools
 
 BIN="$ROOT/.venv/bin"
 ESLINT="$ROOT/node_modules/.bin/eslint"
-[ -x "$BIN/ruff" ] || { echo "choicemap: ERROR: .venv has no ruff; run scripts/bootstrap.sh --with-lint" >&2; exit 1; }
-[ -x "$ESLINT" ] || { echo "choicemap: ERROR: node_modules has no eslint; run scripts/bootstrap.sh --with-lint (installs node and npm)" >&2; exit 1; }
+[ -x "$BIN/ruff" ] || { echo "choicemap: ERROR: .venv has no ruff; run scripts/bootstrap.sh --lint-tools" >&2; exit 1; }
+[ -x "$ESLINT" ] || { echo "choicemap: ERROR: node_modules has no eslint; run scripts/bootstrap.sh --lint-tools (installs node and npm)" >&2; exit 1; }
 
 failed=()
 check() {
@@ -26,7 +26,8 @@ check "lint-imports" "$BIN/lint-imports"
 check "eslint" "$ESLINT" static
 
 if [ "${#failed[@]}" -gt 0 ]; then
-    printf 'choicemap: ERROR: lint found problems: %s\n' "$(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')" >&2
+    joined="$(printf '%s, ' "${failed[@]}")"
+    printf 'choicemap: ERROR: lint found problems: %s\n' "${joined%, }" >&2
     exit 1
 fi
 printf 'choicemap: lint clean\n'

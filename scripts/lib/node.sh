@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Step 5 (make test and make lint only): ESLint from package-lock.json into node_modules, with
+# Step 3 (make test and make lint only): ESLint from package-lock.json into node_modules, with
 # Debian's nodejs and npm when the machine has no npm. Reinstalled when package-lock.json changes.
 # Sourced by scripts/bootstrap.sh (after lib/common.sh and lib/apt.sh).
 

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Step 3: PostgreSQL + PostGIS: DATABASE_URL, else a server on 127.0.0.1, else a project-local
+# Step 4: PostgreSQL + PostGIS: DATABASE_URL, else a server on 127.0.0.1, else a project-local
 # cluster under var/pg (Debian's packages installed when missing).
 # Sourced by scripts/bootstrap.sh (after lib/common.sh).
 

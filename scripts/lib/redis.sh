@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Step 4: Redis: REDIS_URL or CELERY_BROKER_URL, else one on 127.0.0.1, else a project-local
+# Step 5: Redis: REDIS_URL or CELERY_BROKER_URL, else one on 127.0.0.1, else a project-local
 # server under var/redis.
 # Sourced by scripts/bootstrap.sh (after lib/common.sh).
 
