@@ -99,6 +99,8 @@ def load_demo_careplans(*, keyworkers: list, today: datetime.date | None = None)
         )
         day = first_day
         for preferred_code, agree_draw, reason_draw, extra, review_weeks in plans:
+            if day > today:  # a review still to come is not a conversation yet (careplans/rules.py)
+                break
             fields = _demo_choice(
                 options,
                 home,

@@ -15,8 +15,8 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 
 from areas.models import Locality
+from choicemap.events import catalogue_changed
 from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, run_import
-from reach.services import schedule_default_recompute
 from services.models import (
     Delivery,
     MenuOption,
@@ -27,7 +27,7 @@ from services.models import (
     SiteOffer,
     opening_hours_validator,
 )
-from services.services import offer_problems
+from services.rules import offer_problems
 
 from . import mapping as m
 
@@ -279,15 +279,9 @@ def _parse_services(reader: _Reader, document: dict, parsed: _Parsed, deliveries
         outreach = _outreach_codes(reader, where, item, locality_codes)
         if len(options) == 1 and len(modes) == 1 and site:
             delivery = modes[0]
-            for name, messages in offer_problems(
-                delivery=delivery,
-                home_visit_km=values["home_visit_km"],
-                outreach_localities=outreach,
-                min_age=min_age,
-                max_age=max_age,
-            ).items():
-                for message in messages:
-                    reader.problem(where, name, message)
+            entered = {**values, "delivery": delivery, "outreach_localities": outreach}
+            for name, message in offer_problems(entered).items():
+                reader.problem(where, name, message)
             key = (site["code"], options[0]["code"], delivery)
             if _unique(reader, keys, key, where, "id", "offer (site, option, delivery)"):
                 parsed.offers.append(
@@ -392,7 +386,7 @@ def import_openreferral(*, path: Path | str, dry_run: bool = False) -> ImportRep
             if set(saved.outreach_localities.values_list("id", flat=True)) != wanted:
                 saved.outreach_localities.set(wanted)
         if report.changed:
-            schedule_default_recompute()
+            catalogue_changed()
         return report
 
     return run_import(write, dry_run=dry_run)
