@@ -96,6 +96,12 @@ def _ref(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _referenced[Found](by_id: dict[str, Found], value) -> Found | None:
+    """What an id reference points at; None for a missing id or one that is not a string."""
+    ref = _ref(value)
+    return None if ref is None else by_id.get(ref)
+
+
 def _extension(item: dict) -> dict:
     value = item.get(m.EXTENSION)
     return value if isinstance(value, dict) else {}
@@ -109,7 +115,7 @@ def _boolean(reader: _Reader, where: str, values: dict, name: str, default: bool
     return value
 
 
-def _unique(reader: _Reader, seen: dict, key, where: str, field_name: str, what: str) -> bool:
+def _unique(reader: _Reader, seen: dict, key, *, where: str, field_name: str, what: str) -> bool:
     if key in seen:
         reader.problem(where, field_name, f"duplicate {what} {key!r} (first in {seen[key]})")
         return False
@@ -129,8 +135,8 @@ def _parse_organizations(reader: _Reader, document: dict, parsed: _Parsed) -> No
         contact = reader.text(where, extension, "contact", max_length=300)
         if (
             name
-            and _unique(reader, names, name, where, "name", "organization name")
-            and _unique(reader, ids, item["id"], where, "id", "id")
+            and _unique(reader, names, name, where=where, field_name="name", what="organization name")
+            and _unique(reader, ids, item["id"], where=where, field_name="id", what="id")
         ):
             parsed.providers[item["id"]] = {"name": name, "kind": kind, "contact": contact}
 
@@ -175,7 +181,7 @@ def _parse_terms(reader: _Reader, document: dict, parsed: _Parsed) -> dict[str, 
             "description": reader.text(where, extension, "description"),
             "active": _boolean(reader, where, extension, "active", True),
         }
-        if _unique(reader, codes, code, where, "term_uri", "menu option"):
+        if _unique(reader, codes, code, where=where, field_name="term_uri", what="menu option"):
             parsed.options[item["id"]] = values
     return deliveries
 
@@ -193,7 +199,7 @@ def _parse_locations(reader: _Reader, document: dict, parsed: _Parsed) -> None:
         name = reader.text(where, item, "name", required=True, max_length=200)
         lat = reader.parse.number(where, "latitude", item.get("latitude"), required=True, minimum=-90, maximum=90)
         lon = reader.parse.number(where, "longitude", item.get("longitude"), required=True, minimum=-180, maximum=180)
-        provider = parsed.providers.get(_ref(item.get("organization_id")))
+        provider = _referenced(parsed.providers, item.get("organization_id"))
         if provider is None:
             reader.problem(where, "organization_id", "must be the id of an organization in this file")
         addresses = item.get("addresses") or []
@@ -209,7 +215,7 @@ def _parse_locations(reader: _Reader, document: dict, parsed: _Parsed) -> None:
             "postcode": reader.text(where, address, "postal_code", max_length=10),
             "active": _boolean(reader, where, _extension(item), "active", True),
         }
-        if code and _unique(reader, codes, code, where, "external_identifier", "site code"):
+        if code and _unique(reader, codes, code, where=where, field_name="external_identifier", what="site code"):
             parsed.sites[item["id"]] = values
 
 
@@ -233,7 +239,7 @@ def _parse_services(reader: _Reader, document: dict, parsed: _Parsed, deliveries
             reader.problem(where, "attributes", f"needs exactly one delivery-mode taxonomy term, found {len(modes)}")
         links = item.get("service_at_locations")
         sites = (
-            [parsed.sites.get(_ref(sal.get("location_id"))) for sal in links if isinstance(sal, dict)]
+            [_referenced(parsed.sites, sal.get("location_id")) for sal in links if isinstance(sal, dict)]
             if isinstance(links, list)
             else []
         )
@@ -283,7 +289,7 @@ def _parse_services(reader: _Reader, document: dict, parsed: _Parsed, deliveries
             for name, message in offer_problems(entered).items():
                 reader.problem(where, name, message)
             key = (site["code"], options[0]["code"], delivery)
-            if _unique(reader, keys, key, where, "id", "offer (site, option, delivery)"):
+            if _unique(reader, keys, key, where=where, field_name="id", what="offer (site, option, delivery)"):
                 parsed.offers.append(
                     {
                         "site": site["code"],
@@ -368,10 +374,10 @@ def import_openreferral(*, path: Path | str, dry_run: bool = False) -> ImportRep
         for order, values in enumerate(parsed.options.values(), start=1):
             _upsert(report, MenuOption, {"code": values["code"]}, {**values, "display_order": order * 10})
         sites = {}
-        for values in parsed.sites.values():
-            lat, lon, provider = values.pop("lat"), values.pop("lon"), values.pop("provider")
-            del values["organization_id"]
-            values = {**values, "provider": providers[provider["name"]], "location": Point(lon, lat, srid=4326)}
+        for parsed_site in parsed.sites.values():
+            lat, lon, provider = parsed_site.pop("lat"), parsed_site.pop("lon"), parsed_site.pop("provider")
+            del parsed_site["organization_id"]
+            values = {**parsed_site, "provider": providers[provider["name"]], "location": Point(lon, lat, srid=4326)}
             sites[values["code"]] = _upsert(report, Site, {"code": values["code"]}, values)
         options = {o.code: o for o in MenuOption.objects.all()}
         localities = dict(Locality.objects.values_list("code", "id"))

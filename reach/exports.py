@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from django.db.models.functions import Coalesce
 
@@ -14,7 +14,13 @@ from .models import ReachRun
 from .selectors import EXPORT_COLUMNS, option_detail, result_row, run_description, run_results, site_codes_by_id
 
 
-def write_reach_export(*, run: ReachRun, fmt: str, output: TextIO) -> int:
+class TextOutput(Protocol):
+    """Where an export is written: an open text file, or a Django HttpResponse."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+def write_reach_export(*, run: ReachRun, fmt: str, output: TextOutput) -> int:
     """Write the run in `csv`, `json` or `geojson`; returns the number of localities written."""
     results = run_results(run=run)
     codes = run.option_codes

@@ -9,12 +9,14 @@ import math
 import time
 import traceback
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from areas.models import Locality
@@ -88,7 +90,7 @@ def parse_overrides(assignments: list[str]) -> dict:
             raise ValueError(
                 f"--set {assignment!r}: expected FIELD=VALUE with FIELD one of {', '.join(PROFILE_FIELDS)}"
             )
-        model_field = ReachProfile._meta.get_field(name)
+        model_field = cast(Field, ReachProfile._meta.get_field(name))  # profile fields are all concrete
         try:
             if model_field.get_internal_type() == "BooleanField":
                 value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}[raw.lower()]
@@ -118,28 +120,11 @@ def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
         if name not in PROFILE_FIELDS:
             problems[name] = [f"Not a profile field (fields: {', '.join(PROFILE_FIELDS)})."]
             continue
-        kind = ReachProfile._meta.get_field(name).get_internal_type()
-        if kind == "BooleanField":
-            if isinstance(value, bool):
-                checked[name] = value
-            else:
-                problems[name] = ["Must be true or false."]
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems[name] = ["Must be a number."]
-        elif kind == "FloatField":
-            try:
-                number = float(value)
-            except OverflowError:
-                number = math.inf
-            if math.isfinite(number):
-                checked[name] = number
-            else:
-                problems[name] = ["Must be a finite number."]
-        elif 0 <= value <= 32767 and float(value).is_integer():
-            checked[name] = int(value)
+        typed, problem = _typed_override(ReachProfile._meta.get_field(name).get_internal_type(), value)
+        if problem:
+            problems[name] = [problem]
         else:
-            problems[name] = ["Must be a whole number from 0 to 32767."]
+            checked[name] = typed
     if problems:
         raise ValidationError(problems)
     candidate = ReachProfile(**{**profile.params(), **checked})
@@ -148,6 +133,23 @@ def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
     except ValidationError as exc:
         raise ValidationError(exc.messages) from None
     return checked
+
+
+def _typed_override(kind: str, value) -> tuple[object, str | None]:
+    """An override as the profile field of this kind stores it, or what is wrong with it."""
+    if kind == "BooleanField":
+        return (value, None) if isinstance(value, bool) else (None, "Must be true or false.")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, "Must be a number."
+    if kind == "FloatField":
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        return (number, None) if math.isfinite(number) else (None, "Must be a finite number.")
+    if 0 <= value <= 32767 and float(value).is_integer():
+        return int(value), None
+    return None, "Must be a whole number from 0 to 32767."
 
 
 @transaction.atomic
@@ -327,7 +329,7 @@ def _pg_array(values: np.ndarray, *, digits: int | None = None, ids: np.ndarray 
         return "{" + ",".join("NULL" if v < 0 else str(int(ids[v])) for v in values.tolist()) + "}"
     if digits is None:
         return "{" + ",".join(str(v) for v in values.tolist()) + "}"
-    return "{" + ",".join("NULL" if v != v else str(round(v, digits)) for v in values.tolist()) + "}"
+    return "{" + ",".join("NULL" if math.isnan(v) else str(round(v, digits)) for v in values.tolist()) + "}"
 
 
 def _store_results(*, run_id: int, snapshot: CatalogueSnapshot, result: ReachResult) -> None:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from areas.models import Locality
+from careplans import unmet
 from careplans.disclosure import recoverable_cells
 from careplans.models import CarePlanChoice
 from careplans.services import record_choice, update_choice
@@ -119,8 +120,6 @@ def test_csv_export_and_page_show_the_same_protected_figures(client, recorded, u
 
 def counting_protections(monkeypatch):
     """Count the protections computed (rather than read from the cache)."""
-    import careplans.unmet as unmet
-
     calls = []
     original = unmet.protect
 

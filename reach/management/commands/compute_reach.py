@@ -31,11 +31,11 @@ class Command(BaseCommand):
             profile = ReachProfile.objects.get(name=options["profile"]) if options["profile"] else default_profile()
         except ReachProfile.DoesNotExist:
             names = ", ".join(ReachProfile.objects.values_list("name", flat=True)) or "none"
-            raise CommandError(f"No reach profile {options['profile']!r} (profiles: {names}).")
+            raise CommandError(f"No reach profile {options['profile']!r} (profiles: {names}).") from None
         try:
             overrides = parse_overrides(options["set"])
         except ValueError as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         try:
             run = start_run(
                 profile=profile, provider=options["provider"], overrides=overrides, send=not options["sync"]
