@@ -14,9 +14,10 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import connection, transaction
 
 from choicemap.events import catalogue_changed
-from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, run_import
+from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, RowReader, run_import
 
-from .models import Locality, Rurality
+from .models import Locality, Postcode, Rurality
+from .selectors import compact_postcode
 
 # About 35–55 m in Dorset: invisible at county zoom, shrinks boundary files several-fold.
 DRAWING_TOLERANCE_DEGREES = 0.0005
@@ -310,3 +311,85 @@ def _coverage_simplified_wkb(shapes: np.ndarray, tolerance: float) -> list[bytes
     simplified[broken] = shapes[broken]
     multi = [s if s.geom_type == "MultiPolygon" else shapely.MultiPolygon([s]) for s in simplified]
     return [shapely.to_wkb(s) for s in multi]
+
+
+# --- postcodes: the ONS Postcode Directory (ONSPD) -------------------------------------------
+
+ONSPD_LSOA_COLUMNS = ["lsoa21", "lsoa21cd", "lsoa11", "lsoa11cd"]  # newest first, as ONSPD has named them
+ONSPD_NO_LOCATION = (99.999999, 0.0)  # ONSPD's lat/long for a postcode with no grid reference
+POSTCODE_SHAPE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+POSTCODE_BATCH = 5000
+
+
+def import_postcodes(*, path: Path | str, dry_run: bool = False) -> ImportReport:
+    """Upsert postcodes (pcds, lat, long, LSOA, doterm) from an ONSPD CSV; its other columns are left alone.
+
+    Postcodes ONSPD gives no location (lat 99.999999, long 0) are not imported, and counted in the report.
+    """
+    reader = RowReader(
+        path, required=["pcds", "lat", "long"], optional=[*ONSPD_LSOA_COLUMNS, "doterm"], other_columns_allowed=True
+    )
+    parsed, unlocated = _parse_onspd(reader)
+    if reader.problems:
+        raise ImportFailed(reader.problems)
+
+    def write() -> ImportReport:
+        report = ImportReport(file=reader.file, dry_run=dry_run)
+        existing = {p.compact: p for p in Postcode.objects.filter(compact__in=list(parsed))}
+        changed = []
+        for compact, values in parsed.items():
+            known = existing.get(compact)
+            if known is None:
+                report.created += 1
+            elif any(getattr(known, k) != v for k, v in values.items()):
+                report.updated += 1
+            else:
+                report.unchanged += 1
+                continue
+            changed.append(Postcode(compact=compact, **values))
+        Postcode.objects.bulk_create(
+            changed,
+            batch_size=POSTCODE_BATCH,
+            update_conflicts=True,
+            unique_fields=["compact"],
+            update_fields=["postcode", "location", "lsoa_code", "terminated"],
+        )
+        if unlocated:
+            report.notes.append(f"{unlocated} postcode(s) without a location in ONSPD (lat 99.999999) not imported.")
+        return report
+
+    return run_import(write, dry_run=dry_run)
+
+
+def _parse_onspd(reader: RowReader) -> tuple[dict[str, dict], int]:
+    """Postcode values by compact postcode, and how many rows had no location."""
+    parse = reader.parse
+    parsed: dict[str, dict] = {}
+    first_rows: dict[str, int] = {}
+    unlocated = 0
+    for row_number, row in reader.rows():
+        where = f"row {row_number}"
+        compact = compact_postcode(row["pcds"])
+        if not POSTCODE_SHAPE.match(compact):
+            reader.problem(where, "pcds", f"{row['pcds']!r} is not a UK postcode")
+        lat = parse.number(where, "lat", row["lat"], required=True, minimum=-90, maximum=100)
+        lon = parse.number(where, "long", row["long"], required=True, minimum=-180, maximum=180)
+        if (lat, lon) == ONSPD_NO_LOCATION:
+            unlocated += 1
+            continue
+        if lat is not None and lat > 90:
+            reader.problem(where, "lat", f"{row['lat']!r} is out of range (must be at most 90)")
+        lsoa = next((row[c] for c in ONSPD_LSOA_COLUMNS if row.get(c)), "")
+        parse.text(where, "lsoa21", lsoa, max_length=9)
+        if compact in first_rows:
+            reader.problem(where, "pcds", f"duplicate postcode {row['pcds']!r} (first on row {first_rows[compact]})")
+            continue
+        first_rows[compact] = row_number
+        if lat is not None and lon is not None:
+            parsed[compact] = {
+                "postcode": " ".join(row["pcds"].upper().split()),
+                "location": Point(lon, lat, srid=4326),
+                "lsoa_code": lsoa,
+                "terminated": bool(row.get("doterm")),
+            }
+    return parsed, unlocated

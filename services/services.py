@@ -8,6 +8,7 @@ from pathlib import Path
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from areas.models import Locality
 from choicemap.events import catalogue_changed
@@ -239,7 +240,7 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
                 )
             elif (site.name, site.provider_id, site.location.coords) != (r.site_name, provider.pk, location.coords):
                 site.name, site.provider, site.location = r.site_name, provider, location
-                site.save(update_fields=["name", "provider", "location"])
+                site.save(update_fields=["name", "provider", "location", "modified_at"])
             offer = offers.get((r.site_code, r.option_code, r.delivery))
             wanted_localities = {localities[c] for c in r.outreach_codes}
             if offer is None:
@@ -251,17 +252,19 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
             else:
                 current_localities = {loc.id for loc in offer.outreach_localities.all()}
                 changed = any(getattr(offer, k) != v for k, v in r.values.items())
-                if changed:
-                    SiteOffer.objects.filter(pk=offer.pk).update(**r.values)
                 if current_localities != wanted_localities:
                     offer.outreach_localities.set(wanted_localities)
                     changed = True
+                if changed:
+                    SiteOffer.objects.filter(pk=offer.pk).update(**r.values, modified_at=timezone.now())
                 report.updated += changed
                 report.unchanged += not changed
             kept_offer_ids.add(offer.pk)
         if replace:
             report.deactivated = (
-                SiteOffer.objects.filter(active=True).exclude(pk__in=kept_offer_ids).update(active=False)
+                SiteOffer.objects.filter(active=True)
+                .exclude(pk__in=kept_offer_ids)
+                .update(active=False, modified_at=timezone.now())
             )
         if report.changed:
             catalogue_changed()
