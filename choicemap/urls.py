@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
+from choicemap.health import ReadyView, live
 from openreferral.apis import BareRootView
 
 admin.site.site_header = "choicemap administration"
@@ -28,4 +29,9 @@ urlpatterns = [
     path("openreferral/", include("openreferral.urls")),
     path("map/", include("maps.urls")),
     path("careplans/", include("careplans.urls")),
+    path("health/live", live, name="health-live"),
+    path("health/ready", ReadyView.as_view(), name="health-ready"),
 ]
+
+# A database that cannot be reached answers 503 saying so (choicemap.errors); other errors stay 500s.
+handler500 = "choicemap.errors.server_error"

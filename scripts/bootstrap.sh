@@ -6,7 +6,7 @@
 # Runs as root, or as a user with sudo (sudo is used only when something must be installed).
 #
 #   scripts/bootstrap.sh                 everything `make run` needs
-#   scripts/bootstrap.sh --with-browser  ... plus Debian's chromium and ESLint (for `make test`)
+#   scripts/bootstrap.sh --with-browser  ... plus Debian's chromium, ESLint and a running RabbitMQ (`make test`)
 #   scripts/bootstrap.sh --lint-tools    only what `make lint` needs: .venv and ESLint (no servers)
 #   scripts/bootstrap.sh --stop          stop the servers/processes started under var/
 #   scripts/bootstrap.sh --clean-var     --stop, then remove var/
@@ -46,6 +46,8 @@ export DEBIAN_FRONTEND=noninteractive
 . "$ROOT/scripts/lib/postgres.sh"
 # shellcheck source=lib/redis.sh
 . "$ROOT/scripts/lib/redis.sh"
+# shellcheck source=lib/rabbitmq.sh
+. "$ROOT/scripts/lib/rabbitmq.sh"
 # shellcheck source=lib/node.sh
 . "$ROOT/scripts/lib/node.sh"
 # shellcheck source=lib/env.sh
@@ -84,4 +86,5 @@ setup_python                            # 2. Python 3.12 + .venv + requirements 
 [ "$SERVERS" = 1 ] || { say "lint tools ready"; exit 0; }
 setup_postgres                          # 4. PostgreSQL + PostGIS                 (lib/postgres.sh)
 setup_redis                             # 5. Redis                                (lib/redis.sh)
+[ "$WITH_BROWSER" = 0 ] || setup_rabbitmq  # 5b. RabbitMQ for the fault tests      (lib/rabbitmq.sh)
 write_env                               # 6. var/env                              (lib/env.sh)
