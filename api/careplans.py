@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 
+from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -78,11 +79,11 @@ class OwnTeamField(serializers.PrimaryKeyRelatedField):
 class ServiceUserSerializer(serializers.ModelSerializer):
     """A person on a keyworker's caseload, known only by a generated reference."""
 
-    home_locality = serializers.SlugRelatedField(
+    home_locality: serializers.SlugRelatedField[Locality] = serializers.SlugRelatedField(
         slug_field="code", queryset=Locality.objects.all(), help_text="Code of the locality the person lives in."
     )
     home_locality_name = serializers.CharField(source="home_locality.name", read_only=True)
-    keyworker = serializers.SlugRelatedField(
+    keyworker: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, help_text="Username of the assigned keyworker (who added the person)."
     )
     team = OwnTeamField(
@@ -167,10 +168,10 @@ class CarePlanChoiceSerializer(serializers.ModelSerializer):
     )
     preferred_option = ActiveOptionField(help_text="Code of the option the person preferred.")
     agreed_option = ActiveOptionField(help_text="Code of the option agreed.")
-    recorded_by = serializers.SlugRelatedField(
+    recorded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, help_text="Username of whoever recorded it."
     )
-    home_locality = serializers.SlugRelatedField(
+    home_locality: serializers.SlugRelatedField[Locality] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, help_text="Snapshot: the person's home locality when recorded."
     )
 

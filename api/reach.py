@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -57,7 +58,7 @@ class ProfileViewSet(RoleAccessMixin, viewsets.ReadOnlyModelViewSet):
 
 class RunSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField(help_text="The first line of the error of a failed run.")
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    started_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     travel = serializers.SerializerMethodField()
 
     class Meta:
@@ -110,14 +111,14 @@ class RunCreateSerializer(serializers.Serializer):
         try:
             attrs["profile"] = attrs.get("profile") or default_profile()
         except ReachProfile.DoesNotExist as exc:
-            raise serializers.ValidationError({"profile": [str(exc)]})
+            raise serializers.ValidationError({"profile": [str(exc)]}) from exc
         try:
             attrs["overrides"] = check_overrides(profile=attrs["profile"], overrides=attrs["overrides"])
         except DjangoValidationError as exc:
             # Per-field problems keep their field name; a broken profile rule is about the overrides as a whole.
             raise serializers.ValidationError(
                 {"overrides": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}
-            )
+            ) from exc
         return attrs
 
 

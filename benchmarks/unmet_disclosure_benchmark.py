@@ -29,6 +29,7 @@ import argparse
 import importlib.util
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,8 +77,8 @@ def option_codes(count: int = OPTIONS) -> list[str]:
 
 def module_at(revision: str):
     """careplans/disclosure.py as it was at `revision`, imported under another name."""
-    source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{revision}:careplans/disclosure.py"],
+    source = subprocess.run(  # noqa: S603  (fixed arguments)
+        [shutil.which("git") or "git", "-C", str(ROOT), "show", f"{revision}:careplans/disclosure.py"],
         check=True,
         capture_output=True,
         text=True,

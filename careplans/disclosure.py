@@ -48,6 +48,7 @@ import heapq
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -141,7 +142,7 @@ def protect(
     return {key: None if key in hidden else rounded[key] for key in values}
 
 
-def check_sums(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> None:
+def check_sums(values: Mapping[Any, int], sums: Sequence[Sum]) -> None:
     """A sum that does not add up is a bug in the caller, and would make the protection meaningless."""
     for relation in sums:
         missing = [key for key in relation.cells if key not in values]
@@ -154,7 +155,7 @@ def check_sums(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> None:
         raise ValueError(f"negative counts in {negative!r}")
 
 
-def suppressed_cells(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> set[Hashable]:
+def suppressed_cells(values: Mapping[Any, int], sums: Sequence[Sum]) -> set[Hashable]:
     """Primary suppression, then secondary suppression until nothing hidden is recoverable."""
     system = _System(values, sums)
     primary = {cell for cell, value in enumerate(system.values) if is_primary(value)}
@@ -203,22 +204,22 @@ def _add_until_safe(system: _System, hidden: set[int]) -> tuple[set[int], _Analy
             widened |= dear
             analysis = system.analyse(hidden, riding | missing | system.around(dear, hidden))
             continue
-        remaining, picked = set(exposed), set()
+        remaining, picked = set(exposed), set[int]()
 
-        def price(circuit) -> tuple:
+        def price(circuit, picked: set, remaining: set) -> tuple:
             # Lowest tier first, then fewest cells hidden per cell freed, then least value per cell freed.
             tier, support, freed = circuit
             added, count = support - picked, len(freed & remaining)
             return tier, len(added) / count, sum(system.values[cell] for cell in added) / count
 
         # Lazy greedy: a set's price only worsens as others are picked, bar sharing cells with them.
-        queue = [(price(circuit), number) for number, circuit in enumerate(circuits)]
+        queue = [(price(circuit, picked, remaining), number) for number, circuit in enumerate(circuits)]
         heapq.heapify(queue)
         while remaining and queue:
             _, number = heapq.heappop(queue)
             if not circuits[number][2] & remaining:
                 continue
-            fresh = price(circuits[number])
+            fresh = price(circuits[number], picked, remaining)
             if queue and fresh > queue[0][0]:
                 heapq.heappush(queue, (fresh, number))
                 continue
@@ -248,7 +249,7 @@ def _needless(system: _System, hidden: set[int], primary: set[int], analysis: _A
     uses up one random solution, so the pool is refilled from a fresh elimination.
     """
     secondary = hidden - primary
-    pool, shown = _Pool(analysis, width=_POOL), set()
+    pool, shown = _Pool(analysis, width=_POOL), set[int]()
     for cell in sorted(secondary, key=system.cost, reverse=True):
         if cell in shown:
             continue
@@ -279,7 +280,7 @@ def _add_until_certified(system: _System, hidden: set[int], analysis: _Analysis 
 class _System:
     """The publication as integer-indexed cells and sums (each sum as {cell: coefficient})."""
 
-    def __init__(self, values: Mapping[Hashable, int], sums: Sequence[Sum]):
+    def __init__(self, values: Mapping[Any, int], sums: Sequence[Sum]):
         self.keys = list(values)
         self.index = {key: i for i, key in enumerate(self.keys)}
         self.values = [values[key] for key in self.keys]
@@ -375,8 +376,8 @@ class _System:
         matrix = self.by_cell[:, cells].tocsr()
         pointers, columns, data = matrix.indptr, matrix.indices.tolist(), matrix.data.tolist()
         return [
-            dict(zip(columns[start:end], data[start:end]))
-            for start, end in zip(pointers[:-1].tolist(), pointers[1:].tolist())
+            dict(zip(columns[start:end], data[start:end], strict=True))
+            for start, end in zip(pointers[:-1].tolist(), pointers[1:].tolist(), strict=True)
             if end > start
         ]
 
@@ -439,7 +440,7 @@ class _Analysis:
         self._matrices = {}
 
     def candidates(self) -> set:
-        return {cell for cell, hidden in zip(self.variables, self.hidden) if not hidden}
+        return {cell for cell, hidden in zip(self.variables, self.hidden, strict=True) if not hidden}
 
     def hidden_rows(self) -> list[int]:
         return [i for i, hidden in enumerate(self.hidden) if hidden]
@@ -455,43 +456,46 @@ class _Analysis:
         units = (1, -1) if modulus is None else (1, modulus - 1)
         occurs: dict[int, set[int]] = {}
         live: dict[int, dict] = {}
-        for number, equation in enumerate(equations):
+        for number, given in enumerate(equations):
             if modulus:
-                equation = {v: c % modulus for v, c in equation.items() if c % modulus}
+                equation = {v: c % modulus for v, c in given.items() if c % modulus}
             else:
-                equation = {v: c for v, c in equation.items() if c}
+                equation = {v: c for v, c in given.items() if c}
             if equation:
                 live[number] = equation
                 for variable in equation:
                     occurs.setdefault(variable, set()).add(number)
         if preference is not None:
-            return self._eliminate_in_order(live, occurs), []
+            return self._eliminate_in_order(live, occurs, preference), []
         heap = [(len(equation), number) for number, equation in live.items()]
         heapq.heapify(heap)
-        pivots, leftovers = [], []
+        pivots: list[tuple[int, dict]] = []
+        leftovers: list[dict] = []
         while heap:
             length, number = heapq.heappop(heap)
-            equation = live.get(number)
-            if equation is None or len(equation) != length:
+            current = live.get(number)
+            if current is None or len(current) != length:
                 continue  # an out-of-date heap entry
             del live[number]
-            for variable in equation:
+            for variable in current:
                 occurs[variable].discard(number)
-            choices = [v for v in equation if hidden[v]]
+            choices = [v for v in current if hidden[v]]
             if not choices:
-                leftovers.append(equation)
+                leftovers.append(current)
                 continue
             # A unit pivot keeps the back-substitution integral; few occurrences keep the fill low.
-            pivot = min(choices, key=lambda v: (equation[v] not in units, len(occurs[v]), v))
-            pivots.append(self._pivot(pivot, equation, live, occurs, heap))
+            pivot = min(choices, key=lambda v: (current[v] not in units, len(occurs[v]), v))
+            pivots.append(self._pivot(pivot, current, live, occurs, heap))
         return pivots, leftovers
 
-    def _eliminate_in_order(self, live: dict[int, dict], occurs: dict[int, set[int]]) -> list[tuple[int, dict]]:
+    def _eliminate_in_order(
+        self, live: dict[int, dict], occurs: dict[int, set[int]], preference: Sequence[int]
+    ) -> list[tuple[int, dict]]:
         """Pivot on the variables in order of preference, each in the shortest equation holding it: the
         pivots are then the cheapest basis, and every fundamental solution moves only variables
         preferred to its free one. Variables an equation pins alone are zero in every solution: they
         are set aside first, which keeps them out of the substitutions."""
-        pivots = []
+        pivots: list[tuple[int, dict]] = []
         pinned = [number for number, equation in live.items() if len(equation) == 1]
         while pinned:
             equation = live.pop(pinned.pop(), None)
@@ -506,7 +510,7 @@ class _Analysis:
                         pinned.append(number)
                     elif not live[number]:
                         del live[number]
-        for pivot in sorted(occurs, key=self.preference.__getitem__):
+        for pivot in sorted(occurs, key=preference.__getitem__):
             if occurs.get(pivot):
                 number = min(occurs[pivot], key=lambda n: (len(live[n]), n))
                 equation = live.pop(number)
@@ -559,7 +563,9 @@ class _Analysis:
                 groups[level[pivot] - 1].append(index)
             matrices = []
             for group in groups:
-                rows, columns, data = [], [], []
+                rows: list[int] = []
+                columns: list[int] = []
+                data: list[int] = []
                 for row, index in enumerate(group):
                     expression = self.pivots[index][1]
                     rows += [row] * len(expression)
@@ -592,6 +598,8 @@ class _Analysis:
         return values
 
     def _lift(self, coefficient: int) -> int:
+        if self.modulus is None:
+            raise ValueError("only residues modulo a prime are lifted")
         return coefficient - self.modulus if coefficient > self.modulus // 2 else coefficient
 
     def _free(self) -> list[int]:
@@ -610,7 +618,7 @@ class _Analysis:
         """Hidden cells that no solution moves: the recoverable ones."""
         if self.modulus is None:
             return self._exposed_exactly()
-        moved = self.random_solutions(_DIRECTIONS).any(axis=1)
+        moved = np.asarray(self.random_solutions(_DIRECTIONS).any(axis=1))
         return {self.variables[i] for i in self.hidden_rows() if not moved[i]}
 
     def circuits(self, exposed: set, tier) -> list[tuple[int, set, set]]:
@@ -705,7 +713,9 @@ class _Pool:
     """Random solutions of a safe pattern, kept up to date while secondary cells are shown again."""
 
     def __init__(self, analysis: _Analysis, width: int):
-        self.modulus = analysis.modulus
+        if analysis.modulus is None:
+            raise ValueError("random solutions are drawn modulo a prime")
+        self.modulus: int = analysis.modulus
         rows = analysis.hidden_rows()
         self.cells = [analysis.variables[i] for i in rows]
         self.row = {cell: k for k, cell in enumerate(self.cells)}

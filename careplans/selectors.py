@@ -55,7 +55,7 @@ def record_changes(*, record) -> list[dict]:
     """The record's change history, newest first: when, by whom, and which fields changed."""
     entries = list(record.history.select_related("history_user").order_by("-history_date", "-history_id"))
     changes = []
-    for newer, older in zip(entries, entries[1:] + [None]):
+    for newer, older in zip(entries, entries[1:] + [None], strict=True):
         if older is None:
             changed = ["created"]
         else:
@@ -154,7 +154,7 @@ def reachable_menu(*, locality: Locality) -> ReachableMenu:
     """The menu as the reference run sees it from this locality; no rows when no run covers it."""
     run = reference_run()
     result = LocalityResult.objects.filter(run=run, locality=locality).first() if run else None
-    if result is None:
+    if run is None or result is None:
         return ReachableMenu(run=run, locality=locality, rows=[], real_choice_providers=None)
     codes = run.option_codes
     detail = option_detail(result, codes, {})

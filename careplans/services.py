@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -37,7 +38,7 @@ REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 class Actor:
     """Who is acting and from where: a signed-in user on a page, or a named task with no user."""
 
-    user: object | None
+    user: User | None
     path: str
     ip_address: str | None = None
 
@@ -226,7 +227,7 @@ class RetentionReport:
     cutoff: datetime.date
     years: int
     dry_run: bool
-    removed: list[tuple[str, datetime.date, int]] = field(default_factory=list)  # reference, closed, choices
+    removed: list[tuple[str, datetime.date | None, int]] = field(default_factory=list)  # reference, closed, choices
 
     @property
     def service_users(self) -> int:

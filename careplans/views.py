@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView, View
@@ -62,6 +63,9 @@ def requested_publication(request):
 
 class KeyworkerView(RoleRequiredMixin):
     allowed_roles = (KEYWORKER,)
+    # Set by the Django view this is mixed into.
+    request: HttpRequest
+    kwargs: dict[str, Any]
 
     def service_user(self) -> ServiceUser:
         """Only the keyworker's own and team caseload exist here: any other id is a 404."""

@@ -49,7 +49,7 @@ def geometry_version() -> str:
     """Changes whenever localities are added, removed or edited; part of the cache keys and URLs."""
     stats = Locality.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
     raw = f"{stats['n']}:{stats['top']}:{stats['last'].isoformat() if stats['last'] else ''}"
-    return hashlib.sha1(raw.encode()).hexdigest()[:12]
+    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 def detail_cell_bounds(x: int, y: int) -> tuple[float, float, float, float]:
@@ -92,6 +92,8 @@ def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> tuple[s
         if band == "coarse":
             column, where, params = "coalesce(l.geometry_coarse, l.geometry_simplified, l.geometry)", "TRUE", {}
         else:
+            if cell is None:
+                raise ValueError("the detail band is sent per cell: give a cell")
             west, south, east, north = detail_cell_bounds(*cell)
             column = "coalesce(l.geometry_simplified, l.geometry)"
             where = (
@@ -105,10 +107,11 @@ def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> tuple[s
                 _SHAPES_SQL.format(column=column, where=where), {**params, "precision": BAND_PRECISION[band]}
             )
             shapes = cursor.fetchone()[0]
-        return (
-            '{"band": %s, "version": %s, "precision": %d, %s'
-            % (json.dumps(band), json.dumps(version), BAND_PRECISION[band], shapes[1:])
-        ).encode()
+        # The rows' JSON is spliced in as PostGIS wrote it: no decoding and re-encoding in Python.
+        head = (
+            f'{{"band": {json.dumps(band)}, "version": {json.dumps(version)}, "precision": {BAND_PRECISION[band]:d}, '
+        )
+        return (head + shapes[1:]).encode()
 
     key = f"maps:shapes:{version}:{band}:" + (f"{cell[0]}_{cell[1]}" if cell else "all")
     return version, _cached_gzipped(key, build)
@@ -194,6 +197,8 @@ def measure_values(*, run: ReachRun, measure: Measure, option: str | None) -> di
     """One value per drawn locality of the run, with the legend classes that colour them."""
     field = measure.field
     if measure.per_option:
+        if option is None:
+            raise ValueError(f"{measure.key} is per option: give an option")
         field = f"{field}__{run.option_codes.index(option)}"
     rows = (
         LocalityResult.objects.filter(run=run, locality_id__isnull=False)
@@ -232,6 +237,8 @@ def locality_panel(*, run: ReachRun, locality_id: int) -> dict | None:
     if result is None:
         return None
     locality = result.locality
+    if locality is None:  # not after the filter on locality_id; says so to the type checker
+        return None
     referenced = {
         site_id
         for mode in ("walk", "pt", "car")

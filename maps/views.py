@@ -250,7 +250,7 @@ class ShapesApi(MapApiView):
             try:
                 x, y = (int(part) for part in request.query_params.get("cell", "").split(","))
             except ValueError:
-                raise ValidationError({"cell": "Give the grid cell as x,y (whole numbers)."})
+                raise ValidationError({"cell": "Give the grid cell as x,y (whole numbers)."}) from None
             cell = (x, y)
         elif band != "coarse":
             raise ValidationError({"band": "One of coarse, detail."})

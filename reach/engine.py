@@ -225,7 +225,8 @@ def crowfly_for_params(*, localities: LocalityArrays, sites: SiteArrays, params:
 def candidate_offers(offers: OfferArrays, params: ReachParams) -> np.ndarray:
     """Active offers whose wait is unknown or within the profile's limit (equal is fine)."""
     wait_ok = np.isnan(offers.waiting_weeks) | (offers.waiting_weeks <= params.max_wait_weeks)
-    return offers.active & wait_ok
+    candidates: np.ndarray = offers.active & wait_ok
+    return candidates
 
 
 def two_step_fca(
@@ -279,7 +280,7 @@ def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float | None:
     cum = np.cumsum(w)
     # sorted form of the double sum: Σ_k w_k x_k (C_{k-1} + C_k − W)
     pair_sum = float((w * x * (2.0 * cum - w - total)).sum())
-    return max(0.0, pair_sum / (total * total * mean))
+    return max(0.0, pair_sum / float(total * total * mean))
 
 
 def weighted_slice_mean(values: np.ndarray, weights: np.ndarray, lo_share: float, hi_share: float) -> float | None:
@@ -627,7 +628,7 @@ def _remote(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Remote offers reach everywhere (if counted): a provider bitmask and accessibility per option."""
     mask = np.zeros((offer_bits.n_words, n_opt), np.uint64)
-    access = np.zeros(n_opt)
+    access: np.ndarray = np.zeros(n_opt)
     if count_remote:
         capacity = offers.capacity_per_week
         remote = np.flatnonzero(candidates & (offers.delivery == REMOTE))

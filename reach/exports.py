@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from typing import Any
 
 from django.db.models.functions import Coalesce
 
@@ -27,7 +27,7 @@ from .services import TRAVEL_TIME_COLUMNS, travel_times_for_run
 from .travel import MODES
 
 
-def write_reach_export(*, run: ReachRun, fmt: str, output: TextIO) -> int:
+def write_reach_export(*, run: ReachRun, fmt: str, output: csvsafe.TextOutput) -> int:
     """Write the run in `csv`, `json` or `geojson`; returns the number of localities written."""
     results = run_results(run=run)
     codes = run.option_codes
@@ -58,7 +58,7 @@ def write_reach_export(*, run: ReachRun, fmt: str, output: TextIO) -> int:
         return len(records)
     if fmt != "geojson":
         raise ValueError(f"unknown format {fmt!r}")
-    geometries = dict(
+    geometries: dict[int | None, Any] = dict(
         Locality.objects.filter(pk__in=[r.locality_id for r, _ in records])
         .annotate(drawn=Coalesce("geometry_simplified", "geometry"))
         .values_list("id", "drawn")

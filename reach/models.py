@@ -209,6 +209,9 @@ class TravelTime(models.Model):
             models.CheckConstraint(condition=Q(mode__in=Mode.values), name="traveltime_mode_known"),
         ]
 
+    def __str__(self) -> str:
+        return f"locality {self.locality_id} to site {self.site_id} by {self.mode}: {self.minutes:g} min"
+
 
 class TravelProvider(models.TextChoices):
     """A run's sources in one word: the one source all its modes use, or mixed."""
@@ -321,6 +324,9 @@ class LocalityResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "locality_code"], name="localityresult_unique_run_locality"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.locality_code} in run {self.run_id}"
 
 
 class Scenario(models.Model):

@@ -148,16 +148,16 @@ def load_snapshot() -> CatalogueSnapshot:
         .values_list("siteoffer_id", "locality_id")
     )
     offers = OfferArrays(
-        site_idx=[site_index[r[1]] for r in offer_rows],
-        option_idx=[option_index[r[2]] for r in offer_rows],
-        provider_idx=[provider_index[r[3]] for r in offer_rows],
-        delivery=[DELIVERY_CODES[r[4]] for r in offer_rows],
+        site_idx=np.asarray([site_index[r[1]] for r in offer_rows], dtype=np.int32),
+        option_idx=np.asarray([option_index[r[2]] for r in offer_rows], dtype=np.int32),
+        provider_idx=np.asarray([provider_index[r[3]] for r in offer_rows], dtype=np.int32),
+        delivery=np.asarray([DELIVERY_CODES[r[4]] for r in offer_rows], dtype=np.int8),
         capacity_per_week=_nan_if_none(r[5] for r in offer_rows),
         waiting_weeks=_nan_if_none(r[6] for r in offer_rows),
-        active=[r[7] and site_active[r[1]] for r in offer_rows],
+        active=np.asarray([r[7] and site_active[r[1]] for r in offer_rows], dtype=bool),
         home_visit_km=_nan_if_none(r[8] for r in offer_rows),
-        outreach_offer_idx=[offer_index[o] for o, _ in outreach],
-        outreach_locality_idx=[locality_index[loc] for _, loc in outreach],
+        outreach_offer_idx=np.asarray([offer_index[o] for o, _ in outreach], dtype=np.int32),
+        outreach_locality_idx=np.asarray([locality_index[loc] for _, loc in outreach], dtype=np.int32),
     )
     return CatalogueSnapshot(
         locality_ids=np.array([r[0] for r in loc_rows], dtype=np.int64),
@@ -353,7 +353,7 @@ def run_description(run: ReachRun) -> dict:
 
 
 def _reachable_codes(codes: list[str], providers: list[int]) -> str:
-    return ";".join(sorted(code for code, count in zip(codes, providers) if count > 0))
+    return ";".join(sorted(code for code, count in zip(codes, providers, strict=False) if count > 0))
 
 
 def result_row(result: LocalityResult, codes: list[str]) -> dict:

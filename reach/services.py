@@ -10,12 +10,14 @@ import math
 import time
 import traceback
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Field
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -117,7 +119,7 @@ def parse_overrides(assignments: list[str]) -> dict:
             raise ValueError(
                 f"--set {assignment!r}: expected FIELD=VALUE with FIELD one of {', '.join(SETTABLE_FIELDS)}"
             )
-        model_field = ReachProfile._meta.get_field(name)
+        model_field = cast(Field, ReachProfile._meta.get_field(name))  # profile fields are all concrete
         if name in TRAVEL_FIELDS and model_field.get_internal_type() in TEXT_KINDS:
             overrides[name] = _clean_travel_setting(name, raw, where=f"--set {assignment!r}")
             continue
@@ -491,7 +493,7 @@ def _pg_array(values: np.ndarray, *, digits: int | None = None, ids: np.ndarray 
         return "{" + ",".join("NULL" if v < 0 else str(int(ids[v])) for v in values.tolist()) + "}"
     if digits is None:
         return "{" + ",".join(str(v) for v in values.tolist()) + "}"
-    return "{" + ",".join("NULL" if v != v else str(round(v, digits)) for v in values.tolist()) + "}"
+    return "{" + ",".join("NULL" if math.isnan(v) else str(round(v, digits)) for v in values.tolist()) + "}"
 
 
 def _store_results(*, run_id: int, snapshot: CatalogueSnapshot, result: ReachResult) -> None:

@@ -18,8 +18,7 @@ class MenuOptionAdmin(CatalogueChangeAdmin):
 
 class SiteInline(admin.TabularInline):
     model = Site
-    fields = ["code", "name", "postcode", "active"]
-    readonly_fields = fields
+    fields = readonly_fields = ("code", "name", "postcode", "active")
     extra = 0
     show_change_link = True
     can_delete = False
@@ -36,7 +35,19 @@ class ProviderAdmin(admin.ModelAdmin):
 class SiteOfferForm(forms.ModelForm):
     class Meta:
         model = SiteOffer
-        fields = "__all__"
+        fields = [
+            "site",
+            "option",
+            "delivery",
+            "capacity_per_week",
+            "waiting_weeks",
+            "min_age",
+            "max_age",
+            "outreach_localities",
+            "home_visit_km",
+            "opening_hours",
+            "active",
+        ]
 
     def clean(self):
         cleaned = super().clean()

@@ -12,7 +12,7 @@ dict means the offer may be saved. Messages follow the field name they are repor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from .models import Delivery
 
@@ -21,7 +21,7 @@ AGE_LIMIT = 130
 OFFER_RULE_FIELDS = ["delivery", "home_visit_km", "capacity_per_week", "waiting_weeks", "min_age", "max_age"]
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

@@ -120,8 +120,8 @@ class OfferRow:
     site_code: str
     site_name: str
     provider_kind: str
-    lat: float
-    lon: float
+    lat: float | int | None  # None only on a row with problems, which is never written
+    lon: float | int | None
     option_code: str
     delivery: str
     values: dict
@@ -180,7 +180,9 @@ def parse_catalogue_rows(reader: RowReader) -> list[OfferRow]:
         site_facts = (provider, site_name, lat, lon)
         if site_code and None not in site_facts:
             first_row, first_facts = seen_sites.setdefault(site_code, (row_number, site_facts))
-            for name, mine, theirs in zip(("provider", "site_name", "lat", "lon"), site_facts, first_facts):
+            for name, mine, theirs in zip(
+                ("provider", "site_name", "lat", "lon"), site_facts, first_facts, strict=True
+            ):
                 if mine != theirs:
                     reader.problem(
                         where, name, f"site {site_code} has {name} {theirs!r} on row {first_row} but {mine!r} here"
@@ -334,7 +336,7 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
 CatalogueObject = MenuOption | Provider | Site | SiteOffer
 
 
-def _validate_and_save(instance: CatalogueObject) -> CatalogueObject:
+def _validate_and_save[Saved: CatalogueObject](instance: Saved) -> Saved:
     instance.full_clean()
     instance.save()
     catalogue_changed()

@@ -1,6 +1,7 @@
 """Settings shared by every environment; values come from environment variables."""
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -259,7 +260,7 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", default="choicemap-demo")
 # Every log line carries the id of the request it belongs to; LOG_FORMAT=json (production's default)
 # writes one JSON object per line, so values from users cannot forge lines.
 LOG_FORMAT = env("LOG_FORMAT", default="text")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "log_request_id.filters.RequestIDFilter"}},

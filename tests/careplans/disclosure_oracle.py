@@ -52,7 +52,7 @@ def exactly_recoverable(values, sums, hidden):
         for i in range(len(equations)):
             if i != r and equations[i][col] != 0:
                 factor = equations[i][col]
-                equations[i] = [a - factor * b for a, b in zip(equations[i], equations[r])]
+                equations[i] = [a - factor * b for a, b in zip(equations[i], equations[r], strict=True)]
         pivots.append(col)
         r += 1
     solved = set()

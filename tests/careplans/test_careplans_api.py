@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+import yaml
 
 from careplans.models import AuditEvent, CarePlanChoice, ServiceUser
 from careplans.unmet import ALL, MEASURES, publication_json, publication_meta, unmet_of, write_unmet_csv
@@ -496,8 +497,6 @@ def test_unmet_query_errors_are_in_the_error_format_and_not_audited(api, world, 
 
 
 def test_schema_describes_the_care_plan_endpoints_with_examples(client, django_user_model):
-    import yaml
-
     client.force_login(django_user_model.objects.create_user("reader"))
     schema = yaml.safe_load(client.get("/api/schema/").content)
     paths = {

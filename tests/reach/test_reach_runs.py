@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from reach.models import LocalityResult, ReachRun, RunStatus
 from reach.selectors import current_run, load_snapshot
 from reach.services import cancel_run, create_run, execute_run, parse_overrides
+from services.models import MenuOption, Site, SiteOffer
 
 pytestmark = pytest.mark.django_db
 
@@ -86,15 +87,11 @@ def test_a_cancelled_run_never_becomes_current(small_world):
 def test_the_snapshot_id_changes_with_the_catalogue(small_world):
     before = load_snapshot().snapshot_id
     assert load_snapshot().snapshot_id == before
-    from services.models import SiteOffer
-
     SiteOffer.objects.filter(option__code="NSP").update(waiting_weeks=5)
     assert load_snapshot().snapshot_id != before
 
 
 def test_inactive_sites_and_options_leave_the_snapshot(small_world):
-    from services.models import MenuOption, Site
-
     MenuOption.objects.filter(code="NSP").update(active=False)
     Site.objects.filter(code="T1").update(active=False)
     snapshot = load_snapshot()

@@ -2,6 +2,7 @@
 
 import psycopg2
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
 
@@ -88,8 +89,6 @@ def test_catalogue_changes_queue_one_coalesced_recompute(small_world):
 
 
 def test_compute_reach_command_queues_on_the_worker_and_prints_progress(worker, capsys):
-    from django.core.management import call_command
-
     call_command("compute_reach", "--set", "car_minutes=25")
     out = capsys.readouterr().out
     run = ReachRun.objects.get()

@@ -14,7 +14,8 @@ class Command(BaseCommand):
         try:
             report = load_demo(password=options["password"])
         except ImportFailed as failure:
-            raise CommandError("The demo data did not import:\n" + "\n".join(f"  {p}" for p in failure.problems))
+            problems = "\n".join(f"  {p}" for p in failure.problems)
+            raise CommandError(f"The demo data did not import:\n{problems}") from failure
         for noun, imported in report.imports:
             self.stdout.write(f"{noun}: {imported.summary(noun)}")
         self.stdout.write(f"care plans: {report.service_users_added} synthetic service users added (DEMO-0001…).")
