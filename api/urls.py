@@ -26,7 +26,11 @@ urlpatterns = [
     path("v1/unmet-preference/", UnmetPreferenceView.as_view(), name="unmet-preference"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/swagger/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger"),
+    path(
+        "schema/swagger/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
+        name="swagger",
+    ),
     path(
         "schema/redoc/",
         SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),

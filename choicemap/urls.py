@@ -7,6 +7,7 @@ admin.site.site_title = "choicemap"
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("accessibility/", TemplateView.as_view(template_name="accessibility.html"), name="accessibility"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
