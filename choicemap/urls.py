@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -7,7 +8,13 @@ admin.site.site_title = "choicemap"
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
-    path("accessibility/", TemplateView.as_view(template_name="accessibility.html"), name="accessibility"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(
+            template_name="accessibility.html", extra_context={"contact": settings.ACCESSIBILITY_CONTACT}
+        ),
+        name="accessibility",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),

@@ -191,6 +191,8 @@ LEAFLET_CONFIG = {
 
 # Demo logins created by load_demo; the password is only for the demo data set.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="choicemap-demo")
+# Where people report accessibility problems; the accessibility statement (/accessibility/) shows it.
+ACCESSIBILITY_CONTACT = env("ACCESSIBILITY_CONTACT", default="")
 
 LOGGING = {
     "version": 1,

@@ -30,10 +30,11 @@ class Finding:
     help: str
     target: str
     html: str
+    summary: str
 
     def __str__(self) -> str:
         heading = f"{self.role} {self.path}: {self.rule} ({self.impact}) {self.help}"
-        return f"{heading}\n    {self.target}\n    {self.html[:200]}"
+        return f"{heading}\n    {self.target}\n    {self.html[:200]}\n    {self.summary}"
 
 
 def install_axe(context) -> None:
