@@ -18,6 +18,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from areas.models import Locality
 from services.models import MenuOption, Provider, Site, SiteOffer
+from services.rules import OFFER_RULE_FIELDS, offer_problems
 from services.services import (
     create_option,
     create_provider,
@@ -128,6 +129,18 @@ class OfferSerializer(serializers.ModelSerializer):
             "max_age": {"max_value": 130},
             "capacity_per_week": {"max_value": 2_147_483_647},
         }
+
+    def validate(self, attrs):
+        """The offer rules (services/rules.py) on the offer as it would be after this request."""
+        entered = {name: getattr(self.instance, name) for name in OFFER_RULE_FIELDS} if self.instance else {}
+        if self.instance and "outreach_localities" not in attrs:
+            entered["outreach_localities"] = list(self.instance.outreach_localities.all())
+        entered.update(attrs)
+        entered.setdefault("delivery", SiteOffer._meta.get_field("delivery").default)
+        problems = offer_problems(entered)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return attrs
 
 
 # --- views -----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from areas.models import Locality
 from reach.exports import write_reach_export
 from reach.models import ReachProfile, ReachRun, RunStatus, TravelProvider
 from reach.selectors import current_run, default_profile, locality_reach
-from reach.services import cancel_run, check_overrides, start_run
+from reach.services import RunAlreadyActive, cancel_run, check_overrides, start_run
 
 from .errors import Conflict, JsonErrorsMixin
 from .filters import RunFilter
@@ -188,12 +188,15 @@ class RunViewSet(
         examples=[RUN_CREATE_EXAMPLE],
         description="Creates a run and queues it on the Celery worker; answers at once with the "
         "run's id (202) and a Location to poll. A failed run never replaces the "
-        "current results.",
+        "current results. 409 (code run_active) while the profile already has a queued or running run.",
     )
     def create(self, request):
         query = RunCreateSerializer(data=request.data)
         query.is_valid(raise_exception=True)
-        run = start_run(**query.validated_data, started_by=request.user)
+        try:
+            run = start_run(**query.validated_data, started_by=request.user)
+        except RunAlreadyActive as exc:
+            raise Conflict(f"{exc} Wait for it or cancel it first.", code="run_active") from None
         location = request.build_absolute_uri(f"{run.pk}/")
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 

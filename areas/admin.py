@@ -1,7 +1,7 @@
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from reach.admin import RecomputeOnChangeAdmin
+from choicemap.admin_base import CatalogueChangeAdmin
 
 from .models import Locality
 from .services import refresh_drawing_geometries
@@ -16,7 +16,7 @@ class LocalAuthorityFilter(admin.AllValuesFieldListFilter):
 
 
 @admin.register(Locality)
-class LocalityAdmin(RecomputeOnChangeAdmin, LeafletGeoAdmin):
+class LocalityAdmin(CatalogueChangeAdmin, LeafletGeoAdmin):
     list_display = ["code", "name", "population", "rurality", "imd_decile", "car_share", "la_name"]
     list_filter = ["rurality", "imd_decile", ("la_name", LocalAuthorityFilter)]
     search_fields = ["code", "name", "la_name"]

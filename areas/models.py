@@ -62,3 +62,20 @@ class Locality(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+class Postcode(models.Model):
+    """One postcode from the ONS Postcode Directory: where it is and which LSOA it lies in."""
+
+    # The postcode without spaces, upper case ("DT11AA"): how look-ups find it whatever was typed.
+    compact = models.CharField(max_length=8, unique=True)
+    postcode = models.CharField(max_length=8, help_text="As ONS writes it (pcds), e.g. 'DT1 1AA'.")
+    location = models.PointField(srid=4326)
+    lsoa_code = models.CharField("LSOA code", max_length=9, blank=True, help_text="lsoa21, else lsoa11")
+    terminated = models.BooleanField(default=False, help_text="No longer in use (ONSPD doterm is set).")
+
+    class Meta:
+        ordering = ["compact"]
+
+    def __str__(self) -> str:
+        return self.postcode

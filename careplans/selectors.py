@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 
 from areas.models import Locality
 from reach.models import LocalityResult, ReachProfile, ReachRun
-from reach.selectors import current_run, option_detail
+from reach.selectors import current_run, default_profile, option_detail
 from services.models import MenuOption, Site, SiteOffer
 
 from .models import CarePlanChoice, CaseStatus, ServiceUser, Team
@@ -73,8 +73,10 @@ def record_changes(*, record) -> list[dict]:
 
 def reference_run() -> ReachRun | None:
     """The run keyworkers judge reach by: the default profile's current run."""
-    profile = ReachProfile.objects.filter(is_default=True).first()
-    return current_run(profile=profile) if profile is not None else None
+    try:
+        return current_run(profile=default_profile())
+    except ReachProfile.DoesNotExist:
+        return None
 
 
 @dataclass(frozen=True)

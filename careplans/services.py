@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from areas.models import Locality
 from services.models import MenuOption
 
 from .models import AuditAction, AuditedKind, AuditEvent, CarePlanChoice, CaseStatus, ServiceUser, Team
+from .rules import choice_problems, service_user_problems
 from .selectors import expired_service_users, preferred_reach_snapshot, retention_cutoff
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a reference is read out on the phone.
@@ -124,6 +126,7 @@ def update_service_user(
     closed_on: datetime.date | None,
 ) -> ServiceUser:
     """Change the person's details; a closed case keeps the date it closed, an active one has none."""
+    _refuse_broken_rules(service_user_problems({"status": status, "closed_on": closed_on}))
     service_user.age_band = age_band
     service_user.home_locality = home_locality
     service_user.team = team
@@ -144,6 +147,11 @@ class ChoiceFields:
     review_on: datetime.date
     difference_reason: str = ""
     difference_other: str = ""
+
+
+def _refuse_broken_rules(problems: dict[str, str]) -> None:
+    if problems:
+        raise ValidationError({name: [message] for name, message in problems.items()})
 
 
 def _apply_choice_fields(choice: CarePlanChoice, fields: ChoiceFields) -> None:
@@ -167,7 +175,11 @@ def _take_reach_snapshot(choice: CarePlanChoice) -> None:
 
 @transaction.atomic
 def record_choice(*, actor: Actor, service_user: ServiceUser, fields: ChoiceFields) -> CarePlanChoice:
-    """Record a conversation, with the preferred option's reachability from home in the current run."""
+    """Record a conversation, with the preferred option's reachability from home in the current run.
+
+    Raises ValidationError, by field, for a choice that breaks a rule of careplans/rules.py.
+    """
+    _refuse_broken_rules(choice_problems(vars(fields)))
     choice = CarePlanChoice(service_user=service_user, recorded_by=actor.user, home_locality=service_user.home_locality)
     _apply_choice_fields(choice, fields)
     _take_reach_snapshot(choice)
@@ -180,7 +192,8 @@ def record_choice(*, actor: Actor, service_user: ServiceUser, fields: ChoiceFiel
 @transaction.atomic
 def update_choice(*, actor: Actor, choice: CarePlanChoice, fields: ChoiceFields) -> CarePlanChoice:
     """Correct a recorded choice. The snapshot is retaken only when the preferred option changes:
-    it describes the day of the conversation, from the home the person had then."""
+    it describes the day of the conversation, from the home the person had then. Refused like record_choice."""
+    _refuse_broken_rules(choice_problems(vars(fields)))
     preferred_before = choice.preferred_option_id
     _apply_choice_fields(choice, fields)
     if choice.preferred_option_id != preferred_before:

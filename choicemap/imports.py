@@ -82,7 +82,9 @@ def upsert_by_key(*, model, key: str, rows: dict[str, dict], report: ImportRepor
             model.objects.create(**{key: key_value}, **new_row_defaults(), **values)
             report.created += 1
         elif any(getattr(obj, name) != value for name, value in values.items()):
-            model.objects.filter(pk=obj.pk).update(**values)
+            for name, value in values.items():
+                setattr(obj, name, value)
+            obj.save()  # save(), not update(): auto_now fields (last modified) move too
             report.updated += 1
         else:
             report.unchanged += 1
@@ -91,11 +93,15 @@ def upsert_by_key(*, model, key: str, rows: dict[str, dict], report: ImportRepor
 class RowReader:
     """Reads a CSV with a fixed set of required and optional columns, collecting problems."""
 
-    def __init__(self, path: Path | str, *, required: list[str], optional: list[str] = ()):
+    def __init__(
+        self, path: Path | str, *, required: list[str], optional: list[str] = (), other_columns_allowed: bool = False
+    ):
         self.path = Path(path)
         self.file = self.path.name
         self.required = list(required)
         self.optional = list(optional)
+        # Published files with dozens of columns (the ONS Postcode Directory) keep the ones not read.
+        self.other_columns_allowed = other_columns_allowed
         self.problems: list[ImportProblem] = []
         self.parse = FieldParser(self.file, self.problems)
 
@@ -118,7 +124,9 @@ class RowReader:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = [h.strip() for h in (reader.fieldnames or [])]
         missing = [c for c in self.required if c not in header]
-        unknown = [c for c in header if c not in self.required and c not in self.optional]
+        unknown = [
+            c for c in header if c not in self.required and c not in self.optional and not self.other_columns_allowed
+        ]
         duplicated = sorted({c for c in header if header.count(c) > 1})
         for column in missing:
             self.problem("header", column, "required column is missing")

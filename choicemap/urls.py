@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from openreferral.apis import BareRootView
+
 admin.site.site_header = "choicemap administration"
 admin.site.site_title = "choicemap"
 
@@ -18,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("openreferral", BareRootView.as_view(), name="openreferral-root"),
     path("openreferral/", include("openreferral.urls")),
     path("map/", include("maps.urls")),
     path("careplans/", include("careplans.urls")),

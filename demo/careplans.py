@@ -99,6 +99,8 @@ def load_demo_careplans(*, keyworkers: list, today: datetime.date | None = None)
         )
         day = first_day
         for preferred_code, agree_draw, reason_draw, extra, review_weeks in plans:
+            if day > today:  # a review still to come is not a conversation yet (careplans/rules.py)
+                break
             fields = _demo_choice(options, home, preferred_code, agree_draw, reason_draw, extra, day, review_weeks)
             record_choice(actor=actor, service_user=service_user, fields=fields)
             day = fields.review_on

@@ -30,8 +30,8 @@ from careplans.services import record_aggregate_read
 from careplans.unmet import publication_json, unmet_publication
 from reach.exports import write_reach_export
 from reach.models import ReachProfile, ReachRun
-from reach.selectors import current_run
-from reach.services import start_run
+from reach.selectors import current_run, default_profile
+from reach.services import RunAlreadyActive, start_run
 
 from . import selectors
 from .measures import DEFAULT_MEASURE, MEASURES
@@ -173,23 +173,18 @@ class RunsApi(MapApiView):
         """Recompute: start a run of the chosen (or default) profile on the worker."""
         profile_id = str((request.data if isinstance(request.data, dict) else {}).get("profile") or "")
         if not profile_id:
-            profile = ReachProfile.objects.filter(is_default=True).first()
-            if profile is None:
-                raise ValidationError({"profile": "There is no default reach profile: create one in the admin."})
+            try:
+                profile = default_profile()
+            except ReachProfile.DoesNotExist as exc:
+                raise ValidationError({"profile": str(exc)}) from None
         else:
             profile = ReachProfile.objects.filter(pk=profile_id).first() if profile_id.isdigit() else None
             if profile is None:
                 raise ValidationError({"profile": f"No reach profile {profile_id!r}."})
-        running = [run for run in selectors.active_runs() if run.profile_id == profile.pk]
-        if running:
-            return Response(
-                {
-                    "detail": f"Run {running[0].pk} of {profile.name} is already {running[0].status}.",
-                    "run": selectors.run_status(running[0]),
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
-        run = start_run(profile=profile, started_by=request.user)
+        try:
+            run = start_run(profile=profile, started_by=request.user)
+        except RunAlreadyActive as exc:
+            return Response({"detail": str(exc), "run": selectors.run_status(exc.run)}, status=status.HTTP_409_CONFLICT)
         return Response({"run": selectors.run_status(run)}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -11,8 +11,8 @@ from urllib.parse import quote, unquote
 
 from services.models import Delivery, OptionCategory
 
-HSDS_VERSION = "3.0"
-PROFILE_URL = "https://github.com/OpenReferralUK/uk-profile"
+HSDS_VERSION = "HSDS-UK-3.0"  # the form the ORUK validator reads from the root endpoint
+PROFILE_URL = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
 EXTENSION = "choicemap"  # the one object that carries facts ORUK has no field for
 SITE_CODE_TYPE = "choicemap_site_code"
 
@@ -82,33 +82,54 @@ def delivery_term_id(delivery: str) -> str:
     return stable_id("taxonomy_term", "delivery", delivery)
 
 
-def term(*, term_id: str, taxonomy: dict, label: str, uri: str, parent_id: str | None = None) -> dict:
-    return {
+def term(
+    *, term_id: str, taxonomy: dict, code: str, label: str, description: str, uri: str, parent_id: str | None = None
+) -> dict:
+    """An HSDS taxonomy_term; optional fields are left out rather than sent as null."""
+    record = {
         "id": term_id,
-        "parent_id": parent_id,
+        "code": code,
+        "name": label,
+        "description": description,
         "taxonomy": taxonomy["name"],
         "taxonomy_id": taxonomy["id"],
-        "term": label,
         "term_uri": uri,
     }
+    if parent_id:
+        record["parent_id"] = parent_id
+    return record
 
 
 def category_term(category: str) -> dict:
+    label = OptionCategory(category).label
     return term(
         term_id=category_term_id(category),
         taxonomy=MENU_TAXONOMY,
-        label=OptionCategory(category).label,
+        code=category,
+        label=label,
+        description=f"{label}: a category of the treatment menu.",
         uri=CATEGORY_URI + category,
     )
 
 
 def delivery_term(delivery: str) -> dict:
+    label = Delivery(delivery).label
     return term(
         term_id=delivery_term_id(delivery),
         taxonomy=DELIVERY_TAXONOMY,
-        label=Delivery(delivery).label,
+        code=delivery,
+        label=label.split(" (")[0],
+        description=DELIVERY_DESCRIPTIONS[delivery],
         uri=DELIVERY_URI + delivery,
     )
+
+
+DELIVERY_DESCRIPTIONS = {
+    Delivery.ON_SITE: "Offered at the site itself.",
+    Delivery.OUTREACH: "Sessions held in named localities away from the site.",
+    Delivery.HOME_VISIT: "Home visits within a radius of the site.",
+    Delivery.REMOTE: "Offered remotely (telephone or online).",
+}
 
 
 def option_uri(option_code: str) -> str:
@@ -127,6 +148,10 @@ def code_from_uri(uri: object, prefix: str) -> str | None:
 
 
 # --- opening hours ('Mo-Fr 09:00-17:00; Sa 10:00-12:00') ↔ HSDS weekly schedules ---------------
+
+# HSDS asks for times with their timezone, but its only field for one is a fixed UTC offset, and UK
+# local time moves between +00:00 and +01:00 within a weekly rule: say it in words instead.
+SCHEDULE_TIMEZONE_NOTE = "Opening times are UK local time (Europe/London)."
 
 OSM_DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 ICAL_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]

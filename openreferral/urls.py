@@ -7,6 +7,7 @@ from . import apis
 app_name = "openreferral"
 urlpatterns = [
     path("", apis.ApiDetailsView.as_view(), name="root"),
+    path("openapi.json", apis.OpenApiView.as_view(), name="openapi"),
     path("services", apis.ServiceListView.as_view(), name="services"),
     path("services/<str:record_id>", apis.ServiceDetailView.as_view(), name="service"),
     path("service_at_locations", apis.ServiceAtLocationListView.as_view(), name="service-at-locations"),

@@ -1,19 +1,7 @@
 from django.contrib import admin, messages
 
 from .models import ReachProfile, ReachRun, RunStatus
-from .services import cancel_run, schedule_default_recompute, start_run
-
-
-class RecomputeOnChangeAdmin(admin.ModelAdmin):
-    """Catalogue and locality edits queue one (coalesced) recompute of the default profile."""
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        schedule_default_recompute()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        schedule_default_recompute()
+from .services import RunAlreadyActive, cancel_run, start_run
 
 
 @admin.register(ReachProfile)
@@ -48,8 +36,12 @@ class ReachProfileAdmin(admin.ModelAdmin):
     @admin.action(description="Compute reach now with the selected profiles")
     def compute_now(self, request, queryset):
         for profile in queryset:
-            run = start_run(profile=profile, started_by=request.user)
-            self.message_user(request, f"Run {run.pk} queued for {profile.name}.", messages.SUCCESS)
+            try:
+                run = start_run(profile=profile, started_by=request.user)
+            except RunAlreadyActive as exc:
+                self.message_user(request, f"{exc} Wait for it or cancel it first.", messages.WARNING)
+            else:
+                self.message_user(request, f"Run {run.pk} queued for {profile.name}.", messages.SUCCESS)
 
 
 @admin.register(ReachRun)

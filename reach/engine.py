@@ -1,8 +1,10 @@
 """The reach engine: what each locality can realistically reach (pure numpy/scipy).
 
-Arrays in, arrays out; no Django. The caller (a Celery task) loads a catalogue snapshot into
-``LocalityArrays`` / ``SiteArrays`` / ``OfferArrays``, builds ``TravelTimes`` with a provider
-from ``reach.travel``, and stores the ``ReachResult``.
+Arrays in, arrays out; no Django. The caller (``reach.services.execute_run``, on the Celery worker
+or in-process) loads a catalogue snapshot into ``LocalityArrays`` / ``SiteArrays`` /
+``OfferArrays``, builds ``TravelTimes`` with a provider from ``reach.travel``, and stores the
+``ReachResult``. ``compute_reach`` runs in named parts: ``_onsite_reach``, ``_onsite_access``,
+``_other_delivery``, ``_remote`` and ``_combine``.
 
 Scale target: ~34k localities × 2k sites × 6k offers × 15 options in well under a second.
 Nothing here is dense in locality × site: on-site reach works on the sparse travel pairs
@@ -183,6 +185,7 @@ class ReachResult:
     nearest_site: dict[str, np.ndarray]  # int32, -1 when none
     accessibility_without_car: np.ndarray  # float64, capacity per week per 1,000 people
     accessibility_with_car: np.ndarray  # float64
+    car_share: np.ndarray  # float64: the locality's own share, else the profile's default
     summary: dict[str, Any]
     params: ReachParams
 
@@ -379,11 +382,11 @@ def _outreach_pairs(offers: OfferArrays, is_outreach: np.ndarray, n_loc: int) ->
 
 
 def _other_delivery_pairs(
-    *, localities: LocalityArrays, sites: SiteArrays, offers: OfferArrays, cand: np.ndarray
+    *, localities: LocalityArrays, sites: SiteArrays, offers: OfferArrays, candidates: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(locality, offer) pairs of candidate outreach and home-visit offers (car makes no difference)."""
-    out_loc, out_off = _outreach_pairs(offers, cand & (offers.delivery == OUTREACH), localities.n)
-    home = np.flatnonzero(cand & (offers.delivery == HOME_VISIT))
+    out_loc, out_off = _outreach_pairs(offers, candidates & (offers.delivery == OUTREACH), localities.n)
+    home = np.flatnonzero(candidates & (offers.delivery == HOME_VISIT))
     home_loc, home_off = _home_visit_pairs(
         localities=localities,
         sites=sites,
@@ -409,9 +412,9 @@ def catchment_pairs(
     reach" look-ups, exports and cross-checks (``two_step_fca`` on these pairs equals
     ``compute_reach``'s accessibility). Remote offers, when counted, pair with every locality.
     """
-    cand = candidate_offers(offers, params)
+    candidates = candidate_offers(offers, params)
     n_loc, n_sites = localities.n, sites.n
-    onsite = np.flatnonzero(cand & (offers.delivery == ON_SITE))
+    onsite = np.flatnonzero(candidates & (offers.delivery == ON_SITE))
     onsite = onsite[np.argsort(offers.site_idx[onsite], kind="stable")]
     site_ptr = np.zeros(n_sites + 1, np.int64)
     np.cumsum(np.bincount(offers.site_idx[onsite], minlength=n_sites), out=site_ptr[1:])
@@ -425,13 +428,282 @@ def catchment_pairs(
     pair_row, table_idx = _expand_by_ptr(site, site_ptr)
     onsite_loc, onsite_off = loc[pair_row], onsite[table_idx]
 
-    other_loc, other_off = _other_delivery_pairs(localities=localities, sites=sites, offers=offers, cand=cand)
+    other_loc, other_off = _other_delivery_pairs(
+        localities=localities, sites=sites, offers=offers, candidates=candidates
+    )
     parts_loc, parts_off = [onsite_loc, other_loc], [onsite_off, other_off]
     if params.count_remote:
-        remote = np.flatnonzero(cand & (offers.delivery == REMOTE))
+        remote = np.flatnonzero(candidates & (offers.delivery == REMOTE))
         parts_loc.append(np.repeat(np.arange(n_loc, dtype=np.int64), remote.size))
         parts_off.append(np.tile(remote, n_loc))
     return np.concatenate(parts_loc).astype(np.int64), np.concatenate(parts_off).astype(np.int64)
+
+
+def _check_inputs(
+    *, localities: LocalityArrays, sites: SiteArrays, offers: OfferArrays, n_options: int, travel: TravelTimes
+) -> None:
+    if travel.n_localities != localities.n or travel.n_sites != sites.n:
+        raise ValueError("travel times were built for a different set of localities or sites")
+    if offers.n and (offers.option_idx.min() < 0 or offers.option_idx.max() >= n_options):
+        raise ValueError("offer option_idx out of range 0..n_options-1")
+    if offers.n and (offers.site_idx.min() < 0 or offers.site_idx.max() >= sites.n):
+        raise ValueError("offer site_idx out of range")
+    if offers.n and offers.provider_idx.min() < 0:
+        raise ValueError("offer provider_idx must be non-negative")
+
+
+@dataclass
+class _OfferBits:
+    """Each candidate offer's provider bit, indexed by offer id (non-candidates unused)."""
+
+    word: np.ndarray  # int64 per offer
+    bit: np.ndarray  # uint64 per offer
+    n_words: int
+
+
+def _offer_bits(*, offers: OfferArrays, candidates: np.ndarray, n_options: int, n_providers: int) -> _OfferBits:
+    bits = _provider_bits(offers.option_idx[candidates], offers.provider_idx[candidates], n_options, n_providers)
+    word = np.zeros(offers.n, np.int64)
+    bit = np.zeros(offers.n, np.uint64)
+    word[candidates], bit[candidates] = bits.word, bits.bit
+    return _OfferBits(word=word, bit=bit, n_words=bits.n_words)
+
+
+@dataclass
+class _OnsiteReach:
+    """On-site offers by mode: provider bitmasks per (word, cell), nearest times and sites, and the
+    sparse locality × site-column catchments with each column's weekly capacity per option."""
+
+    masks: dict[str, np.ndarray]
+    nearest_minutes: dict[str, np.ndarray]
+    nearest_site: dict[str, np.ndarray]
+    catchment_by_mode: dict[str, sp.csr_matrix]
+    site_capacity: np.ndarray  # (site column, option)
+
+
+def _onsite_reach(
+    *,
+    offers: OfferArrays,
+    candidates: np.ndarray,
+    offer_bits: _OfferBits,
+    travel: TravelTimes,
+    limits: dict[str, float],
+    n_loc: int,
+    n_sites: int,
+    n_opt: int,
+) -> _OnsiteReach:
+    """Site-level tables, then sparse locality × site pairs, one mode at a time."""
+    n_cells = n_loc * n_opt
+    onsite = np.flatnonzero(candidates & (offers.delivery == ON_SITE))
+    onsite_site = offers.site_idx[onsite].astype(np.int64)
+    onsite_option = offers.option_idx[onsite].astype(np.int64)
+    # compact the sites that have candidate on-site offers; others can be dropped from pairs
+    used_sites, onsite_col = np.unique(onsite_site, return_inverse=True)
+    n_cols = used_sites.size
+    col_of_site = np.full(n_sites, -1, np.int64)
+    col_of_site[used_sites] = np.arange(n_cols)
+
+    # site-option table (sorted by column then option): distinct options at each used site
+    site_option_of_offer_key = onsite_col * n_opt + onsite_option
+    site_option_keys, site_option_of_offer = np.unique(site_option_of_offer_key, return_inverse=True)
+    site_option_col, site_option_option = site_option_keys // n_opt, site_option_keys % n_opt
+    site_option_ptr = np.zeros(n_cols + 1, np.int64)
+    np.cumsum(np.bincount(site_option_col, minlength=n_cols), out=site_option_ptr[1:])
+    site_option_mask = np.zeros((offer_bits.n_words, site_option_keys.size), np.uint64)
+    for w in range(offer_bits.n_words):
+        sel = offer_bits.word[onsite] == w
+        np.bitwise_or.at(site_option_mask[w], site_option_of_offer[sel], offer_bits.bit[onsite][sel])
+    # weekly capacity of capacity-known offers per (column, option) for 2SFCA
+    capacity = offers.capacity_per_week
+    capacity_known = np.isfinite(capacity[onsite])
+    site_capacity = np.bincount(
+        site_option_of_offer_key[capacity_known], weights=capacity[onsite][capacity_known], minlength=n_cols * n_opt
+    ).reshape(n_cols, n_opt)
+
+    masks: dict[str, np.ndarray] = {}
+    nearest_minutes: dict[str, np.ndarray] = {}
+    nearest_site: dict[str, np.ndarray] = {}
+    catchment_by_mode: dict[str, sp.csr_matrix] = {}
+    for mode in MODES:
+        loc, site, minutes = travel.pairs[mode]
+        col = col_of_site[site]
+        keep = (minutes <= limits[mode]) & (col >= 0)  # provider may hold pairs above the limit
+        loc, col, minutes = loc[keep].astype(np.int64), col[keep], minutes[keep]
+        catchment_by_mode[mode] = _csr_from_sorted_pairs(loc, col, n_loc, n_cols)
+
+        pair_row, site_option_idx = _expand_by_ptr(col, site_option_ptr)
+        cell = loc[pair_row] * n_opt + site_option_option[site_option_idx]
+        masks[mode] = np.zeros((offer_bits.n_words, n_cells), np.uint64)
+        for w in range(offer_bits.n_words):
+            np.bitwise_or.at(masks[mode][w], cell, site_option_mask[w, site_option_idx])
+        # nearest: pack (minutes bits, column) into one int64 so a single minimum.at finds
+        # both; non-negative float32 bit patterns sort like the floats, ties → lowest column
+        packed = (minutes.view(np.uint32).astype(np.int64)[pair_row] << 32) | col[pair_row]
+        best = np.full(n_cells, _EMPTY_PACKED, np.int64)
+        np.minimum.at(best, cell, packed)
+        found = best != _EMPTY_PACKED
+        near_min = np.full(n_cells, np.nan, np.float32)
+        near_min[found] = (best[found] >> 32).astype(np.uint32).view(np.float32)
+        near_site = np.full(n_cells, -1, np.int32)
+        near_site[found] = used_sites[best[found] & 0xFFFFFFFF]
+        nearest_minutes[mode] = near_min.reshape(n_loc, n_opt)
+        nearest_site[mode] = near_site.reshape(n_loc, n_opt)
+    return _OnsiteReach(
+        masks=masks,
+        nearest_minutes=nearest_minutes,
+        nearest_site=nearest_site,
+        catchment_by_mode=catchment_by_mode,
+        site_capacity=site_capacity,
+    )
+
+
+def _onsite_access(
+    *, catchment_by_mode: dict[str, sp.csr_matrix], site_capacity: np.ndarray, population: np.ndarray
+) -> dict[str, np.ndarray]:
+    """2SFCA for on-site offers at site level, without and with a car: offers at one site share a
+    catchment, so Σ_j R_j over a site's offers of an option = (Σ capacity) / site demand."""
+    catchments = {"without_car": _union(catchment_by_mode["walk"], catchment_by_mode["pt"])}
+    catchments["with_car"] = _union(catchments["without_car"], catchment_by_mode["car"])
+    access: dict[str, np.ndarray] = {}
+    for scenario, matrix in catchments.items():
+        demand = matrix.T @ population
+        ratio = np.zeros_like(site_capacity)
+        has_demand = demand > 0
+        ratio[has_demand] = site_capacity[has_demand] / demand[has_demand, None]
+        access[scenario] = 1000.0 * np.asarray(matrix @ ratio)
+    return access
+
+
+def _other_delivery(
+    *,
+    localities: LocalityArrays,
+    sites: SiteArrays,
+    offers: OfferArrays,
+    candidates: np.ndarray,
+    offer_bits: _OfferBits,
+    population: np.ndarray,
+    n_opt: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outreach and home visits: explicit (locality, offer) pairs, the same with or without a car.
+
+    Returns the provider bitmask per (word, cell) and the 2SFCA accessibility per (locality, option).
+    """
+    mask = np.zeros((offer_bits.n_words, localities.n * n_opt), np.uint64)
+    pair_loc, pair_off = _other_delivery_pairs(localities=localities, sites=sites, offers=offers, candidates=candidates)
+    cell = pair_loc * n_opt + offers.option_idx[pair_off]
+    for w in range(offer_bits.n_words):
+        sel = offer_bits.word[pair_off] == w
+        np.bitwise_or.at(mask[w], cell[sel], offer_bits.bit[pair_off][sel])
+    access = two_step_fca(
+        catchment_locality_idx=pair_loc,
+        catchment_offer_idx=pair_off,
+        population=population,
+        capacity=offers.capacity_per_week,
+        offer_option=offers.option_idx,
+        n_options=n_opt,
+    )
+    return mask, access
+
+
+def _remote(
+    *,
+    offers: OfferArrays,
+    candidates: np.ndarray,
+    offer_bits: _OfferBits,
+    population: np.ndarray,
+    count_remote: bool,
+    n_opt: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Remote offers reach everywhere (if counted): a provider bitmask and accessibility per option."""
+    mask = np.zeros((offer_bits.n_words, n_opt), np.uint64)
+    access = np.zeros(n_opt)
+    if count_remote:
+        capacity = offers.capacity_per_week
+        remote = np.flatnonzero(candidates & (offers.delivery == REMOTE))
+        for w in range(offer_bits.n_words):
+            sel = remote[offer_bits.word[remote] == w]
+            np.bitwise_or.at(mask[w], offers.option_idx[sel], offer_bits.bit[sel])
+        total_pop = population.sum()
+        with_cap = remote[np.isfinite(capacity[remote])]
+        if total_pop > 0:
+            access = 1000.0 * np.bincount(
+                offers.option_idx[with_cap], weights=capacity[with_cap] / total_pop, minlength=n_opt
+            )
+    return mask, access
+
+
+def effective_car_share(localities: LocalityArrays, params: ReachParams) -> np.ndarray:
+    """Each locality's car share, or the profile's default where the locality has none."""
+    return np.where(np.isnan(localities.car_share), params.default_car_share, localities.car_share)
+
+
+def _combine(
+    *,
+    onsite: _OnsiteReach,
+    onsite_access: dict[str, np.ndarray],
+    other_mask: np.ndarray,
+    other_access: np.ndarray,
+    remote_mask: np.ndarray,
+    remote_access: np.ndarray,
+    localities: LocalityArrays,
+    population: np.ndarray,
+    params: ReachParams,
+    n_opt: int,
+) -> ReachResult:
+    """Without a car: walk, public transport, outreach, home visits and remote; with a car: also car."""
+    n_loc = localities.n
+    remote_cells = np.tile(remote_mask, (1, n_loc))  # (word, cell) with the option pattern
+    without_car = onsite.masks["walk"] | onsite.masks["pt"] | other_mask | remote_cells
+    with_car = without_car | onsite.masks["car"]
+    del remote_cells
+    providers_without = np.bitwise_count(without_car).sum(axis=0, dtype=np.int16).reshape(n_loc, n_opt)
+    providers_with = np.bitwise_count(with_car).sum(axis=0, dtype=np.int16).reshape(n_loc, n_opt)
+    reachable_without = providers_without > 0
+    reachable_with = providers_with > 0
+    shared_access = other_access + remote_access[None, :]
+    accessibility_without = onsite_access["without_car"] + shared_access
+    accessibility_with = onsite_access["with_car"] + shared_access
+
+    menu_without = reachable_without.sum(axis=1, dtype=np.int16)
+    menu_with = reachable_with.sum(axis=1, dtype=np.int16)
+    car_share = effective_car_share(localities, params)
+    expected = car_share * menu_with + (1.0 - car_share) * menu_without
+    k = params.real_choice_providers
+    real_without = (providers_without >= k).sum(axis=1, dtype=np.int16)
+    real_with = (providers_with >= k).sum(axis=1, dtype=np.int16)
+
+    per_locality = {
+        "menu_without_car": menu_without,
+        "menu_with_car": menu_with,
+        "expected_menu": expected,
+        "real_choice_without_car": real_without,
+        "real_choice_with_car": real_with,
+    }
+    summary = summarise(
+        per_locality=per_locality,
+        population=population,
+        rurality=localities.rurality,
+        imd_decile=localities.imd_decile,
+        n_options=n_opt,
+    )
+    return ReachResult(
+        menu_without_car=menu_without,
+        menu_with_car=menu_with,
+        expected_menu=expected,
+        real_choice_without_car=real_without,
+        real_choice_with_car=real_with,
+        reachable_without_car=reachable_without,
+        reachable_with_car=reachable_with,
+        providers_without_car=providers_without,
+        providers_with_car=providers_with,
+        nearest_minutes=onsite.nearest_minutes,
+        nearest_site=onsite.nearest_site,
+        accessibility_without_car=accessibility_without,
+        accessibility_with_car=accessibility_with,
+        car_share=car_share,
+        summary=summary,
+        params=params,
+    )
 
 
 def compute_reach(
@@ -456,182 +728,60 @@ def compute_reach(
             progress(pct)
 
     report(0)
-    n_loc, n_sites, n_opt = localities.n, sites.n, int(n_options)
-    if travel.n_localities != n_loc or travel.n_sites != n_sites:
-        raise ValueError("travel times were built for a different set of localities or sites")
-    if offers.n and (offers.option_idx.min() < 0 or offers.option_idx.max() >= n_opt):
-        raise ValueError("offer option_idx out of range 0..n_options-1")
-    if offers.n and (offers.site_idx.min() < 0 or offers.site_idx.max() >= n_sites):
-        raise ValueError("offer site_idx out of range")
-    if offers.n and offers.provider_idx.min() < 0:
-        raise ValueError("offer provider_idx must be non-negative")
-
+    n_opt = int(n_options)
+    _check_inputs(localities=localities, sites=sites, offers=offers, n_options=n_opt, travel=travel)
     population = np.nan_to_num(localities.population, nan=0.0)
-    limits = params.max_minutes()
-    n_cells = n_loc * n_opt  # flat (locality, option) cells: cell = locality * n_opt + option
+    candidates = candidate_offers(offers, params)
+    offer_bits = _offer_bits(offers=offers, candidates=candidates, n_options=n_opt, n_providers=n_providers)
 
-    cand = candidate_offers(offers, params)
-    bits = _provider_bits(offers.option_idx[cand], offers.provider_idx[cand], n_opt, n_providers)
-    # per-offer bit info for candidates (indexed by offer id; non-candidates unused)
-    offer_word = np.zeros(offers.n, np.int64)
-    offer_bit = np.zeros(offers.n, np.uint64)
-    offer_word[cand], offer_bit[cand] = bits.word, bits.bit
-    capacity = offers.capacity_per_week
-
-    # provider bitmasks per (word, cell); "other" holds offers reachable in both scenarios
-    masks = {name: np.zeros((bits.n_words, n_cells), np.uint64) for name in ("walk", "pt", "car", "other")}
-    access_onsite: dict[str, np.ndarray] = {}
-    nearest_minutes: dict[str, np.ndarray] = {}
-    nearest_site: dict[str, np.ndarray] = {}
-
-    # ---- on-site offers: site-level tables, then sparse locality × site pairs ------------
-    onsite = np.flatnonzero(cand & (offers.delivery == ON_SITE))
-    o_site, o_opt = offers.site_idx[onsite].astype(np.int64), offers.option_idx[onsite].astype(np.int64)
-    # compact the sites that have candidate on-site offers; others can be dropped from pairs
-    used_sites, o_col = np.unique(o_site, return_inverse=True)
-    n_cols = used_sites.size
-    col_of_site = np.full(n_sites, -1, np.int64)
-    col_of_site[used_sites] = np.arange(n_cols)
-
-    # site-option table (sorted by column then option): distinct options at each used site
-    so_key = o_col * n_opt + o_opt
-    so_keys, so_of_offer = np.unique(so_key, return_inverse=True)
-    so_col, so_option = so_keys // n_opt, so_keys % n_opt
-    so_ptr = np.zeros(n_cols + 1, np.int64)
-    np.cumsum(np.bincount(so_col, minlength=n_cols), out=so_ptr[1:])
-    so_mask = np.zeros((bits.n_words, so_keys.size), np.uint64)
-    for w in range(bits.n_words):
-        sel = offer_word[onsite] == w
-        np.bitwise_or.at(so_mask[w], so_of_offer[sel], offer_bit[onsite][sel])
-    # weekly capacity of capacity-known offers per (column, option) for 2SFCA
-    cap_known = np.isfinite(capacity[onsite])
-    site_capacity = np.bincount(
-        so_key[cap_known], weights=capacity[onsite][cap_known], minlength=n_cols * n_opt
-    ).reshape(n_cols, n_opt)
-
-    mode_matrix: dict[str, sp.csr_matrix] = {}
-    for mode in MODES:
-        loc, site, minutes = travel.pairs[mode]
-        col = col_of_site[site]
-        keep = (minutes <= limits[mode]) & (col >= 0)  # provider may hold pairs above the limit
-        loc, col, minutes = loc[keep].astype(np.int64), col[keep], minutes[keep]
-        mode_matrix[mode] = _csr_from_sorted_pairs(loc, col, n_loc, n_cols)
-
-        pair_row, so_idx = _expand_by_ptr(col, so_ptr)
-        cell = loc[pair_row] * n_opt + so_option[so_idx]
-        for w in range(bits.n_words):
-            np.bitwise_or.at(masks[mode][w], cell, so_mask[w, so_idx])
-        # nearest: pack (minutes bits, column) into one int64 so a single minimum.at finds
-        # both; non-negative float32 bit patterns sort like the floats, ties → lowest column
-        packed = (minutes.view(np.uint32).astype(np.int64)[pair_row] << 32) | col[pair_row]
-        best = np.full(n_cells, _EMPTY_PACKED, np.int64)
-        np.minimum.at(best, cell, packed)
-        found = best != _EMPTY_PACKED
-        near_min = np.full(n_cells, np.nan, np.float32)
-        near_min[found] = (best[found] >> 32).astype(np.uint32).view(np.float32)
-        near_site = np.full(n_cells, -1, np.int32)
-        near_site[found] = used_sites[best[found] & 0xFFFFFFFF]
-        nearest_minutes[mode] = near_min.reshape(n_loc, n_opt)
-        nearest_site[mode] = near_site.reshape(n_loc, n_opt)
-    report(40)
-
-    # 2SFCA for on-site offers at site level: offers at one site share a catchment, so
-    # Σ_j R_j over a site's offers of an option = (Σ capacity) / site demand
-    catchments = {"without_car": _union(mode_matrix["walk"], mode_matrix["pt"])}
-    catchments["with_car"] = _union(catchments["without_car"], mode_matrix["car"])
-    for scenario, matrix in catchments.items():
-        demand = matrix.T @ population
-        ratio = np.zeros_like(site_capacity)
-        has_demand = demand > 0
-        ratio[has_demand] = site_capacity[has_demand] / demand[has_demand, None]
-        access_onsite[scenario] = 1000.0 * np.asarray(matrix @ ratio)
-    del catchments, mode_matrix
-    report(60)
-
-    # ---- outreach and home visits: explicit (locality, offer) pairs, same with or without car
-    pair_loc, pair_off = _other_delivery_pairs(localities=localities, sites=sites, offers=offers, cand=cand)
-    cell = pair_loc * n_opt + offers.option_idx[pair_off]
-    for w in range(bits.n_words):
-        sel = offer_word[pair_off] == w
-        np.bitwise_or.at(masks["other"][w], cell[sel], offer_bit[pair_off][sel])
-    access_other = two_step_fca(
-        catchment_locality_idx=pair_loc,
-        catchment_offer_idx=pair_off,
-        population=population,
-        capacity=capacity,
-        offer_option=offers.option_idx,
-        n_options=n_opt,
+    onsite = _onsite_reach(
+        offers=offers,
+        candidates=candidates,
+        offer_bits=offer_bits,
+        travel=travel,
+        limits=params.max_minutes(),
+        n_loc=localities.n,
+        n_sites=sites.n,
+        n_opt=n_opt,
     )
-
-    # ---- remote: everywhere (if counted), so handled per option and broadcast -------------
-    remote_mask = np.zeros((bits.n_words, n_opt), np.uint64)
-    access_remote = np.zeros(n_opt)
-    if params.count_remote:
-        remote = np.flatnonzero(cand & (offers.delivery == REMOTE))
-        for w in range(bits.n_words):
-            sel = remote[offer_word[remote] == w]
-            np.bitwise_or.at(remote_mask[w], offers.option_idx[sel], offer_bit[sel])
-        total_pop = population.sum()
-        with_cap = remote[np.isfinite(capacity[remote])]
-        if total_pop > 0:
-            access_remote = 1000.0 * np.bincount(
-                offers.option_idx[with_cap], weights=capacity[with_cap] / total_pop, minlength=n_opt
-            )
-    report(80)
-
-    # ---- combine scenarios -----------------------------------------------------------------
-    remote_cells = np.tile(remote_mask, (1, n_loc))  # (word, cell) with the option pattern
-    without_car = masks["walk"] | masks["pt"] | masks["other"] | remote_cells
-    with_car = without_car | masks["car"]
-    del masks, remote_cells
-    providers_without = np.bitwise_count(without_car).sum(axis=0, dtype=np.int16).reshape(n_loc, n_opt)
-    providers_with = np.bitwise_count(with_car).sum(axis=0, dtype=np.int16).reshape(n_loc, n_opt)
-    reachable_without = providers_without > 0
-    reachable_with = providers_with > 0
-    shared_access = access_other + access_remote[None, :]
-    accessibility_without = access_onsite["without_car"] + shared_access
-    accessibility_with = access_onsite["with_car"] + shared_access
-
-    menu_without = reachable_without.sum(axis=1, dtype=np.int16)
-    menu_with = reachable_with.sum(axis=1, dtype=np.int16)
-    car_share = np.where(np.isnan(localities.car_share), params.default_car_share, localities.car_share)
-    expected = car_share * menu_with + (1.0 - car_share) * menu_without
-    k = params.real_choice_providers
-    real_without = (providers_without >= k).sum(axis=1, dtype=np.int16)
-    real_with = (providers_with >= k).sum(axis=1, dtype=np.int16)
-
-    per_locality = {
-        "menu_without_car": menu_without,
-        "menu_with_car": menu_with,
-        "expected_menu": expected,
-        "real_choice_without_car": real_without,
-        "real_choice_with_car": real_with,
-    }
-    summary = summarise(
-        per_locality=per_locality,
+    report(40)
+    onsite_access = _onsite_access(
+        catchment_by_mode=onsite.catchment_by_mode, site_capacity=onsite.site_capacity, population=population
+    )
+    onsite.catchment_by_mode = {}  # the largest sparse structures: free them before the next part
+    report(60)
+    other_mask, other_access = _other_delivery(
+        localities=localities,
+        sites=sites,
+        offers=offers,
+        candidates=candidates,
+        offer_bits=offer_bits,
         population=population,
-        rurality=localities.rurality,
-        imd_decile=localities.imd_decile,
-        n_options=n_opt,
+        n_opt=n_opt,
+    )
+    remote_mask, remote_access = _remote(
+        offers=offers,
+        candidates=candidates,
+        offer_bits=offer_bits,
+        population=population,
+        count_remote=params.count_remote,
+        n_opt=n_opt,
+    )
+    report(80)
+    result = _combine(
+        onsite=onsite,
+        onsite_access=onsite_access,
+        other_mask=other_mask,
+        other_access=other_access,
+        remote_mask=remote_mask,
+        remote_access=remote_access,
+        localities=localities,
+        population=population,
+        params=params,
+        n_opt=n_opt,
     )
     report(100)
-    return ReachResult(
-        menu_without_car=menu_without,
-        menu_with_car=menu_with,
-        expected_menu=expected,
-        real_choice_without_car=real_without,
-        real_choice_with_car=real_with,
-        reachable_without_car=reachable_without,
-        reachable_with_car=reachable_with,
-        providers_without_car=providers_without,
-        providers_with_car=providers_with,
-        nearest_minutes=nearest_minutes,
-        nearest_site=nearest_site,
-        accessibility_without_car=accessibility_without,
-        accessibility_with_car=accessibility_with,
-        summary=summary,
-        params=params,
-    )
+    return result
 
 
 # --------------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from .travel import MODES, TravelTimes, matrix_travel_times
 class CatalogueSnapshot:
     """Everything one run computes on, as engine arrays plus the ids that map them back.
 
-    A scenario ("what if we add an outreach clinic in X") is this snapshot with rows changed or
-    appended before computing, so scenarios and plain runs share one code path.
+    Scenarios are not built yet; the design has a scenario change or append rows of this snapshot
+    before computing, so that scenarios and plain runs share one code path.
     """
 
     locality_ids: np.ndarray
@@ -193,10 +193,17 @@ def matrix_travel_times_for(snapshot: CatalogueSnapshot) -> TravelTimes:
 
 
 def default_profile() -> ReachProfile:
+    """The one place that says which profile is the default; raises ReachProfile.DoesNotExist when none is."""
     profile = ReachProfile.objects.filter(is_default=True).first()
     if profile is None:
-        raise ReachProfile.DoesNotExist("No default reach profile: create one in the admin.")
+        raise ReachProfile.DoesNotExist("There is no default reach profile: create one in the admin.")
     return profile
+
+
+def active_run(*, profile: ReachProfile, queued_only: bool = False) -> ReachRun | None:
+    """The profile's oldest queued or running run (only queued with `queued_only`), if any."""
+    statuses = [RunStatus.QUEUED] if queued_only else [RunStatus.QUEUED, RunStatus.RUNNING]
+    return ReachRun.objects.filter(profile=profile, status__in=statuses).order_by("created_at", "id").first()
 
 
 def current_run(*, profile: ReachProfile | None = None) -> ReachRun | None:

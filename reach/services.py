@@ -11,6 +11,7 @@ import traceback
 from pathlib import Path
 
 import numpy as np
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -22,7 +23,9 @@ from services.models import Site
 
 from .engine import ReachParams, ReachResult, compute_reach, crowfly_for_params
 from .models import PROFILE_FIELDS, LocalityResult, Mode, ReachProfile, ReachRun, RunStatus, TravelProvider, TravelTime
-from .selectors import CatalogueSnapshot, default_profile, load_snapshot, matrix_travel_times_for
+from .selectors import CatalogueSnapshot, active_run, default_profile, load_snapshot, matrix_travel_times_for
+
+COMPUTE_RUN_TASK = "reach.compute_reach_run"  # the task's registered name: services never import tasks
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +59,23 @@ class RunFailed(Exception):
     pass
 
 
+class RunCancelled(RunFailed):
+    """The run was cancelled while it computed; its results were discarded."""
+
+
+class RunAlreadyActive(Exception):
+    """A profile already has a queued or running run; `run` is that run."""
+
+    def __init__(self, run: ReachRun):
+        self.run = run
+        super().__init__(f"Run {run.pk} of {run.profile_name} is already {run.status}.")
+
+
 def ensure_default_profile() -> ReachProfile:
-    profile = ReachProfile.objects.filter(is_default=True).first()
-    return profile or ReachProfile.objects.create(
-        name="Default", is_default=True, description="The design card's defaults."
-    )
+    try:
+        return default_profile()
+    except ReachProfile.DoesNotExist:
+        return ReachProfile.objects.create(name="Default", is_default=True, description="The design card's defaults.")
 
 
 def parse_overrides(assignments: list[str]) -> dict:
@@ -144,7 +159,10 @@ def create_run(
     started_by=None,
     automatic: bool = False,
 ) -> ReachRun:
-    """A queued run holding the exact parameters it will use."""
+    """A queued run holding the exact parameters it will use; not sent, and not checked against active runs.
+
+    Callers that start work use `start_run`; this is its building block (and the tests').
+    """
     profile = profile or default_profile()
     if provider not in TravelProvider.values:
         raise ValueError(f"unknown travel-time provider {provider!r}")
@@ -161,38 +179,52 @@ def create_run(
 
 
 def enqueue_run(*, run: ReachRun) -> None:
-    """Send the run to the worker once the transaction that created it has committed."""
-    from .tasks import compute_reach_run
-
-    transaction.on_commit(lambda: compute_reach_run.delay(run.pk))
+    """Send the run to the worker, by the task's name, once the transaction that created it has committed."""
+    transaction.on_commit(lambda: current_app.send_task(COMPUTE_RUN_TASK, args=[run.pk]))
 
 
-def start_run(**kwargs) -> ReachRun:
-    with transaction.atomic():
-        run = create_run(**kwargs)
+@transaction.atomic
+def start_run(
+    *,
+    profile: ReachProfile | None = None,
+    provider: str = TravelProvider.CROWFLY,
+    overrides: dict | None = None,
+    started_by=None,
+    automatic: bool = False,
+    send: bool = True,
+) -> ReachRun:
+    """The one door to start a run: of `profile`, or the default profile when it is None.
+
+    One active (queued or running) run per profile: raises RunAlreadyActive carrying that run.
+    An automatic run (a catalogue change) is refused only by a queued run, which has not loaded
+    its snapshot yet and so will see the change; a running one took its snapshot before it, so
+    the automatic run waits behind it. The run is sent to the worker after commit; `send=False`
+    leaves it queued for the caller to execute in-process (`compute_reach --sync`).
+    """
+    profile = profile or default_profile()
+    ReachProfile.objects.select_for_update().filter(pk=profile.pk).first()  # one start per profile at a time
+    blocking = active_run(profile=profile, queued_only=automatic)
+    if blocking is not None:
+        raise RunAlreadyActive(blocking)
+    run = create_run(
+        profile=profile, provider=provider, overrides=overrides, started_by=started_by, automatic=automatic
+    )
+    if send:
         enqueue_run(run=run)
     return run
 
 
-def schedule_default_recompute() -> None:
-    """After the current transaction commits, queue one recompute of the default profile.
+def queue_default_recompute() -> None:
+    """After a catalogue or locality change commits: one automatic run of the default profile.
 
-    Coalesced: while an automatic run of that profile is still queued, no second one is added.
+    Coalesced through start_run: while a run of that profile is queued, no second one is added.
     """
     if not settings.REACH_AUTO_RECOMPUTE:
         return
-    transaction.on_commit(_queue_coalesced_default_run)
-
-
-def _queue_coalesced_default_run() -> None:
-    with transaction.atomic():
-        profile = ReachProfile.objects.select_for_update().filter(is_default=True).first()
-        if profile is None:
-            return
-        if ReachRun.objects.filter(profile=profile, automatic=True, status=RunStatus.QUEUED).exists():
-            return
-        run = create_run(profile=profile, automatic=True)
-        enqueue_run(run=run)
+    try:
+        start_run(automatic=True)
+    except (ReachProfile.DoesNotExist, RunAlreadyActive):
+        return
 
 
 def _set_progress(run_id: int, percent: int) -> None:
@@ -258,6 +290,8 @@ def execute_run(*, run_id: int) -> ReachRun:
         started = time.perf_counter()
         with transaction.atomic():
             locked = ReachRun.objects.select_for_update().get(pk=run_id)
+            if locked.status == RunStatus.CANCELLED:
+                raise RunCancelled("run is cancelled; results discarded")
             if locked.status != RunStatus.RUNNING:
                 raise RunFailed(f"run is {locked.status}; results discarded")
             LocalityResult.objects.filter(run_id=run_id).delete()
@@ -273,18 +307,16 @@ def execute_run(*, run_id: int) -> ReachRun:
                 option_codes=snapshot.option_codes,
                 timings=timings,
             )
+    except RunCancelled:
+        logger.info("reach run %s was cancelled while computing; results discarded", run_id)
     except Exception as exc:
         logger.exception("reach run %s failed", run_id)
-        cancelled = isinstance(exc, RunFailed) and "cancelled" in str(exc)
         ReachRun.objects.filter(pk=run_id).exclude(status=RunStatus.CANCELLED).update(
             status=RunStatus.FAILED,
             finished_at=timezone.now(),
             timings=timings,
             error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=5)}",
         )
-        if not cancelled:
-            run.refresh_from_db()
-            return run
     run.refresh_from_db()
     return run
 
@@ -300,10 +332,6 @@ def _pg_array(values: np.ndarray, *, digits: int | None = None, ids: np.ndarray 
 
 def _store_results(*, run_id: int, snapshot: CatalogueSnapshot, result: ReachResult) -> None:
     """COPY one row per locality: orders of magnitude faster than INSERTs at England scale."""
-    params = result.params
-    car_share = np.where(
-        np.isnan(snapshot.localities.car_share), params.default_car_share, snapshot.localities.car_share
-    )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for i, locality_id in enumerate(snapshot.locality_ids.tolist()):
@@ -314,7 +342,7 @@ def _store_results(*, run_id: int, snapshot: CatalogueSnapshot, result: ReachRes
                 snapshot.locality_codes[i],
                 snapshot.locality_names[i],
                 int(snapshot.localities.population[i]),
-                float(car_share[i]),
+                float(result.car_share[i]),
                 int(result.menu_without_car[i]),
                 int(result.menu_with_car[i]),
                 float(result.expected_menu[i]),

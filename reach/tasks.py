@@ -2,12 +2,12 @@ import logging
 
 from celery import shared_task
 
-from .services import RunFailed, execute_run
+from .services import COMPUTE_RUN_TASK, RunFailed, execute_run
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, name="reach.compute_reach_run")
+@shared_task(acks_late=True, reject_on_worker_lost=True, name=COMPUTE_RUN_TASK)
 def compute_reach_run(run_id: int) -> str:
     """A redelivered message re-runs the same id, which replaces only that run's own results."""
     try:

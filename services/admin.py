@@ -2,13 +2,14 @@ from django import forms
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from reach.admin import RecomputeOnChangeAdmin
+from choicemap.admin_base import CatalogueChangeAdmin
 
-from .models import Delivery, MenuOption, Provider, Site, SiteOffer
+from .models import MenuOption, Provider, Site, SiteOffer
+from .rules import offer_problems
 
 
 @admin.register(MenuOption)
-class MenuOptionAdmin(RecomputeOnChangeAdmin):
+class MenuOptionAdmin(CatalogueChangeAdmin):
     list_display = ["code", "name", "category", "active", "display_order"]
     list_editable = ["active", "display_order"]
     list_filter = ["category", "active"]
@@ -52,12 +53,9 @@ class SiteOfferForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        delivery = cleaned.get("delivery")
-        localities = cleaned.get("outreach_localities")
-        if localities and delivery != Delivery.OUTREACH:
-            self.add_error("outreach_localities", "Only outreach offers list localities.")
-        if delivery == Delivery.OUTREACH and not localities:
-            self.add_error("outreach_localities", "Choose the localities where the outreach sessions are held.")
+        for field_name, message in offer_problems(cleaned).items():
+            if field_name in self.fields and field_name not in self.errors:
+                self.add_error(field_name, message)
         return cleaned
 
 
@@ -83,7 +81,7 @@ class SiteOfferInline(admin.StackedInline):
 
 
 @admin.register(Site)
-class SiteAdmin(RecomputeOnChangeAdmin, LeafletGeoAdmin):
+class SiteAdmin(CatalogueChangeAdmin, LeafletGeoAdmin):
     list_display = ["code", "name", "provider", "postcode", "active", "offer_count"]
     list_filter = ["active", "provider", "offers__option", "offers__delivery"]
     search_fields = ["code", "name", "address", "postcode", "provider__name"]
@@ -97,7 +95,7 @@ class SiteAdmin(RecomputeOnChangeAdmin, LeafletGeoAdmin):
 
 
 @admin.register(SiteOffer)
-class SiteOfferAdmin(RecomputeOnChangeAdmin):
+class SiteOfferAdmin(CatalogueChangeAdmin):
     form = SiteOfferForm
     list_display = ["site", "option", "delivery", "capacity_per_week", "waiting_weeks", "active"]
     list_filter = ["delivery", "active", "option", "site__provider"]

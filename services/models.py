@@ -21,6 +21,9 @@ class MenuOption(models.Model):
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
     display_order = models.PositiveIntegerField(default=0)
+    # Bumped by every write (auto_now on save(); queryset updates and imports set it themselves):
+    # Open Referral's modified_after and last_modified read it.
+    modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["display_order", "code"]
@@ -47,6 +50,7 @@ class Provider(models.Model):
     # Blank when a provider first arrives through a catalogue import that does not say.
     kind = models.CharField(max_length=20, choices=ProviderKind.choices, blank=True)
     contact = models.CharField(max_length=300, blank=True)
+    modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -66,6 +70,7 @@ class Site(models.Model):
     postcode = models.CharField(max_length=10, blank=True)
     location = models.PointField(srid=4326)
     active = models.BooleanField(default=True)
+    modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["code"]
@@ -115,6 +120,7 @@ class SiteOffer(models.Model):
         help_text="Weekly hours, e.g. 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.",
     )
     active = models.BooleanField(default=True)
+    modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["site__code", "option__display_order", "option__code", "delivery"]

@@ -8,12 +8,14 @@ from pathlib import Path
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from areas.models import Locality
+from choicemap.events import catalogue_changed
 from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import, upsert_by_key
-from reach.services import schedule_default_recompute
 
 from .models import Delivery, MenuOption, OptionCategory, Provider, ProviderKind, Site, SiteOffer
+from .rules import OFFER_RULE_FIELDS, offer_problems
 
 OPTION_COLUMNS = ["code", "name", "category"]
 PROVIDER_COLUMNS = ["name", "kind"]
@@ -68,7 +70,7 @@ def import_options(*, path: Path | str, dry_run: bool = False) -> ImportReport:
             new_row_defaults=lambda: {"display_order": next(new_orders)},
         )
         if report.changed:
-            schedule_default_recompute()
+            catalogue_changed()
         return report
 
     return run_import(write, dry_run=dry_run)
@@ -135,16 +137,18 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
         active = parse.boolean(where, "active", row["active"], default=True)
         outreach_codes = [c.strip() for c in row["outreach_localities"].split(";") if c.strip()]
 
-        if min_age is not None and max_age is not None and min_age > max_age:
-            reader.problem(where, "min_age", f"min_age {min_age} is above max_age {max_age}")
-        if delivery == Delivery.HOME_VISIT and row["home_visit_km"] == "":
-            reader.problem(where, "home_visit_km", "is required for a home_visit offer")
-        if delivery and delivery != Delivery.HOME_VISIT and row["home_visit_km"] != "":
-            reader.problem(where, "home_visit_km", f"only home_visit offers have a radius, not {delivery}")
-        if delivery == Delivery.OUTREACH and not outreach_codes:
-            reader.problem(where, "outreach_localities", "an outreach offer needs at least one locality code")
-        if delivery and delivery != Delivery.OUTREACH and outreach_codes:
-            reader.problem(where, "outreach_localities", f"only outreach offers list localities, not {delivery}")
+        entered = {
+            "delivery": delivery,
+            # a radius that did not parse is reported by the parser; for the rules it is present
+            "home_visit_km": radius if radius is not None else (row["home_visit_km"] or None),
+            "outreach_localities": outreach_codes,
+            "capacity_per_week": capacity,
+            "waiting_weeks": waiting,
+            "min_age": min_age,
+            "max_age": max_age,
+        }
+        for field_name, message in offer_problems(entered).items():
+            reader.problem(where, field_name, message)
         if len(set(outreach_codes)) != len(outreach_codes):
             reader.problem(where, "outreach_localities", "a locality code is listed twice")
 
@@ -234,7 +238,7 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
                 )
             elif (site.name, site.provider_id, site.location.coords) != (r.site_name, provider.pk, location.coords):
                 site.name, site.provider, site.location = r.site_name, provider, location
-                site.save(update_fields=["name", "provider", "location"])
+                site.save(update_fields=["name", "provider", "location", "modified_at"])
             offer = offers.get((r.site_code, r.option_code, r.delivery))
             wanted_localities = {localities[c] for c in r.outreach_codes}
             if offer is None:
@@ -246,20 +250,22 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
             else:
                 current_localities = {loc.id for loc in offer.outreach_localities.all()}
                 changed = any(getattr(offer, k) != v for k, v in r.values.items())
-                if changed:
-                    SiteOffer.objects.filter(pk=offer.pk).update(**r.values)
                 if current_localities != wanted_localities:
                     offer.outreach_localities.set(wanted_localities)
                     changed = True
+                if changed:
+                    SiteOffer.objects.filter(pk=offer.pk).update(**r.values, modified_at=timezone.now())
                 report.updated += changed
                 report.unchanged += not changed
             kept_offer_ids.add(offer.pk)
         if replace:
             report.deactivated = (
-                SiteOffer.objects.filter(active=True).exclude(pk__in=kept_offer_ids).update(active=False)
+                SiteOffer.objects.filter(active=True)
+                .exclude(pk__in=kept_offer_ids)
+                .update(active=False, modified_at=timezone.now())
             )
         if report.changed:
-            schedule_default_recompute()
+            catalogue_changed()
         return report
 
     return run_import(write, dry_run=dry_run)
@@ -276,24 +282,8 @@ CatalogueObject = MenuOption | Provider | Site | SiteOffer
 def _validate_and_save(instance: CatalogueObject) -> CatalogueObject:
     instance.full_clean()
     instance.save()
-    schedule_default_recompute()
+    catalogue_changed()
     return instance
-
-
-def offer_problems(*, delivery: str, home_visit_km, outreach_localities, min_age, max_age) -> dict[str, list[str]]:
-    """The rules that span several offer fields, reported against the field to change."""
-    problems: dict[str, list[str]] = {}
-    if delivery == Delivery.HOME_VISIT and home_visit_km is None:
-        problems["home_visit_km"] = ["A home visit offer needs a radius in km."]
-    if delivery != Delivery.HOME_VISIT and home_visit_km is not None:
-        problems["home_visit_km"] = [f"Only home visit offers have a radius, not {delivery}."]
-    if delivery == Delivery.OUTREACH and not outreach_localities:
-        problems["outreach_localities"] = ["Choose the localities where the outreach sessions are held."]
-    if delivery != Delivery.OUTREACH and outreach_localities:
-        problems["outreach_localities"] = [f"Only outreach offers list localities, not {delivery}."]
-    if min_age is not None and max_age is not None and min_age > max_age:
-        problems["min_age"] = [f"Minimum age {min_age} is above maximum age {max_age}."]
-    return problems
 
 
 @transaction.atomic
@@ -358,14 +348,13 @@ def save_offer(*, offer: SiteOffer | None = None, changes: dict) -> SiteOffer:
     if localities is None:
         localities = list(offer.outreach_localities.all()) if offer.pk else []
     problems = offer_problems(
-        delivery=offer.delivery,
-        home_visit_km=offer.home_visit_km,
-        outreach_localities=localities,
-        min_age=offer.min_age,
-        max_age=offer.max_age,
+        {
+            **{name: getattr(offer, name) for name in OFFER_RULE_FIELDS},
+            "outreach_localities": localities,
+        }
     )
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError({name: [message] for name, message in problems.items()})
     _validate_and_save(offer)
     offer.outreach_localities.set(localities)
     return offer
@@ -375,4 +364,4 @@ def save_offer(*, offer: SiteOffer | None = None, changes: dict) -> SiteOffer:
 def delete_catalogue_object(*, instance: CatalogueObject) -> None:
     """Options and providers still in use are protected (ProtectedError): deactivate them instead."""
     instance.delete()
-    schedule_default_recompute()
+    catalogue_changed()

@@ -69,7 +69,7 @@ def test_admin_inline_refuses_localities_on_a_non_outreach_offer(admin_client):
     }
     response = admin_client.post(reverse("admin:services_site_change", args=[site.pk]), data)
     assert response.status_code == 200
-    assert "Only outreach offers list localities." in response.content.decode()
+    assert "only outreach offers list localities, not on_site" in response.content.decode()
     assert offer.outreach_localities.count() == 0
 
 
@@ -77,3 +77,39 @@ def test_demo_users_exist_with_their_roles():
     user = ensure_user(username="k", password="a-long-password-1", role="keyworker")
     assert list(user.groups.values_list("name", flat=True)) == ["keyworker"]
     assert get_user_model().objects.get(username="k").check_password("a-long-password-1")
+
+
+def test_compute_now_refuses_a_profile_with_an_active_run_with_a_message(client, sent_runs):
+    from reach.models import ReachRun, RunStatus  # noqa: PLC0415
+    from reach.selectors import default_profile  # noqa: PLC0415
+
+    # Reach profiles are the superuser's (the demo admin is one); the admin role edits the catalogue.
+    client.force_login(ensure_user(username="root", password="a-long-password-1", role=ADMIN, superuser=True))
+    admin_client = client
+    profile = default_profile()
+    url = reverse("admin:reach_reachprofile_changelist")
+    action = {"action": "compute_now", "_selected_action": [profile.pk]}
+    first = admin_client.post(url, action, follow=True)
+    run = ReachRun.objects.get()
+    assert f"Run {run.pk} queued for Default." in first.content.decode()
+    again = admin_client.post(url, action, follow=True)
+    assert (
+        f"Run {run.pk} of Default is already {RunStatus.QUEUED}. Wait for it or cancel it first."
+        in again.content.decode()
+    )
+    assert ReachRun.objects.count() == 1
+
+
+def test_the_offer_form_speaks_the_offer_rules(admin_client):
+    offer = SiteOfferFactory()
+    data = {
+        "site": offer.site.pk,
+        "option": offer.option.pk,
+        "delivery": "home_visit",
+        "active": "on",
+    }
+    response = admin_client.post(reverse("admin:services_siteoffer_change", args=[offer.pk]), data)
+    assert response.status_code == 200
+    assert "is required for a home_visit offer" in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.delivery == "on_site"

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.roles import COMMISSIONER, KEYWORKER
-from tests.api.conftest import PASSWORD
+from tests.api.clients import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

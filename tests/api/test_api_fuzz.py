@@ -41,7 +41,7 @@ def wsgi_app():
 
 
 @pytest.fixture
-def world(small_world, users, monkeypatch):
+def world(small_world, users, sent_runs):
     execute_run(run_id=create_run().pk)  # so results, summaries and menus have something to show
     # A caseload with a recorded choice, so care-plan lists and unmet preference have something to show.
     keyworker = users[KEYWORKER]
@@ -65,10 +65,7 @@ def world(small_world, users, monkeypatch):
             difference_reason="not_reachable",
         ),
     )
-    # Queued runs must not reach a broker from a test: record them instead.
-    from reach import tasks
-
-    monkeypatch.setattr(tasks.compute_reach_run, "delay", lambda run_id: None)
+    # Queued runs must not reach a broker from a test: the sent_runs fixture records them instead.
 
 
 @pytest.mark.parametrize("role", [None, ADMIN, COMMISSIONER, KEYWORKER])

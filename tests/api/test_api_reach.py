@@ -7,7 +7,6 @@ import pytest
 from django.core.management import call_command
 
 from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
-from reach import tasks
 from reach.models import ReachRun, RunStatus
 from reach.services import create_run, execute_run
 
@@ -20,11 +19,8 @@ def run(small_world):
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    """Run ids sent to the worker (the send itself is tested with a real worker in test_api_worker.py)."""
-    sent = []
-    monkeypatch.setattr(tasks.compute_reach_run, "delay", sent.append)
-    return sent
+def queued(sent_runs):
+    return sent_runs
 
 
 def test_creating_a_run_queues_it_and_answers_202_with_its_id(
@@ -124,3 +120,14 @@ def test_keyworker_sees_what_is_reachable_from_a_locality(api, run, tmp_path):
 def test_locality_menu_before_any_run_is_a_404(api, small_world):
     response = api(KEYWORKER).get("/api/v1/localities/VILL/menu/")
     assert response.status_code == 404 and response.json()["message"] == "No run has succeeded yet."
+
+
+def test_a_second_active_run_of_a_profile_is_a_409_in_the_error_format(api, small_world, queued):
+    first = api(COMMISSIONER).post("/api/v1/runs/", {}, format="json")
+    assert first.status_code == 202, first.json()
+    again = api(COMMISSIONER).post("/api/v1/runs/", {"profile": small_world["profile"].pk}, format="json")
+    assert again.status_code == 409
+    body = again.json()
+    assert (body["status"], body["code"], body["fields"]) == (409, "run_active", {})
+    assert f"Run {first.json()['id']} of Default is already queued." in body["message"]
+    assert ReachRun.objects.count() == 1

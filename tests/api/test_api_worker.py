@@ -6,7 +6,7 @@ from celery.contrib.testing.worker import start_worker
 from accounts.roles import COMMISSIONER
 from choicemap.celery import app
 from reach.models import LocalityResult, RunStatus
-from tests.reach.test_reach_worker import wait_for
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

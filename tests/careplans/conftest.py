@@ -1,16 +1,13 @@
-import datetime
-
 import pytest
 from django.contrib.gis.geos import Point
 
 from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
 from accounts.services import ensure_user
 from careplans.models import Team
-from careplans.services import Actor, ChoiceFields, create_service_user, record_choice
+from careplans.services import create_service_user, record_choice
 from reach.services import create_run, ensure_default_profile, execute_run
+from tests.careplans.records import PASSWORD, actor, choice_fields
 from tests.factories import LocalityFactory, MenuOptionFactory, ProviderFactory, SiteFactory, SiteOfferFactory
-
-PASSWORD = "a-long-password-1"
 
 
 @pytest.fixture
@@ -45,26 +42,6 @@ def users(db):
         "commissioner": ensure_user(username="com", password=PASSWORD, role=COMMISSIONER),
         "admin": ensure_user(username="adm", password=PASSWORD, role=ADMIN),
     }
-
-
-def actor(user) -> Actor:
-    return Actor(user=user, path="/test", ip_address="192.0.2.1")
-
-
-def choice_fields(preferred, agreed=None, **overrides) -> ChoiceFields:
-    today = datetime.date(2025, 3, 10)
-    values = dict(
-        discussed_on=today,
-        options_discussed=[],
-        preferred_option=preferred,
-        agreed_option=agreed or preferred,
-        joint_decision=True,
-        review_on=today + datetime.timedelta(weeks=6),
-    )
-    if agreed is not None and agreed != preferred:
-        values["difference_reason"] = "not_reachable"
-    values.update(overrides)
-    return ChoiceFields(**values)
 
 
 @pytest.fixture

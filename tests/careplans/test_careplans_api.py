@@ -7,9 +7,9 @@ import pytest
 
 from careplans.models import AuditEvent, CarePlanChoice, ServiceUser
 from careplans.unmet import ALL, MEASURES, publication_json, unmet_publication, write_unmet_csv
+from tests.api.clients import token_client
+from tests.careplans.records import people
 from tests.factories import MenuOptionFactory
-from tests.api.conftest import token_client
-from tests.careplans.test_unmet import people
 
 pytestmark = pytest.mark.django_db
 

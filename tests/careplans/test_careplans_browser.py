@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.careplans.conftest import PASSWORD
+from tests.careplans.records import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -10,8 +10,7 @@ from careplans.models import CarePlanChoice, ServiceUser
 from careplans.services import create_service_user, record_choice, update_choice
 from reach.services import create_run, execute_run
 from services.models import SiteOffer
-
-from tests.careplans.conftest import actor, choice_fields
+from tests.careplans.records import actor, choice_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +181,27 @@ def test_closing_a_case_needs_a_date_and_history_records_the_change(client, worl
     assert latest.history_user == users["keyworker"] and latest.history_type == "~"
     page = client.get(reverse("careplans:service_user", args=[su.pk])).content.decode()
     assert "closed_on" in page and "status" in page
+
+
+def test_the_services_refuse_a_choice_that_breaks_a_rule_and_write_nothing(world, users):
+    from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+    from careplans.models import AuditEvent  # noqa: PLC0415
+
+    kw = users["keyworker"]
+    person = create_service_user(actor=actor(kw), keyworker=kw, age_band="25_34", home_locality=world["town"])
+    audited = AuditEvent.objects.count()
+    no_reason = choice_fields(world["ost"], world["nsp"], difference_reason="")
+    with pytest.raises(ValidationError) as refused:
+        record_choice(actor=actor(kw), service_user=person, fields=no_reason)
+    assert refused.value.message_dict == {
+        "difference_reason": ["The agreed option differs from the preferred one: say why."]
+    }
+    assert CarePlanChoice.objects.count() == 0 and AuditEvent.objects.count() == audited
+
+    choice = record_choice(actor=actor(kw), service_user=person, fields=choice_fields(world["ost"]))
+    backwards = choice_fields(world["ost"], review_on=datetime.date(2025, 1, 1))
+    with pytest.raises(ValidationError, match="The review date cannot be before the conversation."):
+        update_choice(actor=actor(kw), choice=choice, fields=backwards)
+    choice.refresh_from_db()
+    assert choice.review_on == datetime.date(2025, 4, 21)

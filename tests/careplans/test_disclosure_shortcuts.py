@@ -8,7 +8,7 @@ from careplans import disclosure
 from careplans.disclosure import Sum, is_primary, protect, recoverable_cells
 from careplans.models import DifferenceReason
 from careplans.unmet import publication_sums, tally
-from tests.careplans.test_disclosure import check_publication, exactly_recoverable, two_way
+from tests.careplans.disclosure_oracle import check_publication, exactly_recoverable, two_way
 
 
 def random_table(rng, rows, columns, counts=(0, 0, 0, 1, 2, 3, 5, 8, 9, 12, 20, 40)):

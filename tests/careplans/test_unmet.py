@@ -10,7 +10,7 @@ from django.utils import timezone
 from areas.models import Locality
 from careplans.disclosure import recoverable_cells
 from careplans.models import CarePlanChoice
-from careplans.services import create_service_user, record_choice, update_choice
+from careplans.services import record_choice, update_choice
 from careplans.unmet import (
     ALL,
     MEASURES,
@@ -21,24 +21,9 @@ from careplans.unmet import (
     raw_counts,
     unmet_publication,
 )
-from tests.careplans.conftest import actor, choice_fields
+from tests.careplans.records import actor, choice_fields, people
 
 pytestmark = pytest.mark.django_db
-
-
-def people(world, users, locality, count, preferred, agreed=None):
-    for _ in range(count):
-        su = create_service_user(
-            actor=actor(users["keyworker"]),
-            keyworker=users["keyworker"],
-            age_band="25_34",
-            home_locality=world[locality],
-        )
-        record_choice(
-            actor=actor(users["keyworker"]),
-            service_user=su,
-            fields=choice_fields(world[preferred], world[agreed] if agreed else None),
-        )
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 import pytest
+from playwright.sync_api import sync_playwright
 
 from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
 from accounts.services import ensure_user
-from tests.reach.conftest import small_world  # noqa: F401  (shared fixture)
+from demo.services import load_demo
+from reach.models import RunStatus
+from reach.services import create_run, ensure_default_profile, execute_run
 
 PASSWORD = "a-long-password-1"
 
@@ -16,3 +19,38 @@ def users(db):
 def commissioner_client(client, users):
     client.force_login(users[COMMISSIONER])
     return client
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo_run(transactional_db):
+    load_demo(password=PASSWORD)
+    ensure_default_profile()  # a transactional test's flush removes the migration's one
+    run = execute_run(run_id=create_run().pk)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    return run
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+@pytest.fixture
+def worker(demo_run, reach_worker):
+    yield

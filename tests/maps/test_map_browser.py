@@ -1,81 +1,22 @@
 """The equity map in Debian's Chromium (Playwright), against the Dorset demo and a real Celery worker."""
 
 import os
-from pathlib import Path
 
 import psycopg2
 import pytest
-from django.conf import settings
 from django.db import connection
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from areas.models import Locality
-from demo.services import load_demo
 from maps.measures import MEASURES
 from reach.models import LocalityResult, ReachProfile, ReachRun, RunStatus
-from reach.services import create_run, enqueue_run, ensure_default_profile, execute_run
+from reach.services import create_run, enqueue_run
+from tests.maps.browser_pages import open_map, screenshot, sign_in
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are still synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-PASSWORD = "a-long-password-1"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def demo_run(transactional_db):
-    load_demo(password=PASSWORD)
-    ensure_default_profile()  # a transactional test's flush removes the migration's one
-    run = execute_run(run_id=create_run().pk)
-    assert run.status == RunStatus.SUCCEEDED, run.error
-    return run
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == []
-
-
-@pytest.fixture
-def worker(demo_run, reach_worker):
-    yield
-
-
-def sign_in(page, live_server, username: str, next_url: str = "/map/"):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-
-
-def open_map(page, live_server, *, settle: bool = True):
-    sign_in(page, live_server, "commissioner")
-    page.wait_for_selector("html[data-map-painted]")
-    if settle:  # sites, outreach and charts loaded too (not while the page polls a run)
-        page.wait_for_load_state("networkidle")
-
-
-def screenshot(page, name: str):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def shape_colours(page) -> dict[int, str]:

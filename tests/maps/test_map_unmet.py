@@ -10,12 +10,12 @@ from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
 from areas.models import Locality
 from careplans.models import AuditAction, AuditEvent
 from careplans.services import create_service_user, record_choice
-from careplans.unmet import ALL, MEASURES, OTHER, publication_json, raw_counts, unmet_publication
+from careplans.unmet import ALL, OTHER, publication_json, raw_counts, unmet_publication
 from maps.measures import UNMET_PALETTE, UNMET_ZERO_COLOUR, protected_count_classes
 from reach.models import RunStatus
 from reach.services import create_run, execute_run
 from services.models import MenuOption
-from tests.careplans.conftest import actor, choice_fields
+from tests.careplans.records import actor, choice_fields
 from tests.factories import LocalityFactory, square
 
 pytestmark = pytest.mark.django_db

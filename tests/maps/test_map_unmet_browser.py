@@ -11,24 +11,15 @@ protecting the demo's publication takes tens of seconds.
 import datetime
 
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from accounts.roles import KEYWORKER
 from areas.models import Locality
 from careplans.selectors import preferred_reach_snapshot
 from careplans.services import Actor, ChoiceFields, create_service_user, record_choice
 from careplans.unmet import ALL, OTHER, raw_counts
-from django.contrib.auth.models import User
 from services.models import MenuOption
-from tests.maps.test_map_browser import (
-    ARTIFACTS,
-    browser,
-    demo_run,
-    open_map,
-    page,
-    screenshot,  # noqa: F401
-    sign_in,
-)
+from tests.maps.browser_pages import ARTIFACTS, open_map, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

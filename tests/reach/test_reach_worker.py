@@ -1,16 +1,16 @@
 """A real Celery worker on Redis runs reach runs against the test database."""
 
-import time
-
 import psycopg2
 import pytest
 from django.db import connection, transaction
 from django.test import override_settings
 
 from choicemap.celery import app
+from choicemap.events import catalogue_changed
 from reach.models import LocalityResult, ReachRun, RunStatus
 from reach.selectors import current_run
-from reach.services import create_run, enqueue_run, execute_run, schedule_default_recompute
+from reach.services import create_run, enqueue_run, execute_run
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -35,16 +35,6 @@ def lock_table():
     for session in sessions:
         session.rollback()
         session.close()
-
-
-def wait_for(run_id: int, condition, timeout: float = 30) -> ReachRun:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = ReachRun.objects.get(pk=run_id)
-        if condition(run):
-            return run
-        time.sleep(0.02)
-    raise AssertionError(f"run {run_id} never met the condition; it is {run.status} at {run.progress}%")
 
 
 def test_worker_runs_a_run_to_success_with_progress_observed(worker, lock_table):
@@ -86,10 +76,10 @@ def test_catalogue_changes_queue_one_coalesced_recompute(small_world):
     app.control.purge()
     try:
         with transaction.atomic():
-            schedule_default_recompute()
-            schedule_default_recompute()
+            catalogue_changed()
+            catalogue_changed()
             assert ReachRun.objects.count() == 0  # nothing before the commit
-        schedule_default_recompute()
+        catalogue_changed()
         queued = ReachRun.objects.filter(status=RunStatus.QUEUED, automatic=True)
         assert queued.count() == 1
         assert queued.get().profile.is_default

@@ -14,9 +14,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
+        parser.add_argument(
+            "--base-url",
+            default="",
+            help="the portal's public address, e.g. https://choicemap.example: each service's url is absolute "
+            "under it (HSDS says uri); without it services carry no url",
+        )
 
     def handle(self, *args, **options):
-        document = catalogue_document()
+        document = catalogue_document(base_url=options["base_url"].rstrip("/"))
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         if not options["output"]:
             sys.stdout.write(text)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reach.models import ReachProfile, ReachRun, RunStatus, TravelProvider
 from reach.selectors import default_profile
-from reach.services import create_run, enqueue_run, execute_run, parse_overrides
+from reach.services import RunAlreadyActive, execute_run, parse_overrides, start_run
 
 FINISHED = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED}
 
@@ -36,12 +36,16 @@ class Command(BaseCommand):
             overrides = parse_overrides(options["set"])
         except ValueError as exc:
             raise CommandError(str(exc))
-        run = create_run(profile=profile, provider=options["provider"], overrides=overrides)
+        try:
+            run = start_run(
+                profile=profile, provider=options["provider"], overrides=overrides, send=not options["sync"]
+            )
+        except RunAlreadyActive as exc:
+            raise CommandError(f"{exc} Wait for it or cancel it in the admin.") from None
         self.stdout.write(f"Run {run.pk}: profile {run.profile_name}, provider {run.provider}")
         if options["sync"]:
             run = execute_run(run_id=run.pk)
         else:
-            enqueue_run(run=run)
             run = self._wait(run, options["timeout"])
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"Run {run.pk} {run.status}: {run.error.splitlines()[0] if run.error else ''}")

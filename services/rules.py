@@ -1,0 +1,57 @@
+"""The rules a site offer keeps, in one place. Every door checks them: the catalogue import, the
+admin form, the API serializers and the catalogue services (and the scenario editor, once built), so an
+offer is refused for the same reason, in the same words, wherever it is entered. The database
+constraints and triggers stay behind them as the last line.
+
+`offer_problems` takes what has been entered so far, by field name (missing or None where a field
+is empty or did not parse), and returns {field name: message} for every rule broken; an empty
+dict means the offer may be saved. Messages follow the field name they are reported against
+("home_visit_km: is required for a home_visit offer").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .models import Delivery
+
+AGE_LIMIT = 130
+# The offer's own fields the rules read; outreach_localities comes from the many-to-many.
+OFFER_RULE_FIELDS = ["delivery", "home_visit_km", "capacity_per_week", "waiting_weeks", "min_age", "max_age"]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def offer_problems(entered: Mapping[str, Any]) -> dict[str, str]:
+    """`entered`: delivery, home_visit_km, outreach_localities (codes or objects), capacity_per_week,
+    waiting_weeks, min_age, max_age. A value that is present but could not be read (e.g. the raw
+    text of a bad number) counts as present and is not checked further."""
+    delivery = entered.get("delivery")
+    radius = entered.get("home_visit_km")
+    localities = entered.get("outreach_localities") or []
+    problems: dict[str, str] = {}
+    if delivery:
+        if delivery == Delivery.HOME_VISIT and radius is None:
+            problems["home_visit_km"] = "is required for a home_visit offer"
+        elif delivery != Delivery.HOME_VISIT and radius is not None:
+            problems["home_visit_km"] = f"only home_visit offers have a radius, not {delivery}"
+        if delivery == Delivery.OUTREACH and not localities:
+            problems["outreach_localities"] = "an outreach offer needs at least one locality code"
+        elif delivery != Delivery.OUTREACH and localities:
+            problems["outreach_localities"] = f"only outreach offers list localities, not {delivery}"
+    if "home_visit_km" not in problems and _number(radius) and radius <= 0:
+        problems["home_visit_km"] = "a home visit radius must be more than 0 km"
+    for name in ("capacity_per_week", "waiting_weeks"):
+        value = entered.get(name)
+        if _number(value) and value < 0:
+            problems[name] = "cannot be negative"
+    min_age, max_age = entered.get("min_age"), entered.get("max_age")
+    for name, value in (("min_age", min_age), ("max_age", max_age)):
+        if _number(value) and not 0 <= value <= AGE_LIMIT:
+            problems[name] = f"must be from 0 to {AGE_LIMIT}"
+    if _number(min_age) and _number(max_age) and "min_age" not in problems and min_age > max_age:
+        problems["min_age"] = f"min_age {min_age} is above max_age {max_age}"
+    return problems
