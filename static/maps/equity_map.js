@@ -755,6 +755,7 @@
     if (state.selectedCode) params.set("locality", state.selectedCode);
     history.replaceState(null, "", `${urls.map}?${params}`);
     $("table-link").href = `${urls.table}?${new URLSearchParams(state.runId ? {run: state.runId} : {})}`;
+    $("skip-to-table").href = $("table-link").href;  // the skip link above the map goes to the same run's table
     for (const fmt of ["csv", "geojson"]) {
       const link = $(`download-${fmt}`);
       link.href = state.runId ? `${urls.map}runs/${state.runId}/export.${fmt}` : "#";

@@ -14,6 +14,8 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
+from tests.careplans.records import PASSWORD
+
 ANONYMOUS = "anonymous"
 ADMIN, COMMISSIONER, KEYWORKER = "admin", "commissioner", "keyworker"
 SIGNED_IN = (ADMIN, COMMISSIONER, KEYWORKER)
@@ -71,3 +73,11 @@ def admin_pages(user) -> list[Page]:
         assert first is not None, f"the accessibility fixture has no {model.__name__} to open in the admin"
         pages.append(Page(reverse("admin:{}_{}_change".format(*info), args=[first.pk]), (ADMIN,)))
     return pages
+
+
+def sign_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")

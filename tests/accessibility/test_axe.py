@@ -8,12 +8,10 @@ import os
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
-from playwright.sync_api import sync_playwright
 from rest_framework.authtoken.models import Token
 
 from tests.accessibility.axe import audit, install_axe, report
-from tests.accessibility.pages import ADMIN, ANONYMOUS, COMMISSIONER, EVERYONE, KEYWORKER, PAGES, admin_pages
-from tests.careplans.conftest import PASSWORD, caseloads, team, users, world  # noqa: F401  (shared fixtures)
+from tests.accessibility.pages import ADMIN, ANONYMOUS, COMMISSIONER, EVERYONE, KEYWORKER, PAGES, admin_pages, sign_in
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are still synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -23,18 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LOGINS = {ADMIN: "adm", COMMISSIONER: "com", KEYWORKER: "kw"}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def site_objects(world, users, caseloads, team) -> dict[str, int]:  # noqa: F811
+def site_objects(world, users, caseloads, team) -> dict[str, int]:
     """The care-plans world, one of every object the admin lists, and the ids the page paths need."""
     admin = users["admin"]
     admin.is_superuser = True  # as the demo's admin is, so that every admin page is reached
@@ -64,14 +52,6 @@ def context(browser):
     assert errors == []
 
 
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def open_page(page, live_server, path: str, ready: str | None = None) -> None:
     response = page.goto(f"{live_server.url}{path}")
     assert response is not None and response.status == 200, (path, response and response.status)
@@ -82,7 +62,7 @@ def open_page(page, live_server, path: str, ready: str | None = None) -> None:
 
 
 @pytest.mark.parametrize("role", EVERYONE)
-def test_every_page_meets_wcag_22_aa_for_each_role_that_can_open_it(role, context, live_server, site_objects, users):  # noqa: F811
+def test_every_page_meets_wcag_22_aa_for_each_role_that_can_open_it(role, context, live_server, site_objects, users):
     pages = [page for page in PAGES if role in page.roles]
     if role == ADMIN:
         pages += admin_pages(users["admin"])
@@ -97,7 +77,7 @@ def test_every_page_meets_wcag_22_aa_for_each_role_that_can_open_it(role, contex
     assert not findings, report(findings)
 
 
-def test_the_lockout_page_meets_wcag_22_aa(context, live_server, users):  # noqa: F811
+def test_the_lockout_page_meets_wcag_22_aa(context, live_server, users):
     page = context.new_page()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         page.goto(f"{live_server.url}/accounts/login/")

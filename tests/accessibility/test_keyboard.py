@@ -5,8 +5,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from tests.accessibility.test_axe import browser, sign_in  # noqa: F401  (shared fixture and helper)
-from tests.careplans.conftest import users, world  # noqa: F401  (shared fixtures)
+from tests.accessibility.pages import sign_in
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -23,7 +22,7 @@ DESCRIBE_FOCUS = """() => {
 
 
 @pytest.fixture
-def map_page(browser, live_server, world, users):  # noqa: F811
+def map_page(browser, live_server, world, users):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors = []
@@ -56,11 +55,12 @@ def test_the_maps_focus_order_offers_the_skip_links_first_and_every_stop_is_visi
     first_in_map = next(i for i, stop in enumerate(order) if stop["inMap"])
     assert skip < names.index("run-select") < names.index("measure-select") < first_in_map
     assert skip < names.index("find-query")
+    assert "Accessibility statement" in names  # the footer is reached after the map, not trapped in it
     # Everything that takes focus can be seen (the skip links appear when focused).
     assert [stop for stop in order if not stop["visible"]] == []
 
 
-def test_a_keyboard_user_skips_to_the_table_and_opens_a_locality_on_the_map_from_it(map_page, live_server, world):  # noqa: F811
+def test_a_keyboard_user_skips_to_the_table_and_opens_a_locality_on_the_map_from_it(map_page, live_server, world):
     page = map_page
     page.locator("body").focus()
     for _ in range(30):
@@ -91,7 +91,7 @@ def test_the_legend_names_every_class_in_words(map_page):
     expect(items).to_have_text(expected)
 
 
-def test_every_chart_has_a_table_of_its_figures(map_page, live_server, world):  # noqa: F811
+def test_every_chart_has_a_table_of_its_figures(map_page, live_server, world):
     charts = map_page.evaluate(f"fetch('/map/api/runs/{world['run'].pk}/charts/').then((r) => r.json())")
     map_page.locator("summary", has_text="Chart figures as tables").press("Enter")
     tables = map_page.locator("#chart-tables table")
