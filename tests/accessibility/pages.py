@@ -34,6 +34,9 @@ PAGES: list[Page] = [
     Page("/accessibility/", EVERYONE),
     Page("/accounts/login/", (ANONYMOUS,)),
     Page("/accounts/password_change/", SIGNED_IN),
+    Page("/accounts/password_change/done/", SIGNED_IN),
+    Page("/accounts/password_reset/", (ANONYMOUS,)),
+    Page("/accounts/password_reset/done/", (ANONYMOUS,)),
     Page("/admin/login/", (ANONYMOUS,)),
     # The commissioner's pages (the catalogue admin opens them too).
     Page("/map/", (COMMISSIONER, ADMIN), ready="html[data-map-painted]"),
@@ -47,6 +50,9 @@ PAGES: list[Page] = [
     Page("/careplans/people/{mine}/edit/", (KEYWORKER,)),
     Page("/careplans/people/{mine}/choices/new/", (KEYWORKER,)),
     Page("/careplans/people/{mine}/choices/{my_choice}/edit/", (KEYWORKER,)),
+    # The REST API as a browser sees it (Django REST framework's browsable API).
+    Page("/api/v1/", SIGNED_IN),
+    Page("/api/v1/options/", SIGNED_IN),
     # The API's documentation (third-party pages, served by drf-spectacular's sidecar).
     Page("/api/schema/swagger/", SIGNED_IN, ready=".swagger-ui .opblock"),
     Page("/api/schema/redoc/", SIGNED_IN, ready="redoc [role=navigation], .api-content"),
