@@ -46,5 +46,6 @@ def catalogue_rows() -> Iterator[dict[str, str]]:
             "outreach_localities": ";".join(loc.code for loc in offer.outreach_localities.all()),
             "home_visit_km": _blank_if_none(offer.home_visit_km),
             "active": "true" if offer.active else "false",
+            "provider_kind": site.provider.kind,
         }
         yield row

@@ -33,10 +33,6 @@ PAGES: list[Page] = [
     Page("/", EVERYONE),
     Page("/accessibility/", EVERYONE),
     Page("/accounts/login/", (ANONYMOUS,)),
-    Page("/accounts/password_change/", SIGNED_IN),
-    Page("/accounts/password_change/done/", SIGNED_IN),
-    Page("/accounts/password_reset/", (ANONYMOUS,)),
-    Page("/accounts/password_reset/done/", (ANONYMOUS,)),
     Page("/admin/login/", (ANONYMOUS,)),
     # The commissioner's pages (the catalogue admin opens them too).
     Page("/map/", (COMMISSIONER, ADMIN), ready="html[data-map-painted]"),

@@ -10,6 +10,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from rest_framework.authtoken.models import Token
 
+from accounts.models import RoleChange
 from tests.accessibility.axe import audit, install_axe, report
 from tests.accessibility.pages import ADMIN, ANONYMOUS, COMMISSIONER, EVERYONE, KEYWORKER, PAGES, admin_pages, sign_in
 
@@ -38,6 +39,7 @@ def site_objects(world, users, caseloads, team) -> dict[str, int]:
     AccessAttempt.objects.create(**record, get_data="", post_data="username=someone-else", failures_since_start=1)
     AccessFailureLog.objects.create(**record)
     AccessLog.objects.create(**record)
+    RoleChange.objects.create(actor_username="adm", username="kw", change="joined team North", path="/admin/")
     return {"mine": caseloads["mine"].pk, "my_choice": caseloads["my_choice"].pk}
 
 
