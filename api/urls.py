@@ -32,7 +32,11 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The schema needs sign-in (SERVE_PERMISSIONS); its pages send anonymous visitors to sign in. The
     # split Swagger view serves its start-up script as a file, as the Content-Security-Policy needs.
-    path("schema/swagger/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="swagger"),
+    path(
+        "schema/swagger/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html")),
+        name="swagger",
+    ),
     path(
         "schema/redoc/",
         login_required(SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")),

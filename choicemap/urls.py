@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
@@ -25,6 +26,13 @@ class FaviconRedirect(RedirectView):
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(
+            template_name="accessibility.html", extra_context={"contact": settings.ACCESSIBILITY_CONTACT}
+        ),
+        name="accessibility",
+    ),
     # Sign-in and sign-out only: password reset needs an email backend, and choicemap has none
     # (an administrator sets a forgotten password in the admin).
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -15,6 +15,19 @@ class MenuOptionAdmin(CatalogueChangeAdmin):
     list_filter = ["category", "active"]
     search_fields = ["code", "name", "description"]
 
+    def get_changelist_form(self, request, **kwargs):
+        """Name each editable box in the list by its column and row: Django's list gives them no label."""
+        form_class = super().get_changelist_form(request, **kwargs)
+
+        class LabelledRowForm(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for name in MenuOptionAdmin.list_editable:
+                    field = self.fields[name]
+                    field.widget.attrs["aria-label"] = f"{field.label} of {self.instance.name}"
+
+        return LabelledRowForm
+
 
 class SiteInline(admin.TabularInline):
     model = Site

@@ -256,6 +256,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Demo logins created by load_demo; the password is only for the demo data set.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="choicemap-demo")
+# Where people report accessibility problems; the accessibility statement (/accessibility/) shows it.
+ACCESSIBILITY_CONTACT = env("ACCESSIBILITY_CONTACT", default="")
 
 # Every log line carries the id of the request it belongs to; LOG_FORMAT=json (production's default)
 # writes one JSON object per line, so values from users cannot forge lines.

@@ -12,6 +12,7 @@ export function updateLinks() {
   if (view.selectedCode) params.set("locality", view.selectedCode);
   history.replaceState(null, "", `${urls.map}?${params}`);
   $("table-link").href = `${urls.table}?${new URLSearchParams(view.runId ? {run: view.runId} : {})}`;
+  $("skip-to-table").href = $("table-link").href;  // the skip link above the map goes to the same run's table
   for (const fmt of ["csv", "geojson"]) {
     const link = $(`download-${fmt}`);
     link.href = view.runId ? `${urls.map}runs/${view.runId}/export.${fmt}` : "#";
