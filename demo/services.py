@@ -11,10 +11,10 @@ from django.db import transaction
 from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
 from accounts.services import ensure_user
 from areas.services import import_localities
-from choicemap.imports import ImportReport
 from careplans.models import PublicationTrigger
 from careplans.selectors import latest_publication
 from careplans.services import Actor, publish
+from choicemap.imports import ImportReport
 from demo.careplans import load_demo_careplans
 from services.services import import_catalogue, import_options, import_providers
 

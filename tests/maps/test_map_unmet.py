@@ -11,7 +11,7 @@ from areas.models import Locality
 from careplans.models import AuditAction, AuditEvent, PublicationTrigger
 from careplans.selectors import latest_publication
 from careplans.services import Actor, create_service_user, publish, record_choice
-from careplans.unmet import ALL, MEASURES, OTHER, publication_json, unmet_of
+from careplans.unmet import ALL, OTHER, publication_json, unmet_of
 from maps.measures import UNMET_PALETTE, UNMET_ZERO_COLOUR, protected_count_classes
 from reach.models import RunStatus
 from reach.services import create_run, execute_run
