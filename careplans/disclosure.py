@@ -114,13 +114,13 @@ def is_primary(value: int) -> bool:
     return 1 <= value < SMALLEST_SHOWN
 
 
-def protect(
-    values: Mapping[Hashable, int],
+def protect[K: Hashable](
+    values: Mapping[K, int],
     sums: Sequence[Sum],
     *,
-    cell_keys: Mapping[Hashable, int] | None = None,
-    known: Mapping[Hashable, tuple[int, int | None]] | None = None,
-) -> dict[Hashable, int | None]:
+    cell_keys: Mapping[K, int] | None = None,
+    known: Mapping[K, tuple[int, int | None]] | None = None,
+) -> dict[K, int | None]:
     """Each cell's published value: None when suppressed, else its count rounded by its cell key.
 
     `cell_keys` (see `cell_key`) default to a fixed key per cell; `known` are bounds (low, high or None)
@@ -165,7 +165,7 @@ def suppressed_cells(values: Mapping[Any, int], sums: Sequence[Sum]) -> set[Hash
     return {system.keys[cell] for cell in hidden}
 
 
-def certified(values: Mapping[Hashable, int], sums: Sequence[Sum], hidden: set[Hashable]) -> set[Hashable]:
+def certified(values: Mapping[Any, int], sums: Sequence[Sum], hidden: set[Hashable]) -> set[Hashable]:
     """`hidden`, and more cells, cheapest first, until no hidden cell follows from the sums alone."""
     system = _System(values, sums)
     cells = _add_until_certified(system, {system.index[key] for key in hidden}, None)

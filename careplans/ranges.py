@@ -20,6 +20,7 @@ moved by its witness, so it is not recoverable either.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -131,12 +132,12 @@ class IntegerReader:
 
 
 def protect_ranges(
-    values: Mapping[Hashable, int],
+    values: Mapping[Any, int],
     sums: Sequence[Sum],
     *,
     hidden: set[Hashable],
-    rounded: Mapping[Hashable, int],
-    known: Mapping[Hashable, tuple[int, int | None]],
+    rounded: Mapping[Any, int],
+    known: Mapping[Any, tuple[int, int | None]],
 ) -> set[Hashable]:
     """The cells to hide as well, so that every hidden count of 1 to 7 could be 0 and could be 8."""
     reader = IntegerReader(values, sums, known)

@@ -101,7 +101,13 @@ def _ensure_network(osm_path: Path, gtfs: Path | None, log: Callable[[str], None
     modes = ["car", "walk", "cycle", *(["pt"] if gtfs else [])]
     network = TravelNetwork.objects.filter(name=NETWORK_NAME).select_related("current_build").first()
     current = network.current_build if network else None
-    if current and current.status == BuildStatus.READY and current.osm_sha256 == info.sha256 and current.modes == modes:
+    if (
+        network
+        and current
+        and current.status == BuildStatus.READY
+        and current.osm_sha256 == info.sha256
+        and current.modes == modes
+    ):
         log(f"Network {NETWORK_NAME} build {current.pk} is current; not rebuilt.")
         return network, False
     build = create_network_build(name=NETWORK_NAME, osm_path=osm_path, gtfs_paths=[gtfs] if gtfs else [], modes=modes)

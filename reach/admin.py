@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -114,7 +116,7 @@ class ReachRunAdmin(QueueNoticeMixin, admin.ModelAdmin):
 
 class NetworkBuildInline(admin.TabularInline):
     model = NetworkBuild
-    fields = ["id", "status", "progress", "modes", "osm_extract_date", "built_at"]
+    fields: ClassVar[tuple[str, ...]] = ("id", "status", "progress", "modes", "osm_extract_date", "built_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -157,7 +159,7 @@ class NetworkBuildAdmin(admin.ModelAdmin):
 
 class ScenarioChangeInline(admin.TabularInline):
     model = ScenarioChange
-    fields = ["position", "kind", "values"]
+    fields: ClassVar[tuple[str, ...]] = ("position", "kind", "values")
     readonly_fields = fields
     extra = 0
     can_delete = False

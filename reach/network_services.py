@@ -293,7 +293,7 @@ def _check_feeds_cover(feeds: list[dict], travel_date: date) -> None:
 
 def settings_for_mode(*, mode: str, params: dict, build: NetworkBuild) -> dict:
     """What a chunk needs besides points, as JSON: the snapping rule, and the PT window for pt."""
-    chosen = {"snap_max_m": float(params.get("snap_max_m", 500))}
+    chosen: dict[str, float | int | str] = {"snap_max_m": float(params.get("snap_max_m", 500))}
     if mode == "pt":
         travel_date = params.get("pt_date") or next_weekday_in_feeds(build.gtfs_feeds).isoformat()
         _check_feeds_cover(build.gtfs_feeds, date.fromisoformat(str(travel_date)))

@@ -79,7 +79,9 @@ def read_candidates(*, path: Path | str, catalogue: ScenarioCatalogue) -> list[C
         values = candidate.changes[-1][1]
         site = catalogue.site_by_code.get(values["site_code"])
         option = catalogue.option_index.get(values["option_code"])
-        candidate.offer_index = catalogue.offer_by_key.get((site, option, values["delivery"]), -1)
+        candidate.offer_index = (
+            -1 if site is None or option is None else catalogue.offer_by_key.get((site, option, values["delivery"]), -1)
+        )
     if reader.problems:
         raise ImportFailed(reader.problems)
     return candidates
@@ -110,9 +112,9 @@ def _candidate_changes(
             new_sites.add(offer_row.site_code)
             changes.append((ChangeKind.ADD_SITE, site))
     else:
-        site = catalogue.sites[index]
+        existing = catalogue.sites[index]
         provider_id = catalogue.provider_names.get(offer_row.provider)
-        if (site.lat, site.lon) != (offer_row.lat, offer_row.lon) or provider_id != site.provider_id:
+        if (existing.lat, existing.lon) != (offer_row.lat, offer_row.lon) or provider_id != existing.provider_id:
             reader.problem(
                 where, "site_code", f"site {offer_row.site_code} is in the catalogue with another provider or lat/lon"
             )
@@ -322,6 +324,8 @@ def make_plan(
 def describe_plan(
     result: Plan, problem: PlanningProblem, base: CatalogueSnapshot, candidates: list[Candidate], **context
 ) -> dict:
+    if result.before is None or result.after is None:  # `plan` always measures both
+        raise ValueError("a plan without its outcomes before and after")
     before = locality_values(problem, result.objective, result.before)
     after = locality_values(problem, result.objective, result.after)
     population = np.nan_to_num(base.localities.population, nan=0.0)

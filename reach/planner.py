@@ -181,6 +181,8 @@ def plan(
         bound = None if np.isinf(bound) else float(bound)
         value = objective_value(problem, objective, chosen)
         gap = (bound - value) / abs(value) if bound is not None and value else None
+    if chosen is None:  # an optimal MILP has an incumbent, and otherwise greedy was taken
+        raise RuntimeError("the planner chose no set of candidates")
     ordered, gains = _order_by_gain(problem, objective, chosen)
     before = outcome(problem, [])
     after = outcome(problem, chosen)

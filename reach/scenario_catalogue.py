@@ -243,6 +243,8 @@ class ScenarioCatalogue:
         )
         if problems:
             return problems
+        if site is None or option is None:  # each records a problem when it finds nothing
+            raise RuntimeError("an offer without a site or option passed the checks")
         key = self._key(site, option, delivery)
         index = self.offer_by_key.get(key)
         if index is not None and self.offers[index].active:
@@ -339,16 +341,18 @@ class ScenarioCatalogue:
         provider_index = {p: i for i, p in enumerate(provider_ids)}
         pairs = sorted((i, loc) for i, o in enumerate(self.offers) for loc in o.outreach)
         offers = OfferArrays(
-            site_idx=[o.site for o in self.offers],
-            option_idx=[o.option for o in self.offers],
-            provider_idx=[provider_index[self.sites[o.site].provider_id] for o in self.offers],
-            delivery=[DELIVERY_CODES[o.delivery] for o in self.offers],
+            site_idx=np.asarray([o.site for o in self.offers], dtype=np.int32),
+            option_idx=np.asarray([o.option for o in self.offers], dtype=np.int32),
+            provider_idx=np.asarray(
+                [provider_index[self.sites[o.site].provider_id] for o in self.offers], dtype=np.int32
+            ),
+            delivery=np.asarray([DELIVERY_CODES[o.delivery] for o in self.offers], dtype=np.int8),
             capacity_per_week=_nan_for_none(o.capacity_per_week for o in self.offers),
             waiting_weeks=_nan_for_none(o.waiting_weeks for o in self.offers),
-            active=[o.active and self.sites[o.site].active for o in self.offers],
+            active=np.asarray([o.active and self.sites[o.site].active for o in self.offers], dtype=bool),
             home_visit_km=_nan_for_none(o.home_visit_km for o in self.offers),
-            outreach_offer_idx=[i for i, _ in pairs],
-            outreach_locality_idx=[loc for _, loc in pairs],
+            outreach_offer_idx=np.asarray([i for i, _ in pairs], dtype=np.int32),
+            outreach_locality_idx=np.asarray([loc for _, loc in pairs], dtype=np.int32),
         )
         return CatalogueSnapshot(
             locality_ids=self.base.locality_ids,
@@ -356,7 +360,10 @@ class ScenarioCatalogue:
             locality_names=self.base.locality_names,
             localities=self.base.localities,
             site_ids=np.array([s.site_id for s in self.sites], dtype=np.int64),
-            sites=SiteArrays(lat=[s.lat for s in self.sites], lon=[s.lon for s in self.sites]),
+            sites=SiteArrays(
+                lat=np.asarray([s.lat for s in self.sites], dtype=np.float64),
+                lon=np.asarray([s.lon for s in self.sites], dtype=np.float64),
+            ),
             option_codes=self.base.option_codes,
             provider_ids=np.array(provider_ids, dtype=np.int64),
             offer_ids=np.array([o.offer_id for o in self.offers], dtype=np.int64),

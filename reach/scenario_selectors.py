@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from services.models import Provider, Site, SiteOffer
@@ -69,7 +72,7 @@ def apply_changes(catalogue: ScenarioCatalogue, changes: list[tuple[Scenario, st
     return cleaned_changes
 
 
-def scenario_catalogue(scenario: Scenario, *, extra: list[tuple[str, dict]] = ()) -> ScenarioCatalogue:
+def scenario_catalogue(scenario: Scenario, *, extra: Sequence[tuple[str, dict]] = ()) -> ScenarioCatalogue:
     """The live catalogue with the scenario's chain of changes (and `extra` ones after them) applied."""
     catalogue = live_catalogue()
     changes = [(link, change.kind, change.values) for link, change in chain_changes(scenario)]
@@ -84,7 +87,8 @@ def scenario_snapshot(scenario: Scenario) -> CatalogueSnapshot:
 def base_run_for(run: ReachRun) -> ReachRun | None:
     """What a scenario run is compared with: the newest succeeded run of the same profile on its base
     (the base scenario, or the live catalogue)."""
-    base = run.scenario.base if run.scenario_id else None
+    scenario = run.scenario if run.scenario_id else None
+    base = scenario.base if scenario is not None else None
     if base is None:
         return current_run(profile=run.profile) if run.profile_id else None
     return (
@@ -111,8 +115,8 @@ def run_figures(run: ReachRun, codes: list[str] | None = None) -> LocalityFigure
     rows = run.results.order_by("locality_code").values_list(*_FIGURE_FIELDS)
     if codes is not None:
         rows = rows.filter(locality_code__in=codes)
-    rows = list(rows)
-    column = list(zip(*rows, strict=True)) if rows else [[] for _ in _FIGURE_FIELDS]
+    table = list(rows)
+    column: list[Sequence[Any]] = list(zip(*table, strict=True)) if table else [[] for _ in _FIGURE_FIELDS]
     return LocalityFigures(
         codes=list(column[0]),
         population=np.array(column[1], dtype=np.float64),

@@ -51,7 +51,7 @@ from .selectors import (
     matrix_travel_times_for,
     travel_provenance,
 )
-from .travel import MODES, TravelTimes
+from .travel import MODES, PairTriple, TravelTimes
 
 COMPUTE_RUN_TASK = "reach.compute_reach_run"  # the task's registered name: services never import tasks
 SETTABLE_FIELDS = PROFILE_FIELDS + TRAVEL_FIELDS
@@ -147,6 +147,8 @@ TEXT_KINDS = {"CharField", "DateField", "TimeField"}
 def _clean_travel_setting(name: str, value, *, where: str):
     """A source, network name, date or time setting, checked by its model field; JSON-ready (ISO text)."""
     model_field = ReachProfile._meta.get_field(name)
+    if not isinstance(model_field, Field):  # the travel settings are the profile's own columns
+        raise TypeError(f"{name} is not a field of the reach profile")
     if value is None or value == "":
         if model_field.null or model_field.blank:
             return None if model_field.null else ""
@@ -364,7 +366,7 @@ def travel_times_for_run(
 ) -> tuple[TravelTimes, dict]:
     """Each mode's minutes from its own source (crow-fly, imported matrix or network), and their provenance."""
     sources = {mode: run.params.get(f"{mode}_source", run.provider) for mode in MODES}
-    pairs = {}
+    pairs: dict[str, PairTriple] = {}
     if TravelSource.CROWFLY in sources.values():
         crowfly = crowfly_for_params(localities=snapshot.localities, sites=snapshot.sites, params=params)
         pairs |= {mode: crowfly.pairs[mode] for mode in MODES if sources[mode] == TravelSource.CROWFLY}
@@ -431,7 +433,8 @@ def execute_run(*, run_id: int, inline: bool = True) -> ReachRun:
     timings: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        snapshot = scenario_snapshot(run.scenario) if run.scenario_id else load_snapshot()
+        scenario = run.scenario if run.scenario_id else None
+        snapshot = scenario_snapshot(scenario) if scenario is not None else load_snapshot()
         timings["load_seconds"] = round(time.perf_counter() - started, 3)
         _set_progress(run_id, 5)
         started = time.perf_counter()

@@ -31,6 +31,8 @@ def compute_matrix_chunk_task(chunk_id: int) -> str:
     job_id = MatrixChunk.objects.filter(pk=chunk_id).values_list("job_id", flat=True).first()
     job_run = MatrixChunk.objects.filter(pk=chunk_id).values_list("job__run_id", flat=True).first()
     if job_id is not None and finish_matrix_job(job_id=job_id):
+        if job_run is None:  # a matrix job always belongs to a run
+            raise RuntimeError(f"matrix job {job_id} has no run")
         resume_run_after_matrices(run_id=job_run)
     return "done"
 
