@@ -29,7 +29,7 @@ from .planner import Outcome, Plan, PlanningProblem, locality_values, plan
 from .scenario_catalogue import ScenarioCatalogue
 from .scenario_selectors import live_catalogue
 from .scenario_services import add_change, create_scenario
-from .selectors import CatalogueSnapshot, default_profile, load_snapshot, matrix_travel_times_for
+from .selectors import CatalogueSnapshot, default_profile, engine_params, load_snapshot, matrix_travel_times_for
 
 CANDIDATE_COLUMNS = ["id", "cost", *CATALOGUE_COLUMNS]
 WEIGHTS = ("none", "imd")
@@ -304,7 +304,7 @@ def make_plan(
 ) -> tuple[dict, list[Candidate]]:
     """The plan as a JSON-ready dict, and the candidates (to save the chosen ones as a scenario)."""
     profile = profile or default_profile()
-    params = ReachParams(**profile.params())
+    params = ReachParams(**engine_params(profile.params()))
     base = load_snapshot()
     catalogue = live_catalogue(base)
     candidates = read_candidates(path=path, catalogue=catalogue)
