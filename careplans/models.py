@@ -1,6 +1,7 @@
 """Pseudonymous service users, their care-plan choices, and the audit trail of every access to them."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -19,6 +20,30 @@ class AgeBand(models.TextChoices):
 class CaseStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     CLOSED = "closed", "Closed"
+
+
+class TravelAccess(models.TextChoices):
+    CAR = "car", "Car in the household"
+    LIFTS = "lifts", "Can get lifts"
+    NO_CAR = "no_car", "No car"
+
+
+class Session(models.TextChoices):
+    """When a person can attend; an offer's opening hours are matched against the same four."""
+
+    WEEKDAY_MORNING = "weekday_morning", "Weekday mornings"
+    WEEKDAY_AFTERNOON = "weekday_afternoon", "Weekday afternoons"
+    WEEKDAY_EVENING = "weekday_evening", "Weekday evenings"
+    WEEKEND = "weekend", "Weekends"
+
+
+class WorkerGender(models.TextChoices):
+    FEMALE = "female", "A woman"
+    MALE = "male", "A man"
+
+
+# The person's needs: every one optional. Empty or null means "not asked", which rules nothing out.
+LONGEST_JOURNEY_MINUTES = (5, 240)
 
 
 class Team(models.Model):
@@ -44,6 +69,18 @@ class ServiceUser(models.Model):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="service_users")
     status = models.CharField(max_length=6, choices=CaseStatus.choices, default=CaseStatus.ACTIVE)
     closed_on = models.DateField(null=True, blank=True, help_text="When the case closed; retention counts from here.")
+    travel_access = models.CharField(max_length=6, choices=TravelAccess.choices, blank=True)
+    walking_limited = models.BooleanField(null=True)
+    longest_journey_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    can_attend = ArrayField(models.CharField(max_length=20, choices=Session.choices), default=list, blank=True)
+    accepts_remote = models.BooleanField(null=True)
+    accepts_home_visits = models.BooleanField(null=True)
+    accepts_groups = models.BooleanField(null=True)
+    worker_gender = models.CharField(max_length=6, choices=WorkerGender.choices, blank=True)
+    needs_childcare = models.BooleanField(null=True)
+    interpreter_language = models.CharField(
+        max_length=10, blank=True, help_text="A language code (as Django's LANG_INFO names them); empty for none."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Retention removes a record's history with it, or the history would outlive the record.
@@ -58,6 +95,24 @@ class ServiceUser(models.Model):
                 | (Q(status=CaseStatus.CLOSED) & Q(closed_on__isnull=False)),
                 name="serviceuser_closed_date_only_and_always_when_closed",
                 violation_error_message="A closed case needs the date it closed; an active one has none.",
+            ),
+            models.CheckConstraint(
+                condition=Q(travel_access="") | Q(travel_access__in=TravelAccess.values),
+                name="serviceuser_travel_access_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(worker_gender="") | Q(worker_gender__in=WorkerGender.values),
+                name="serviceuser_worker_gender_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(can_attend__contained_by=Session.values),
+                name="serviceuser_sessions_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(longest_journey_minutes__isnull=True)
+                | Q(longest_journey_minutes__range=LONGEST_JOURNEY_MINUTES),
+                name="serviceuser_longest_journey_in_range",
+                violation_error_message="The longest journey must be between 5 and 240 minutes.",
             ),
         ]
 

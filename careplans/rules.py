@@ -12,9 +12,13 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf.locale import LANG_INFO
 from django.utils import timezone
 
-from .models import CaseStatus, DifferenceReason
+from .models import LONGEST_JOURNEY_MINUTES, CaseStatus, DifferenceReason, Session, TravelAccess, WorkerGender
+
+# Interpreter languages: the languages Django itself names (ISO 639 codes), by their English name.
+LANGUAGES: dict[str, str] = {code: info["name"] for code, info in LANG_INFO.items() if "name" in info}
 
 
 def service_user_problems(entered: Mapping[str, Any], *, today: datetime.date | None = None) -> dict[str, str]:
@@ -46,4 +50,26 @@ def choice_problems(entered: Mapping[str, Any], *, today: datetime.date | None =
         problems["discussed_on"] = "The conversation cannot be in the future."
     if discussed and review and review < discussed:
         problems["review_on"] = "The review date cannot be before the conversation."
+    return problems
+
+
+def needs_problems(entered: Mapping[str, Any]) -> dict[str, str]:
+    """`entered`: the needs fields of a service user (models.ServiceUser); any of them may be empty."""
+    problems = {}
+    travel = entered.get("travel_access") or ""
+    if travel and travel not in TravelAccess.values:
+        problems["travel_access"] = f"Choose car, lifts or no car, not {travel!r}."
+    minutes = entered.get("longest_journey_minutes")
+    low, high = LONGEST_JOURNEY_MINUTES
+    if minutes is not None and not low <= minutes <= high:
+        problems["longest_journey_minutes"] = f"The longest journey must be between {low} and {high} minutes."
+    unknown_sessions = [s for s in entered.get("can_attend") or [] if s not in Session.values]
+    if unknown_sessions:
+        problems["can_attend"] = f"Unknown session {unknown_sessions[0]!r}: choose from {', '.join(Session.values)}."
+    gender = entered.get("worker_gender") or ""
+    if gender and gender not in WorkerGender.values:
+        problems["worker_gender"] = f"Choose a woman, a man or no preference, not {gender!r}."
+    language = entered.get("interpreter_language") or ""
+    if language and language not in LANGUAGES:
+        problems["interpreter_language"] = f"Unknown language code {language!r}: choose a language from the list."
     return problems

@@ -14,8 +14,8 @@ from django.utils import timezone
 from areas.models import Locality
 from services.models import MenuOption
 
-from .models import AuditAction, AuditedKind, AuditEvent, CarePlanChoice, CaseStatus, ServiceUser, Team
-from .rules import choice_problems, service_user_problems
+from .models import AuditAction, AuditedKind, AuditEvent, CarePlanChoice, CaseStatus, ServiceUser, Session, Team
+from .rules import choice_problems, needs_problems, service_user_problems
 from .selectors import expired_service_users, preferred_reach_snapshot, retention_cutoff
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a reference is read out on the phone.
@@ -132,6 +132,38 @@ def update_service_user(
     service_user.team = team
     service_user.status = status
     service_user.closed_on = closed_on if status == CaseStatus.CLOSED else None
+    _save_with_history(service_user, actor)
+    record_access(actor=actor, action=AuditAction.CHANGE, kind=AuditedKind.SERVICE_USER, records=[service_user])
+    return service_user
+
+
+@dataclass
+class Needs:
+    """What the person can do and will accept (see models.ServiceUser); empty or None means not asked."""
+
+    travel_access: str = ""
+    walking_limited: bool | None = None
+    longest_journey_minutes: int | None = None
+    can_attend: list[str] = field(default_factory=list)
+    accepts_remote: bool | None = None
+    accepts_home_visits: bool | None = None
+    accepts_groups: bool | None = None
+    worker_gender: str = ""
+    needs_childcare: bool | None = None
+    interpreter_language: str = ""
+
+
+@transaction.atomic
+def update_needs(*, actor: Actor, service_user: ServiceUser, needs: Needs) -> ServiceUser:
+    """Record the person's needs and constraints, kept in the record's history and audited.
+
+    Raises ValidationError, by field, for needs that break a rule of careplans/rules.py.
+    """
+    _refuse_broken_rules(needs_problems(vars(needs)))
+    for name, value in vars(needs).items():
+        setattr(service_user, name, value)
+    # One entry per session, in the order the sessions are listed, so history shows only real changes.
+    service_user.can_attend = [s for s in Session.values if s in set(needs.can_attend)]
     _save_with_history(service_user, actor)
     record_access(actor=actor, action=AuditAction.CHANGE, kind=AuditedKind.SERVICE_USER, records=[service_user])
     return service_user

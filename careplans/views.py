@@ -21,8 +21,9 @@ from areas.models import Locality
 from services.models import MenuOption
 
 from .access import UNMET_ROLES, actor_for
-from .forms import CarePlanChoiceForm, CaseloadFilter, ServiceUserEditForm, ServiceUserForm
-from .models import AuditAction, AuditedKind, ServiceUser
+from .forms import CarePlanChoiceForm, CaseloadFilter, NeedsForm, ServiceUserEditForm, ServiceUserForm
+from .models import AuditAction, AuditedKind, ServiceUser, Session
+from .rules import LANGUAGES
 from .selectors import (
     caseload,
     choices_over_time,
@@ -38,6 +39,7 @@ from .services import (
     record_aggregate_read,
     record_choice,
     update_choice,
+    update_needs,
     update_service_user,
 )
 from .unmet import ALL, MEASURE_LABELS, MEASURES, publication_json, unmet_publication, write_unmet_csv
@@ -156,6 +158,39 @@ class ServiceUserEditView(KeyworkerView, FormView):
         return redirect("careplans:service_user", pk=self.record.pk)
 
 
+class NeedsEditView(KeyworkerView, FormView):
+    """The person's needs and constraints: how they travel, when they can attend, what they will accept."""
+
+    template_name = "careplans/needs_form.html"
+    form_class = NeedsForm
+
+    def get(self, request, *args, **kwargs):
+        self.record = self.service_user()
+        record_access(
+            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[self.record]
+        )
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.record = self.service_user()
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        return NeedsForm.initial_for(self.record)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(service_user=self.record, **kwargs)
+
+    def form_valid(self, form):
+        update_needs(actor=actor_for(self.request), service_user=self.record, needs=form.needs())
+        messages.success(self.request, f"Saved the needs of {self.record.reference}.")
+        return redirect("careplans:service_user", pk=self.record.pk)
+
+    def form_invalid(self, form):
+        messages.error(self.request, "Nothing was saved: please correct the fields marked below.")
+        return super().form_invalid(form)
+
+
 class ServiceUserDetailView(KeyworkerView, TemplateView):
     template_name = "careplans/service_user.html"
 
@@ -166,7 +201,12 @@ class ServiceUserDetailView(KeyworkerView, TemplateView):
         record_access(actor=actor, action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[service_user])
         record_access(actor=actor, action=AuditAction.VIEW, kind=AuditedKind.CARE_PLAN_CHOICE, records=choices)
         return super().get_context_data(
-            service_user=service_user, choices=choices, changes=record_changes(record=service_user), **kwargs
+            service_user=service_user,
+            choices=choices,
+            changes=record_changes(record=service_user),
+            can_attend=[Session(value).label for value in service_user.can_attend],
+            interpreter_language=LANGUAGES.get(service_user.interpreter_language, service_user.interpreter_language),
+            **kwargs,
         )
 
 
