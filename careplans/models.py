@@ -154,6 +154,9 @@ class CarePlanChoice(models.Model):
     reach_run = models.ForeignKey("reach.ReachRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     preferred_reachable_without_car = models.BooleanField(null=True)
     preferred_reachable_with_car = models.BooleanField(null=True)
+    # The person's own menu at save: per option its reason code, providers and nearest time (see
+    # careplans.selectors.PersonalMenuView.as_snapshot). Null for choices recorded before it existed.
+    personal_menu = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(cascade_delete_history=True, m2m_fields=[options_discussed])

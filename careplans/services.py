@@ -16,7 +16,7 @@ from services.models import MenuOption
 
 from .models import AuditAction, AuditedKind, AuditEvent, CarePlanChoice, CaseStatus, ServiceUser, Session, Team
 from .rules import choice_problems, needs_problems, service_user_problems
-from .selectors import expired_service_users, preferred_reach_snapshot, retention_cutoff
+from .selectors import expired_service_users, personal_menu, preferred_reach_snapshot, retention_cutoff
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a reference is read out on the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -203,6 +203,7 @@ def _take_reach_snapshot(choice: CarePlanChoice) -> None:
     choice.reach_run = snapshot.run
     choice.preferred_reachable_without_car = snapshot.reachable_without_car
     choice.preferred_reachable_with_car = snapshot.reachable_with_car
+    choice.personal_menu = personal_menu(service_user=choice.service_user, locality=choice.home_locality).as_snapshot()
 
 
 @transaction.atomic

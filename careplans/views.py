@@ -27,6 +27,7 @@ from .rules import LANGUAGES
 from .selectors import (
     caseload,
     choices_over_time,
+    personal_menu,
     reachable_menu,
     record_changes,
     teams_of,
@@ -261,7 +262,11 @@ class ChoiceFormView(KeyworkerView, FormView):
         # The menu is from the home the choice was made from: today's home for a new choice.
         locality = self.choice.home_locality if self.choice else self.record.home_locality
         return super().get_context_data(
-            service_user=self.record, choice=self.choice, menu=reachable_menu(locality=locality), **kwargs
+            service_user=self.record,
+            choice=self.choice,
+            menu=reachable_menu(locality=locality),
+            personal=personal_menu(service_user=self.record),
+            **kwargs,
         )
 
     def form_valid(self, form):
