@@ -6,9 +6,9 @@ import django_filters
 from django import forms
 
 from areas.models import Locality
-from services.models import MenuOption
+from services.models import MenuOption, WorkerGender
 
-from .models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Session, Team, TravelAccess, WorkerGender
+from .models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Session, Team, TravelAccess
 from .rules import LANGUAGES, choice_problems, needs_problems, service_user_problems
 from .services import ChoiceFields, Needs
 

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from services.models import WorkerGender
+
 
 class AgeBand(models.TextChoices):
     UNDER_18 = "under_18", "Under 18"
@@ -35,11 +37,6 @@ class Session(models.TextChoices):
     WEEKDAY_AFTERNOON = "weekday_afternoon", "Weekday afternoons"
     WEEKDAY_EVENING = "weekday_evening", "Weekday evenings"
     WEEKEND = "weekend", "Weekends"
-
-
-class WorkerGender(models.TextChoices):
-    FEMALE = "female", "A woman"
-    MALE = "male", "A man"
 
 
 # The person's needs: every one optional. Empty or null means "not asked", which rules nothing out.

@@ -12,13 +12,12 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf.locale import LANG_INFO
 from django.utils import timezone
 
-from .models import LONGEST_JOURNEY_MINUTES, CaseStatus, DifferenceReason, Session, TravelAccess, WorkerGender
+from services.models import WorkerGender
+from services.rules import LANGUAGES
 
-# Interpreter languages: the languages Django itself names (ISO 639 codes), by their English name.
-LANGUAGES: dict[str, str] = {code: info["name"] for code, info in LANG_INFO.items() if "name" in info}
+from .models import LONGEST_JOURNEY_MINUTES, CaseStatus, DifferenceReason, Session, TravelAccess
 
 
 def service_user_problems(entered: Mapping[str, Any], *, today: datetime.date | None = None) -> dict[str, str]:

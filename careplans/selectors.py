@@ -18,6 +18,7 @@ from reach.personal import (
     REACHABLE,
     REASON_CODES,
     SESSIONS,
+    WORKER_GENDER_BITS,
     OfferFacts,
     PersonalMenu,
     PersonNeeds,
@@ -288,25 +289,24 @@ def person_needs(service_user: ServiceUser, **what_if) -> PersonNeeds:
     )
 
 
+FORMAT_IS_GROUP = {"": -1, "one_to_one": 0, "both": 0, "group": 1}  # "both" offers one-to-one too
+
+
 def offer_facts(snapshot: CatalogueSnapshot, *, today: datetime.date) -> OfferFacts:
-    """Ages and opening hours of the snapshot's offers. Group, worker gender, creche and languages are
-    not recorded on offers yet, so they are unknown and rule nothing out."""
-    values = {
-        pk: (min_age, max_age, hours)
-        for pk, min_age, max_age, hours in SiteOffer.objects.filter(pk__in=snapshot.offer_ids.tolist()).values_list(
-            "pk", "min_age", "max_age", "opening_hours"
-        )
+    """The matching facts of the snapshot's offers, in its order; opening hours as the four sessions."""
+    columns = ("min_age", "max_age", "opening_hours", "session_format", "worker_genders", "creche", "languages")
+    by_pk = {
+        row["pk"]: row for row in SiteOffer.objects.filter(pk__in=snapshot.offer_ids.tolist()).values("pk", *columns)
     }
-    ordered = [values[int(pk)] for pk in snapshot.offer_ids]
-    sessions = [open_sessions(hours, start=today) for _, _, hours in ordered]
-    n = len(ordered)
+    rows = [by_pk[int(pk)] for pk in snapshot.offer_ids]
+    sessions = [open_sessions(row["opening_hours"], start=today) for row in rows]
     return OfferFacts(
-        min_age=[np.nan if low is None else low for low, _, _ in ordered],
-        max_age=[np.nan if high is None else high for _, high, _ in ordered],
-        is_group=np.full(n, -1),
-        worker_genders=np.zeros(n),
-        creche=np.full(n, -1),
-        languages=[frozenset()] * n,
+        min_age=[np.nan if row["min_age"] is None else row["min_age"] for row in rows],
+        max_age=[np.nan if row["max_age"] is None else row["max_age"] for row in rows],
+        is_group=[FORMAT_IS_GROUP[row["session_format"]] for row in rows],
+        worker_genders=[sum(WORKER_GENDER_BITS[g] for g in row["worker_genders"]) for row in rows],
+        creche=[-1 if row["creche"] is None else int(row["creche"]) for row in rows],
+        languages=[frozenset(row["languages"]) for row in rows],
         open_sessions=[s or (False,) * len(SESSIONS) for s in sessions],
         hours_known=[s is not None for s in sessions],
     )

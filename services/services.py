@@ -14,7 +14,7 @@ from areas.models import Locality
 from choicemap.events import catalogue_changed
 from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import, upsert_by_key
 
-from .models import Delivery, MenuOption, OptionCategory, Provider, ProviderKind, Site, SiteOffer
+from .models import Delivery, MenuOption, OptionCategory, Provider, ProviderKind, SessionFormat, Site, SiteOffer
 from .rules import OFFER_RULE_FIELDS, offer_problems
 
 OPTION_COLUMNS = ["code", "name", "category"]
@@ -35,6 +35,9 @@ CATALOGUE_COLUMNS = [
     "home_visit_km",
     "active",
 ]
+# Matching facts for personal menus: optional on import (a file without a column leaves that fact as it
+# is); the export always writes them. Lists are ";"-separated codes, kept in the order given.
+CATALOGUE_FACT_COLUMNS = ["session_format", "worker_genders", "creche", "languages"]
 
 
 def import_options(*, path: Path | str, dry_run: bool = False) -> ImportReport:
@@ -136,6 +139,7 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
         radius = parse.number(where, "home_visit_km", row["home_visit_km"], minimum=0, exclusive_minimum=True)
         active = parse.boolean(where, "active", row["active"], default=True)
         outreach_codes = [c.strip() for c in row["outreach_localities"].split(";") if c.strip()]
+        facts = _parse_offer_facts(parse, where, row)
 
         entered = {
             "delivery": delivery,
@@ -146,6 +150,7 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
             "waiting_weeks": waiting,
             "min_age": min_age,
             "max_age": max_age,
+            **facts,
         }
         for field_name, message in offer_problems(entered).items():
             reader.problem(where, field_name, message)
@@ -187,6 +192,7 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
                     "max_age": max_age,
                     "home_visit_km": radius,
                     "active": active,
+                    **facts,
                 },
             )
         )
@@ -203,12 +209,32 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
     return rows
 
 
+def _codes(cell: str) -> list[str]:
+    return [code.strip() for code in cell.split(";") if code.strip()]
+
+
+def _parse_offer_facts(parse, where: str, row: dict[str, str]) -> dict:
+    """The matching-fact columns present in the file (absent columns leave the offer's facts alone)."""
+    facts: dict = {}
+    if "session_format" in row:
+        facts["session_format"] = parse.choice(
+            where, "session_format", row["session_format"], SessionFormat.values, required=False
+        )
+    if "worker_genders" in row:
+        facts["worker_genders"] = _codes(row["worker_genders"])
+    if "creche" in row:
+        facts["creche"] = None if row["creche"] == "" else parse.boolean(where, "creche", row["creche"], default=False)
+    if "languages" in row:
+        facts["languages"] = _codes(row["languages"])
+    return facts
+
+
 def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool = False) -> ImportReport:
     """Upsert sites and offers (keyed by site_code + option_code + delivery) from one CSV.
 
     With `replace`, active offers missing from the file are deactivated, never deleted.
     """
-    reader = RowReader(path, required=CATALOGUE_COLUMNS)
+    reader = RowReader(path, required=CATALOGUE_COLUMNS, optional=CATALOGUE_FACT_COLUMNS)
     rows = _parse_catalogue(reader)
     if reader.problems:
         raise ImportFailed(reader.problems)

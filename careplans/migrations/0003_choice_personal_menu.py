@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('careplans', '0002_service_user_needs'),
+        ("careplans", "0002_service_user_needs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='careplanchoice',
-            name='personal_menu',
+            model_name="careplanchoice",
+            name="personal_menu",
             field=models.JSONField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalcareplanchoice',
-            name='personal_menu',
+            model_name="historicalcareplanchoice",
+            name="personal_menu",
             field=models.JSONField(blank=True, editable=False, null=True),
         ),
     ]

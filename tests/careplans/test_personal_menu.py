@@ -95,3 +95,25 @@ def test_the_keyworker_sees_the_reasons_next_to_the_form_with_names_escaped(clie
     assert "With lifts: Opioid substitution would come within reach" in page
     assert "If walking were not limited: no option would come within reach" in page
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_the_personal_menu_reads_the_facts(world, users):
+    kw = users["keyworker"]
+    person = create_service_user(actor=actor(kw), keyworker=kw, age_band="25_34", home_locality=world["town"])
+    offer = SiteOffer.objects.get()
+
+    def ost_reason(**needs):
+        update_needs(actor=actor(kw), service_user=person, needs=Needs(**needs))
+        return next(r.reason for r in personal_menu(service_user=person).rows if r.option.code == "OST")
+
+    offer.session_format, offer.worker_genders, offer.creche, offer.languages = "group", ["male"], False, ["en"]
+    offer.save()
+    assert ost_reason() == "reachable"
+    assert ost_reason(accepts_groups=False) == "format_not_acceptable"
+    assert ost_reason(worker_gender="female") == "format_not_acceptable"
+    assert ost_reason(needs_childcare=True) == "format_not_acceptable"
+    assert ost_reason(interpreter_language="pl") == "format_not_acceptable"
+    offer.session_format, offer.worker_genders, offer.creche, offer.languages = "both", ["male", "female"], True, []
+    offer.save()
+    assert ost_reason(accepts_groups=False, worker_gender="female", needs_childcare=True) == "reachable"
+    assert ost_reason(interpreter_language="pl") == "reachable"  # no languages recorded: not ruled out
