@@ -139,7 +139,7 @@ class SiteOffer(models.Model):
         blank=True,
         help_text="Genders of the workers a person can ask for.",
     )
-    creche = models.BooleanField(null=True, help_text="Childcare at the session.")
+    creche = models.BooleanField(null=True, blank=True, help_text="Childcare at the session.")
     languages = ArrayField(
         models.CharField(max_length=10),
         default=list,
