@@ -9,7 +9,7 @@ from areas.models import Locality
 from services.models import MenuOption, WorkerGender
 
 from .models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Session, Team, TravelAccess
-from .rules import LANGUAGES, choice_problems, needs_problems, service_user_problems
+from .rules import LANGUAGES, choice_problems, needs_problems, review_problems, service_user_problems
 from .services import ChoiceFields, Needs
 
 # Browsers' date pickers read and write ISO dates whatever the site's locale.
@@ -112,6 +112,40 @@ class NeedsForm(forms.Form):
 
     def needs(self) -> Needs:
         return Needs(**{name: self.cleaned_data[name] for name in self.fields})
+
+
+def _score(label: str, high: int) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=f"{label} (0–{high})",
+        required=False,
+        error_messages={"invalid": f"Enter a whole number from 0 to {high}."},
+    )
+
+
+class ReviewForm(forms.Form):
+    """Outcomes at a review. Only the date is required; a goal's score needs the goal."""
+
+    reviewed_on = forms.DateField(label="Date of the review", widget=DATE_INPUT)
+    goal_1 = forms.CharField(label="First goal, in the person's words", required=False, max_length=200)
+    goal_1_score = _score("How things are now for the first goal", 10)
+    goal_2 = forms.CharField(label="Second goal", required=False, max_length=200)
+    goal_2_score = _score("How things are now for the second goal", 10)
+    goal_3 = forms.CharField(label="Third goal", required=False, max_length=200)
+    goal_3_score = _score("How things are now for the third goal", 10)
+    psychological_health = _score("TOP psychological health", 20)
+    physical_health = _score("TOP physical health", 20)
+    quality_of_life = _score("TOP overall quality of life", 20)
+    days_of_use = _score("Days of use in the last 28 days", 28)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewed_on"].error_messages["required"] = "Give the date of the review."
+        self.fields["reviewed_on"].error_messages["invalid"] = "Enter a date such as 2025-03-14."
+
+    def clean(self):
+        cleaned = super().clean()
+        add_rule_errors(self, review_problems(cleaned))
+        return cleaned
 
 
 class MenuOptionChoiceField(forms.ModelChoiceField):

@@ -188,6 +188,67 @@ class CarePlanChoice(models.Model):
         return f"Choice {self.pk} for {self.service_user_id}"
 
 
+GOAL_SCORE = (0, 10)
+TOP_SCORE = (0, 20)
+DAYS_IN_PERIOD = 28
+
+
+class Review(models.Model):
+    """Outcomes that matter to the person, recorded at a review: up to three goals in their own words,
+    each rated 0–10 for how things are now; the three Treatment Outcomes Profile health and well-being
+    scores (0–20); and days of use in the last 28. Every score is optional."""
+
+    service_user = models.ForeignKey(ServiceUser, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_on = models.DateField()
+    goal_1 = models.CharField(max_length=200, blank=True)
+    goal_1_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    goal_2 = models.CharField(max_length=200, blank=True)
+    goal_2_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    goal_3 = models.CharField(max_length=200, blank=True)
+    goal_3_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    psychological_health = models.PositiveSmallIntegerField(null=True, blank=True)
+    physical_health = models.PositiveSmallIntegerField(null=True, blank=True)
+    quality_of_life = models.PositiveSmallIntegerField(null=True, blank=True)
+    days_of_use = models.PositiveSmallIntegerField("days of use in the last 28", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(cascade_delete_history=True)
+
+    class Meta:
+        ordering = ["service_user", "reviewed_on", "id"]
+        constraints = [
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"goal_{n}_score__isnull": True}) | Q(**{f"goal_{n}_score__range": GOAL_SCORE}),
+                    name=f"review_goal_{n}_score_in_range",
+                )
+                for n in (1, 2, 3)
+            ],
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": TOP_SCORE}),
+                    name=f"review_{name}_in_range",
+                )
+                for name in ("psychological_health", "physical_health", "quality_of_life")
+            ],
+            models.CheckConstraint(
+                condition=Q(days_of_use__isnull=True) | Q(days_of_use__range=(0, DAYS_IN_PERIOD)),
+                name="review_days_of_use_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review {self.pk} for {self.service_user_id}"
+
+    def goals(self) -> list[tuple[str, int | None]]:
+        return [
+            (getattr(self, f"goal_{n}"), getattr(self, f"goal_{n}_score"))
+            for n in (1, 2, 3)
+            if getattr(self, f"goal_{n}")
+        ]
+
+
 class AuditAction(models.TextChoices):
     LIST = "list", "Listed"
     VIEW = "view", "Viewed"
@@ -200,6 +261,7 @@ class AuditAction(models.TextChoices):
 class AuditedKind(models.TextChoices):
     SERVICE_USER = "service_user", "Service user"
     CARE_PLAN_CHOICE = "care_plan_choice", "Care-plan choice"
+    REVIEW = "review", "Review"
 
 
 class AuditEvent(models.Model):

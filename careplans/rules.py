@@ -17,7 +17,16 @@ from django.utils import timezone
 from services.models import WorkerGender
 from services.rules import LANGUAGES
 
-from .models import LONGEST_JOURNEY_MINUTES, CaseStatus, DifferenceReason, Session, TravelAccess
+from .models import (
+    DAYS_IN_PERIOD,
+    GOAL_SCORE,
+    LONGEST_JOURNEY_MINUTES,
+    TOP_SCORE,
+    CaseStatus,
+    DifferenceReason,
+    Session,
+    TravelAccess,
+)
 
 
 def service_user_problems(entered: Mapping[str, Any], *, today: datetime.date | None = None) -> dict[str, str]:
@@ -71,4 +80,32 @@ def needs_problems(entered: Mapping[str, Any]) -> dict[str, str]:
     language = entered.get("interpreter_language") or ""
     if language and language not in LANGUAGES:
         problems["interpreter_language"] = f"Unknown language code {language!r}: choose a language from the list."
+    return problems
+
+
+def review_problems(entered: Mapping[str, Any], *, today: datetime.date | None = None) -> dict[str, str]:
+    """`entered`: reviewed_on, goal_1..3 with goal_1_score..3, psychological_health, physical_health,
+    quality_of_life, days_of_use. A goal's score needs the goal in the person's words."""
+    today = today or timezone.localdate()
+    problems = {}
+    reviewed = entered.get("reviewed_on")
+    if reviewed and reviewed > today:
+        problems["reviewed_on"] = "The review cannot be in the future."
+    for n in (1, 2, 3):
+        goal, score = (entered.get(f"goal_{n}") or "").strip(), entered.get(f"goal_{n}_score")
+        if score is not None and not GOAL_SCORE[0] <= score <= GOAL_SCORE[1]:
+            problems[f"goal_{n}_score"] = f"Rate the goal from {GOAL_SCORE[0]} to {GOAL_SCORE[1]}."
+        elif score is not None and not goal:
+            problems[f"goal_{n}"] = "Write the goal in the person's words before rating it."
+    for name, label in (
+        ("psychological_health", "Psychological health"),
+        ("physical_health", "Physical health"),
+        ("quality_of_life", "Quality of life"),
+    ):
+        value = entered.get(name)
+        if value is not None and not TOP_SCORE[0] <= value <= TOP_SCORE[1]:
+            problems[name] = f"{label} is scored from {TOP_SCORE[0]} to {TOP_SCORE[1]}."
+    days = entered.get("days_of_use")
+    if days is not None and not 0 <= days <= DAYS_IN_PERIOD:
+        problems["days_of_use"] = f"Days of use in the last {DAYS_IN_PERIOD} days are from 0 to {DAYS_IN_PERIOD}."
     return problems

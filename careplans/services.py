@@ -14,8 +14,18 @@ from django.utils import timezone
 from areas.models import Locality
 from services.models import MenuOption
 
-from .models import AuditAction, AuditedKind, AuditEvent, CarePlanChoice, CaseStatus, ServiceUser, Session, Team
-from .rules import choice_problems, needs_problems, service_user_problems
+from .models import (
+    AuditAction,
+    AuditedKind,
+    AuditEvent,
+    CarePlanChoice,
+    CaseStatus,
+    Review,
+    ServiceUser,
+    Session,
+    Team,
+)
+from .rules import choice_problems, needs_problems, review_problems, service_user_problems
 from .selectors import expired_service_users, personal_menu, preferred_reach_snapshot, retention_cutoff
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a reference is read out on the phone.
@@ -167,6 +177,40 @@ def update_needs(*, actor: Actor, service_user: ServiceUser, needs: Needs) -> Se
     _save_with_history(service_user, actor)
     record_access(actor=actor, action=AuditAction.CHANGE, kind=AuditedKind.SERVICE_USER, records=[service_user])
     return service_user
+
+
+REVIEW_FIELDS = [
+    "reviewed_on",
+    "goal_1",
+    "goal_1_score",
+    "goal_2",
+    "goal_2_score",
+    "goal_3",
+    "goal_3_score",
+    "psychological_health",
+    "physical_health",
+    "quality_of_life",
+    "days_of_use",
+]
+
+
+@transaction.atomic
+def record_review(*, actor: Actor, service_user: ServiceUser, outcomes: dict) -> Review:
+    """Record a review's outcomes (`outcomes`: REVIEW_FIELDS; all but reviewed_on optional), audited.
+
+    Raises ValidationError, by field, for outcomes that break a rule of careplans/rules.py.
+    """
+    unknown = set(outcomes) - set(REVIEW_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown review fields: {sorted(unknown)}")
+    _refuse_broken_rules(review_problems(outcomes))
+    values = {name: outcomes.get(name) for name in REVIEW_FIELDS}
+    for n in (1, 2, 3):
+        values[f"goal_{n}"] = (values[f"goal_{n}"] or "").strip()
+    review = Review(service_user=service_user, recorded_by=actor.user, **values)
+    _save_with_history(review, actor)
+    record_access(actor=actor, action=AuditAction.CREATE, kind=AuditedKind.REVIEW, records=[review])
+    return review
 
 
 @dataclass

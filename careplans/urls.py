@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/<int:pk>/", views.ServiceUserDetailView.as_view(), name="service_user"),
     path("people/<int:pk>/edit/", views.ServiceUserEditView.as_view(), name="service_user_edit"),
     path("people/<int:pk>/needs/", views.NeedsEditView.as_view(), name="needs_edit"),
+    path("people/<int:pk>/reviews/new/", views.ReviewCreateView.as_view(), name="review_add"),
     path("people/<int:pk>/choices/new/", views.ChoiceFormView.as_view(), name="choice_add"),
     path("people/<int:pk>/choices/<int:choice_pk>/edit/", views.ChoiceFormView.as_view(), name="choice_edit"),
     path("unmet/", views.UnmetPreferenceView.as_view(), name="unmet"),
