@@ -326,6 +326,8 @@ def remove_expired_records(
     if dry_run or not expired:
         return report
     record_access(actor=actor, action=AuditAction.DELETE, kind=AuditedKind.CARE_PLAN_CHOICE, records=choices)
+    reviews = list(Review.objects.filter(service_user__in=expired).select_related("service_user"))
+    record_access(actor=actor, action=AuditAction.DELETE, kind=AuditedKind.REVIEW, records=reviews)
     record_access(actor=actor, action=AuditAction.DELETE, kind=AuditedKind.SERVICE_USER, records=expired)
     # The historical m2m rows of the choices go with their historical choices (cascade_delete_history).
     ServiceUser.objects.filter(pk__in=[su.pk for su in expired]).delete()
