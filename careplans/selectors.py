@@ -453,3 +453,37 @@ def personal_menu(
         gained = np.flatnonzero((changed.reason == REACHABLE) & (menu.reason != REACHABLE))
         changes.append((label, [options[snapshot.option_codes[k]].name for k in gained]))
     return PersonalMenuView(locality=locality, rows=rows, changes=changes)
+
+
+@dataclass(frozen=True)
+class OutcomeLine:
+    label: str
+    colour: str
+    points: str  # SVG polyline points, "x,y x,y …"
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN = 320, 120, 10
+TOP_LINES = (
+    ("psychological_health", "Psychological health", "#1b6ca8"),
+    ("physical_health", "Physical health", "#b35900"),
+    ("quality_of_life", "Quality of life", "#2e7d32"),
+)
+
+
+def outcome_lines(reviews: list) -> list[OutcomeLine]:
+    """The TOP scores (0–20) over the reviews, oldest first, evenly spaced, as SVG polylines. A score not
+    missing at a review is skipped: the line joins the reviews that have it."""
+    if len(reviews) < 2:
+        return []
+    step = (CHART_WIDTH - 2 * CHART_MARGIN) / (len(reviews) - 1)
+    height = CHART_HEIGHT - 2 * CHART_MARGIN
+    lines = []
+    for field_name, label, colour in TOP_LINES:
+        points = [
+            f"{CHART_MARGIN + n * step:.1f},{CHART_MARGIN + height * (1 - score / 20):.1f}"
+            for n, review in enumerate(reviews)
+            if (score := getattr(review, field_name)) is not None
+        ]
+        if len(points) >= 2:
+            lines.append(OutcomeLine(label=label, colour=colour, points=" ".join(points)))
+    return lines

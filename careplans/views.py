@@ -27,6 +27,7 @@ from .rules import LANGUAGES
 from .selectors import (
     caseload,
     choices_over_time,
+    outcome_lines,
     personal_menu,
     reachable_menu,
     record_changes,
@@ -241,6 +242,7 @@ class ServiceUserDetailView(KeyworkerView, TemplateView):
             service_user=service_user,
             choices=choices,
             reviews=reviews,
+            outcome_lines=outcome_lines(reviews),
             changes=record_changes(record=service_user),
             can_attend=[Session(value).label for value in service_user.can_attend],
             interpreter_language=LANGUAGES.get(service_user.interpreter_language, service_user.interpreter_language),

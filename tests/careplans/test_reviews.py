@@ -100,6 +100,8 @@ def test_the_keyworker_records_reviews_and_sees_them_over_time(client, person, u
     assert table.index("10 Jan 2025") < table.index("10 Mar 2025")  # oldest first, as a chart reads
     assert "&lt;b&gt;Stay housed&lt;/b&gt;: 2" in table and "<b>Stay housed" not in table
     assert AuditEvent.objects.filter(kind="review", action="view", username="kw").count() == 2
+    # The chart: psychological health 6 then 12 of 20, on a 100-pixel-high plot from y=10 to y=110.
+    assert '<polyline points="10.0,80.0 310.0,50.0"' in page and "Psychological health" in page
 
 
 def test_another_keyworkers_person_gets_no_review(client, person, users):
