@@ -301,6 +301,35 @@ def search_localities(*, query: str, limit: int = 20) -> list[dict]:
 # ---- sites and outreach ------------------------------------------------------------------------
 
 
+_CATALOGUE_VERSION_SQL = """
+SELECT string_agg(part, ':') FROM (
+    SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) AS part FROM services_site
+    UNION ALL SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM services_siteoffer
+    UNION ALL SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM services_provider
+    UNION ALL SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM services_menuoption
+) AS parts
+"""
+
+
+def catalogue_version() -> str:
+    """Changes with any insert, update or delete of sites, offers, providers or options.
+
+    A row's xmin is the id of the transaction that last wrote it, so the sum of xmins grows with every
+    committed insert or update (whatever order transactions commit in: a newest-xmin would miss an older
+    transaction committing late) and the count moves on every delete. One scan of each table, far cheaper
+    than serialising them.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_CATALOGUE_VERSION_SQL)
+        raw = cursor.fetchone()[0]
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def cached_sites_json(build: Callable[[], bytes]) -> bytes:
+    """The map's site markers as gzipped JSON (`build` renders them), cached per catalogue version."""
+    return _cached_gzipped(f"maps:sites:{catalogue_version()}", build)
+
+
 def sites_for_map() -> QuerySet[Site]:
     offers = SiteOffer.objects.select_related("option").order_by("option__display_order", "option__code", "delivery")
     return (

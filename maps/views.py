@@ -30,6 +30,7 @@ from careplans.services import record_aggregate_read
 from careplans.unmet import publication_json, unmet_publication
 from reach.exports import write_reach_export
 from reach.models import ReachProfile, ReachRun
+from reach.queue import queue_status
 from reach.selectors import current_run, default_profile
 from reach.services import RunAlreadyActive, start_run
 
@@ -62,6 +63,7 @@ class MapView(RoleRequiredMixin, TemplateView):
                     f"{reverse('maps:api-values', args=[run.pk])}?{urlencode({'measure': measure})}"
                 )
         context["preload_urls"] = list(first_requests.values())
+        context["queue_problem"] = queue_status().problem
         context["config"] = {
             "run": run.pk if run else None,
             "measure": measure,
@@ -256,10 +258,14 @@ class ShapesApi(MapApiView):
         return response
 
 
-@method_decorator(gzip_page, name="dispatch")
 class SitesApi(MapApiView):
+    """Every active site: rendered once per catalogue version and kept compressed (the map's heaviest list)."""
+
     def get(self, request):
-        return Response(SiteMapSerializer(selectors.sites_for_map(), many=True).data)
+        compressed = selectors.cached_sites_json(
+            lambda: JSONRenderer().render(SiteMapSerializer(selectors.sites_for_map(), many=True).data)
+        )
+        return _gzipped_json_response(request, compressed)
 
 
 @method_decorator(gzip_page, name="dispatch")

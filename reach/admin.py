@@ -1,11 +1,21 @@
 from django.contrib import admin, messages
 
 from .models import ReachProfile, ReachRun, RunStatus
+from .queue import queue_status
 from .services import RunAlreadyActive, cancel_run, start_run
 
 
+class QueueNoticeMixin:
+    """Lists of profiles and runs say when no worker is running (or the broker is down)."""
+
+    def changelist_view(self, request, extra_context=None):
+        if problem := queue_status().problem:
+            messages.warning(request, problem)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(ReachProfile)
-class ReachProfileAdmin(admin.ModelAdmin):
+class ReachProfileAdmin(QueueNoticeMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "is_default",
@@ -45,7 +55,7 @@ class ReachProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReachRun)
-class ReachRunAdmin(admin.ModelAdmin):
+class ReachRunAdmin(QueueNoticeMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "profile_name",

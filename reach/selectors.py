@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from areas.models import Locality
 from services.models import MenuOption, Site, SiteOffer
@@ -312,3 +314,12 @@ def locality_reach(*, run: ReachRun, locality_code: str) -> dict | None:
 
 def site_codes_by_id() -> dict[int, str]:
     return dict(Site.objects.values_list("id", "code"))
+
+
+def unfinished_run_ages() -> list[tuple[int, datetime.timedelta]]:
+    """Queued and running runs with the time since their last sign of life (heartbeat, else queued)."""
+    now = timezone.now()
+    runs = ReachRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).values_list(
+        "pk", "created_at", "heartbeat_at"
+    )
+    return [(pk, now - (heartbeat_at or created_at)) for pk, created_at, heartbeat_at in runs]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import logging
 import math
@@ -15,6 +16,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from areas.models import Locality
@@ -180,7 +182,46 @@ def create_run(
 
 def enqueue_run(*, run: ReachRun) -> None:
     """Send the run to the worker, by the task's name, once the transaction that created it has committed."""
-    transaction.on_commit(lambda: current_app.send_task(COMPUTE_RUN_TASK, args=[run.pk]))
+    transaction.on_commit(lambda: _send_run(run.pk))
+
+
+def _send_run(run_id: int) -> None:
+    """A run whose message cannot reach the broker is marked failed at once, never left queued for good."""
+    try:
+        current_app.send_task(COMPUTE_RUN_TASK, args=[run_id])
+    except Exception as exc:  # kombu raises the transport's own errors (OperationalError, OSError, redis, amqp)
+        logger.error("reach run %s could not be sent to the task queue: %s", run_id, exc)
+        ReachRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"The task queue could not be reached, so the run was never started ({type(exc).__name__}: {exc}).",
+        )
+
+
+def fail_stale_runs() -> list[int]:
+    """Queued or running runs with no sign of life for REACH_RUN_STALE_SECONDS become failed (stale).
+
+    A worker killed mid-run, or a message lost between the database and the broker, would otherwise hold
+    its profile's one active run for good. Sign of life: the heartbeat (claim and progress), else the
+    time it was queued. Returns the ids it failed.
+    """
+    limit = datetime.timedelta(seconds=settings.REACH_RUN_STALE_SECONDS)
+    cutoff = timezone.now() - limit
+    stale = list(
+        ReachRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+        .annotate(last_sign=Coalesce("heartbeat_at", "created_at"))
+        .filter(last_sign__lt=cutoff)
+        .values_list("pk", flat=True)
+    )
+    if stale:
+        ReachRun.objects.filter(pk__in=stale, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"Stale: no sign of life from a worker for over {limit} (the worker was lost, or the "
+            "task never reached it). The current results are unchanged; start the run again.",
+        )
+        logger.warning("reach runs %s marked failed: stale for over %s", stale, limit)
+    return stale
 
 
 @transaction.atomic
@@ -203,6 +244,7 @@ def start_run(
     """
     profile = profile or default_profile()
     ReachProfile.objects.select_for_update().filter(pk=profile.pk).first()  # one start per profile at a time
+    fail_stale_runs()  # a lost run must not refuse this one for good
     blocking = active_run(profile=profile, queued_only=automatic)
     if blocking is not None:
         raise RunAlreadyActive(blocking)
@@ -228,8 +270,10 @@ def queue_default_recompute() -> None:
 
 
 def _set_progress(run_id: int, percent: int) -> None:
-    # Outside any transaction, so a page polling the run sees it move.
-    ReachRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(progress=max(0, min(100, percent)))
+    # Outside any transaction, so a page polling the run sees it move; also the run's heartbeat.
+    ReachRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        progress=max(0, min(100, percent)), heartbeat_at=timezone.now()
+    )
 
 
 def cancel_run(*, run: ReachRun) -> bool:
@@ -266,7 +310,14 @@ def execute_run(*, run_id: int) -> ReachRun:
     """
     claimed = ReachRun.objects.filter(
         pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED]
-    ).update(status=RunStatus.RUNNING, progress=0, started_at=timezone.now(), finished_at=None, error="")
+    ).update(
+        status=RunStatus.RUNNING,
+        progress=0,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        finished_at=None,
+        error="",
+    )
     run = ReachRun.objects.filter(pk=run_id).first()
     if run is None:
         raise RunFailed(f"no reach run {run_id}")

@@ -5,7 +5,7 @@
 # Runs as root, or as a user with sudo (sudo is used only when something must be installed).
 #
 #   scripts/bootstrap.sh                 everything `make run` needs
-#   scripts/bootstrap.sh --with-browser  ... plus Debian's chromium (for `make test`)
+#   scripts/bootstrap.sh --with-browser  ... plus Debian's chromium and a running RabbitMQ (for `make test`)
 #   scripts/bootstrap.sh --stop          stop the servers/processes started under var/
 #   scripts/bootstrap.sh --clean-var     --stop, then remove var/
 #
@@ -603,6 +603,16 @@ else
         3) die "the Redis on 127.0.0.1:$REDIS_PORT needs a password; set REDIS_URL=redis://:PASSWORD@127.0.0.1:$REDIS_PORT/0" ;;
     esac
     redis_url="redis://127.0.0.1:$REDIS_PORT/0"
+fi
+
+# ---------------------------------------------------------------- 4b. RabbitMQ (tests only)
+# The worker-kill fault test runs on both brokers; it makes a vhost of its own with rabbitmqctl.
+if [ "$WITH_BROWSER" = 1 ] && ! tcp_open 127.0.0.1 5672; then
+    command -v rabbitmq-server >/dev/null 2>&1 || apt_install rabbitmq-server
+    say "starting RabbitMQ on 127.0.0.1:5672 (rabbitmq-server -detached; stop it with: rabbitmqctl stop)"
+    as_root rabbitmq-server -detached 9>&- || die "could not start rabbitmq-server"
+    for _ in $(seq 1 90); do tcp_open 127.0.0.1 5672 && break; sleep 1; done
+    tcp_open 127.0.0.1 5672 || die "RabbitMQ does not answer on 127.0.0.1:5672"
 fi
 
 # ---------------------------------------------------------------- 5. var/env

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "leaflet",
     "simple_history",
     "axes",
+    "health_check",
     "accounts",
     "areas",
     "services",
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every later log line of a request carries its id (answered as X-Request-ID).
+    "log_request_id.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,7 +126,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -144,9 +147,17 @@ CELERY_TIMEZONE = TIME_ZONE
 # (DRF throttling, django-axes' cache handler) counts across processes.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # django-redis, so that Redis being down costs the cache, not the page: errors are logged and
+        # reads miss (see "Operations" below).
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": "choicemap",
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            # A Redis that hangs must not hang the page: give up quickly and compute without the cache.
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
     }
 }
 
@@ -192,10 +203,24 @@ LEAFLET_CONFIG = {
 # Demo logins created by load_demo; the password is only for the demo data set.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="choicemap-demo")
 
+# Every log line carries the id of the request it belongs to; LOG_FORMAT=json (production's default)
+# writes one JSON object per line, so values from users cannot forge lines.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "log_request_id.filters.RequestIDFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
@@ -214,3 +239,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# --- Operations (issue 11, reliability and production stack) ---------------------------------------
+# Request ids: always generated here (a client's header is not trusted), logged and sent back.
+GENERATE_REQUEST_ID_IF_NOT_IN_HEADER = True
+REQUEST_ID_RESPONSE_HEADER = "X-Request-ID"
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=False)
+# The request line names no user: looking the user up would read the session from the database, and a
+# request must still be logged when the database is away (the care-record audit says who read what).
+LOG_USER_ATTRIBUTE = None
+# The cache's ignored Redis errors are logged (once per failed call) under this logger name.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "choicemap.cache"
+# A queued or running run with no sign of life (heartbeat) for this long is stale: marked failed by a beat
+# task every minute and before any run starts, which frees its profile; /health/ready names it meanwhile.
+REACH_RUN_STALE_SECONDS = env.int("REACH_RUN_STALE_SECONDS", default=15 * 60)
+CELERY_BEAT_SCHEDULE["reach-fail-stale-runs"] = {"task": "reach.fail_stale_runs", "schedule": 60.0}
+# No run may take longer than this (Celery kills it); the Redis broker redelivers an unacknowledged task
+# only after visibility_timeout, which must therefore be longer than any run. (RabbitMQ redelivers a dead
+# worker's task at once and needs no such timeout: CELERY_BROKER_URL=amqp://…)
+REACH_RUN_TIME_LIMIT_SECONDS = env.int("REACH_RUN_TIME_LIMIT_SECONDS", default=30 * 60)
+CELERY_TASK_TIME_LIMIT = REACH_RUN_TIME_LIMIT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REACH_RUN_TIME_LIMIT_SECONDS + 5 * 60}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

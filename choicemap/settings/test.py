@@ -1,5 +1,6 @@
 """Test runs: real PostGIS and Redis, fast password hashing."""
 
+import os
 import uuid
 
 from .base import *  # noqa: F401,F403
@@ -16,7 +17,10 @@ LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}  # noqa: F405
 REACH_AUTO_RECOMPUTE = False
 # A Redis database of its own, so test runs never meet a developer's queued tasks.
 REDIS_URL = env("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")  # noqa: F405
-CELERY_BROKER_URL = REDIS_URL
+# Celery prefers the CELERY_BROKER_URL environment variable to this setting, and var/env exports the
+# developer's broker: drop it, so a test worker never takes tasks from (or gives them to) other checkouts.
+os.environ.pop("CELERY_BROKER_URL", None)
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = REDIS_URL
 # The cache on the same test database, under a prefix of its own for each run: cached values are keyed
 # by database ids, which the next run's fresh test database hands out again.
