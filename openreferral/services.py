@@ -35,7 +35,7 @@ from services.models import (
     SiteOffer,
     opening_hours_validator,
 )
-from services.rules import offer_problems
+from services.rules import LANGUAGES, offer_problems
 
 from . import feeds
 from . import mapping as m
@@ -426,12 +426,20 @@ def _matching_facts(reader: _Reader, where: str, item: dict, extension: dict) ->
     ext = f"{m.EXTENSION}."
     languages = item.get("languages") or []
     codes = []
-    for index, language in enumerate(languages if isinstance(languages, list) else []):
-        code = language.get("code") if isinstance(language, dict) else None
-        if not isinstance(code, str) or not code:
-            reader.problem(where, f"languages[{index}].code", "is required (choicemap keeps languages by code)")
-        else:
+    by_name = {name.casefold(): code for code, name in LANGUAGES.items()}
+    for index, entry in enumerate(languages if isinstance(languages, list) else []):
+        language = entry if isinstance(entry, dict) else {}
+        code, name = language.get("code"), language.get("name")
+        if isinstance(code, str) and code:
             codes.append(code)
+        elif isinstance(name, str) and name:
+            if name.casefold() in by_name:
+                codes.append(by_name[name.casefold()])
+            else:
+                reader.problem(
+                    where, f"languages[{index}].code", f"is needed: the name {name!r} is not a language choicemap knows"
+                )
+        # A language object with neither code nor name (as in the UK profile's examples) says nothing to keep.
     if not isinstance(languages, list):
         reader.problem(where, "languages", "must be a list")
     session_format = extension.get("session_format") or ""

@@ -173,7 +173,7 @@ def test_bad_matching_facts_are_named_and_nothing_is_written(catalogue, tmp_path
     document = export(tmp_path / "good.json")
     index = next(i for i, s in enumerate(document["services"]) if s["id"] == m.service_id(("HUB", "OST", "outreach")))
     service = document["services"][index]
-    service["languages"] = [{"id": "l1", "code": "zz"}, {"id": "l2", "name": "Polish"}]
+    service["languages"] = [{"id": "l1", "code": "zz"}, {"id": "l2", "name": "Elvish"}, {"id": "l3"}]
     service["choicemap"].update(session_format="pairs", worker_genders=["other"], creche="yes")
     (tmp_path / "bad.json").write_text(json.dumps(document))
     empty_the_catalogue()
@@ -182,13 +182,14 @@ def test_bad_matching_facts_are_named_and_nothing_is_written(catalogue, tmp_path
     message = str(failure.value)
     where = f"services[{index}] (id {service['id']})"
     for fragment in (
-        f"{where}, languages[1].code: is required",
+        f"{where}, languages[1].code: is needed: the name 'Elvish' is not a language choicemap knows",
         f"{where}, choicemap.session_format: 'pairs' is not one of",
         f"{where}, choicemap.creche: 'yes' is not true, false or null",
         f"{where}, worker_genders: 'other' is not one of",
         f"{where}, languages: unknown language code 'zz'",
     ):
         assert fragment in message, message
+    assert "languages[2]" not in message  # an empty language object carries nothing to keep
     assert "nothing was written" in message and not SiteOffer.objects.exists()
 
 
