@@ -13,6 +13,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("auth", "user", ("view", "add", "change")),
         ("careplans", "team", ("view", "add", "change", "delete")),
         ("careplans", "auditevent", ("view",)),
+        ("accounts", "rolechange", ("view",)),
     ],
     COMMISSIONER: [
         ("services", "*", ("view",)),

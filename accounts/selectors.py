@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .roles import ADMIN, ROLES
+from .rules import AccessState
 
 
 def user_roles(user) -> set[str]:
@@ -17,3 +18,15 @@ def user_roles(user) -> set[str]:
 
 def has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
+
+
+def access_state(user) -> AccessState:
+    """What decides the user's care-record access, as stored now (an unsaved user has none)."""
+    if user is None or user.pk is None:
+        return AccessState()
+    stored = type(user).objects.get(pk=user.pk)
+    return AccessState(
+        is_superuser=stored.is_superuser,
+        groups=frozenset(stored.groups.values_list("name", flat=True)),
+        teams=frozenset(stored.careplan_teams.values_list("name", flat=True)),
+    )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from .models import RoleChange
 from .roles import ADMIN, ROLE_PERMISSIONS, ROLES
+from .rules import AccessState, access_change_problems, access_changes
 
 
 @transaction.atomic
@@ -40,3 +43,26 @@ def ensure_user(*, username: str, password: str, role: str, superuser: bool = Fa
     user.save()
     user.groups.set([groups[role]])
     return user
+
+
+@transaction.atomic
+def record_access_changes(
+    *, actor, user, before: AccessState, after: AccessState, path: str, ip_address: str | None
+) -> list[RoleChange]:
+    """Check a change to `user`'s care-record access against the rules and audit it, one row per change.
+    Called after the change is saved, inside the same transaction: a refusal rolls it back."""
+    problems = access_change_problems(actor=actor, user=user, before=before, after=after)
+    if problems:
+        raise PermissionDenied(" ".join(problems))
+    return RoleChange.objects.bulk_create(
+        RoleChange(
+            actor=actor,
+            actor_username=actor.get_username(),
+            user=user,
+            username=user.get_username(),
+            change=change,
+            ip_address=ip_address,
+            path=path[:300],
+        )
+        for change in access_changes(before, after)
+    )

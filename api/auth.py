@@ -19,6 +19,11 @@ class TokenView(ObtainAuthToken):
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "DELETE" else []
 
+    def get_serializer_context(self):
+        # django-axes marks a lock-out on the Django request, where its middleware looks: the token
+        # endpoint then shares the sign-in page's lock-outs and answers 429 (accounts.lockout).
+        return {**super().get_serializer_context(), "request": self.request._request}
+
     @extend_schema(
         summary="Get an API token",
         tags=["auth"],
@@ -28,7 +33,8 @@ class TokenView(ObtainAuthToken):
             )
         ],
         description="Send it on every request as `Authorization: Token <key>`. The same token comes back "
-        "until it is revoked.",
+        "until it is revoked. Repeated wrong passwords lock the username out from your address, as on the "
+        "sign-in page: 429 until the lock-out ends.",
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)

@@ -10,16 +10,29 @@ the request body or query string; messages about the request as a whole sit unde
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("django.request")
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+SERVER_ERROR_BODY = {
+    "status": 500,
+    "code": "server_error",
+    "message": "Something went wrong on the server. It has been logged; please try again later.",
+    "fields": {},
+}
 
 
 class Conflict(exceptions.APIException):
@@ -65,8 +78,19 @@ def _as_api_exception(exc: Exception) -> Exception:
 def exception_handler(exc, context):
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
+    if response is None and isinstance(exc, (OperationalError, InterfaceError)):
+        return None  # the database is unreachable: choicemap.errors answers 503 saying so
     if response is None:
-        return None  # an unexpected error: a 500, logged by Django
+        # An unexpected error: logged with its traceback as Django would, answered in the error format.
+        set_rollback()
+        request = context.get("request")
+        logger.error(
+            "Internal Server Error: %s",
+            getattr(request, "path", "?"),
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500, "request": getattr(request, "_request", request)},
+        )
+        return Response(SERVER_ERROR_BODY, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         general = fields.get(NON_FIELD, [])
@@ -111,3 +135,17 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field (dotted paths); 'non_field_errors' for the request as a whole.",
     )
+
+
+NOT_FOUND_BODY = {"status": 404, "code": "not_found", "message": "No API endpoint at this address.", "fields": {}}
+
+
+def json_for_api(default_view, body: dict):
+    """Wrap one of Django's error page views: under /api/ the answer is `body`, in the JSON error format."""
+
+    def view(request, *args, **kwargs):
+        if request.path.startswith("/api/"):
+            return JsonResponse(body, status=body["status"])
+        return default_view(request, *args, **kwargs)
+
+    return view

@@ -1,5 +1,6 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from .auth import MeView, TokenView
@@ -26,10 +27,12 @@ urlpatterns = [
     path("v1/unmet-preference/", UnmetPreferenceView.as_view(), name="unmet-preference"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/swagger/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger"),
+    # The schema needs sign-in (SERVE_PERMISSIONS); its pages send anonymous visitors to sign in. The
+    # split Swagger view serves its start-up script as a file, as the Content-Security-Policy needs.
+    path("schema/swagger/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="swagger"),
     path(
         "schema/redoc/",
-        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        login_required(SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")),
         name="redoc",
     ),
 ]

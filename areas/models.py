@@ -1,6 +1,8 @@
 from django.contrib.gis.db import models
 from django.db.models import Q
 
+from choicemap.validators import validate_wgs84
+
 
 class Rurality(models.TextChoices):
     """ONS 2011 rural-urban classification of LSOAs."""
@@ -18,13 +20,15 @@ class Rurality(models.TextChoices):
 class Locality(models.Model):
     code = models.CharField(max_length=20, unique=True, help_text="e.g. an LSOA21CD")
     name = models.CharField(max_length=200)
-    geometry = models.MultiPolygonField(srid=4326)
+    geometry = models.MultiPolygonField(srid=4326, validators=[validate_wgs84])
     # Coverage-simplified copy for drawing; shared borders stay shared.
     geometry_simplified = models.MultiPolygonField(srid=4326, null=True, blank=True)
     # A coarser coverage-simplified copy for national zooms, where many localities share a pixel.
     geometry_coarse = models.MultiPolygonField(srid=4326, null=True, blank=True)
     origin = models.PointField(
-        srid=4326, help_text="Population-weighted centroid when known, else a point on the surface."
+        srid=4326,
+        validators=[validate_wgs84],
+        help_text="Population-weighted centroid when known, else a point on the surface.",
     )
     origin_is_weighted = models.BooleanField(
         default=False, help_text="True when the origin is a supplied population-weighted centroid."

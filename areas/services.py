@@ -13,7 +13,16 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import connection, transaction
 
 from choicemap.events import catalogue_changed
-from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, RowReader, run_import
+from choicemap.imports import (
+    FieldParser,
+    ImportFailed,
+    ImportProblem,
+    ImportReport,
+    Problems,
+    RowReader,
+    read_import_text,
+    run_import,
+)
 
 from .models import Locality, Postcode, Rurality
 from .selectors import compact_postcode
@@ -94,10 +103,7 @@ def _read_collection(path: Path, *, srid: int | None) -> tuple[list, int]:
     def fail(reason: str) -> ImportFailed:
         return ImportFailed([ImportProblem(path.name, "file", "", reason)])
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise fail("file not found") from None
+    text = read_import_text(path)
     if not text.strip():
         raise fail("the file is empty")
     try:
@@ -191,7 +197,7 @@ def _parse_localities(
     progress: Progress,
 ) -> list[Locality]:
     """Unsaved localities in WGS84, one per feature; raises ImportFailed listing every problem."""
-    problems: list[ImportProblem] = []
+    problems: list[ImportProblem] = Problems()
     parse = FieldParser(file, problems)
     parsed: dict[str, dict] = {}
     first_feature: dict[str, int] = {}

@@ -1,7 +1,11 @@
+from axes.helpers import get_client_ip_address
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from accounts.roles import KEYWORKER
+from accounts.selectors import access_state
+from accounts.services import record_access_changes
 
 from .models import AuditEvent, Team
 
@@ -16,6 +20,28 @@ class TeamAdmin(admin.ModelAdmin):
         if db_field.name == "members":
             kwargs["queryset"] = get_user_model().objects.filter(groups__name=KEYWORKER).order_by("username")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Joining a team opens its caseload: only superusers change membership (accounts.rules).
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else [*readonly, "members"]
+
+    @transaction.atomic
+    def save_related(self, request, form, formsets, change):
+        members_before = set(form.instance.members.all()) if change else set()
+        states_before = {
+            user.pk: access_state(user) for user in members_before | set(form.cleaned_data.get("members", []))
+        }
+        super().save_related(request, form, formsets, change)
+        for user in members_before | set(form.instance.members.all()):
+            record_access_changes(
+                actor=request.user,
+                user=user,
+                before=states_before.get(user.pk) or access_state(None),
+                after=access_state(user),
+                path=request.get_full_path(),
+                ip_address=get_client_ip_address(request),
+            )
 
     @admin.display(description="members")
     def member_count(self, team: Team) -> int:

@@ -17,7 +17,6 @@ filters: two overlapping filtered tables would let a reader subtract one from th
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, Max
 
 from areas.models import Locality
+from choicemap import csvsafe
 from services.models import MenuOption
 
 from .disclosure import SMALLEST_SHOWN, Sum, protect
@@ -205,7 +205,7 @@ CSV_COLUMNS = ["locality_code", "locality_name", "option_code", "option_name", *
 
 def write_unmet_csv(publication: UnmetPublication, output: TextIO) -> None:
     """One row per locality and option (ALL for the totals); suppressed cells read `suppressed`."""
-    writer = csv.writer(output, lineterminator="\n")
+    writer = csvsafe.writer(output)
     writer.writerow(CSV_COLUMNS)
     option_rows = [*publication.options, (ALL, "All options")]
     for loc_code, loc_name in [*publication.localities, (ALL, "All localities")]:

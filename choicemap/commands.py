@@ -35,10 +35,12 @@ class ImportCommand(BaseCommand):
         try:
             report = self.run_import(options)
         except ImportFailed as failure:
-            count = len(failure.problems)
-            lines = [f"Import failed, nothing was written: {count} problem{'s' * (count != 1)}."]
+            count = failure.total
+            lines = [f"Import failed, nothing was written: {count:,} problem{'s' * (count != 1)}."]
+            if count > len(failure.problems):
+                lines[0] += f" The first {len(failure.problems)} are listed."
             lines += [f"  {problem}" for problem in failure.problems]
-            raise CommandError("\n".join(lines))
+            raise CommandError("\n".join(lines)) from None
         for note in report.notes:
             self.stdout.write(self.style.WARNING(note))
         self.stdout.write(self.style.SUCCESS(report.summary(self.noun)))

@@ -16,6 +16,8 @@ from django.template import loader
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
+from api.errors import SERVER_ERROR_BODY
+
 logger = logging.getLogger("choicemap.errors")
 
 DATABASE_DOWN = "The database cannot be reached just now, so this page cannot be shown. Try again in a minute."
@@ -31,6 +33,8 @@ def _database_unreachable(exc: BaseException | None) -> bool:
 def server_error(request, template_name: str = "500.html") -> HttpResponse:
     exc = sys.exc_info()[1]
     if not _database_unreachable(exc):
+        if request.path.startswith("/api/"):
+            return JsonResponse(SERVER_ERROR_BODY, status=500)
         return defaults.server_error(request, template_name)
     logger.error("database unreachable while answering %s %s: %s", request.method, request.path, exc)
     headers = {"Retry-After": "30"}

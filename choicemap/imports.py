@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
-import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
+
+from .csvsafe import unescape_cell
 
 
 @dataclass(frozen=True)
@@ -24,12 +26,74 @@ class ImportProblem:
         return f"{where}, {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
 
 
+# A bad file can hold hundreds of thousands of problems: the first ones say what is wrong, a count says how much.
+PROBLEMS_LISTED = 200
+
+
+class Problems(list):
+    """An import's problems: the first PROBLEMS_LISTED kept, every one counted in `total`."""
+
+    def __init__(self, problems=()):
+        super().__init__()
+        self.total = 0
+        self.extend(problems)
+
+    def append(self, problem: ImportProblem) -> None:
+        self.total += 1
+        if len(self) < PROBLEMS_LISTED:
+            super().append(problem)
+
+    def extend(self, problems) -> None:
+        for problem in problems:
+            self.append(problem)
+
+
 class ImportFailed(Exception):
-    """Raised with every problem found; the transaction is rolled back, nothing is written."""
+    """Raised with the problems found (the first PROBLEMS_LISTED, and how many in all); the transaction is
+    rolled back, nothing is written."""
 
     def __init__(self, problems: list[ImportProblem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = list(problems)
+        self.total = getattr(problems, "total", len(self.problems))
+        lines = [str(p) for p in self.problems]
+        if self.total > len(self.problems):
+            lines.append(f"… and {self.total - len(self.problems):,} more problems")
+        super().__init__("\n".join(lines))
+
+
+def import_size_limit() -> int:
+    return settings.IMPORT_MAX_MB * 1024 * 1024
+
+
+def check_import_file(path: Path) -> None:
+    """Refuse, naming the file, one that is missing or larger than the configured limit (IMPORT_MAX_MB)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ImportFailed([ImportProblem(path.name, "file", "", "file not found")]) from None
+    if size > import_size_limit():
+        reason = (
+            f"the file is {size / 1024 / 1024:,.1f} MB, more than the import limit of {settings.IMPORT_MAX_MB} MB "
+            "(IMPORT_MAX_MB)"
+        )
+        raise ImportFailed([ImportProblem(path.name, "file", "", reason)])
+
+
+def read_import_text(path: Path) -> str:
+    """A whole import file as text (for JSON formats): UTF-8, within the size limit, with no NUL byte."""
+    check_import_file(path)
+
+    def fail(reason: str) -> ImportFailed:
+        return ImportFailed([ImportProblem(path.name, "file", "", reason)])
+
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise fail(f"contains a NUL byte (line {line}): not a text file")
+    return text
 
 
 @dataclass
@@ -90,6 +154,22 @@ def upsert_by_key(*, model, key: str, rows: dict[str, dict], report: ImportRepor
             report.unchanged += 1
 
 
+class _NotUtf8(Exception):
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line, self.reason = line, reason
+
+
+def _utf8_lines(handle) -> Iterator[str]:
+    """A binary file's lines decoded one by one (a stream, not the whole file), so a bad byte is named by line."""
+    for number, raw in enumerate(handle, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _NotUtf8(number, f"{exc.reason} at byte {exc.start + 1} of the line") from None
+        yield line.removeprefix("\ufeff") if number == 1 else line
+
+
 class RowReader:
     """Reads a CSV with a fixed set of required and optional columns, collecting problems."""
 
@@ -102,27 +182,35 @@ class RowReader:
         self.optional = list(optional)
         # Published files with dozens of columns (the ONS Postcode Directory) keep the ones not read.
         self.other_columns_allowed = other_columns_allowed
-        self.problems: list[ImportProblem] = []
+        self.problems: list[ImportProblem] = Problems()
         self.parse = FieldParser(self.file, self.problems)
 
     def problem(self, location: str, field_name: str, reason: str) -> None:
         self.problems.append(ImportProblem(self.file, location, field_name, reason))
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
-        """Yield (row number as a spreadsheet shows it, stripped values); header problems stop here."""
+        """Yield (row number as a spreadsheet shows it, stripped values), reading the file as a stream;
+        header problems stop here."""
         try:
-            text = self.path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            self.problem("file", "", "file not found")
-            return
-        except UnicodeDecodeError as exc:
-            self.problem("file", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-            return
-        if not text.strip():
-            self.problem("file", "", "the file is empty")
-            return
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+            check_import_file(self.path)
+            with self.path.open("rb") as handle:
+                reader = csv.DictReader(_utf8_lines(handle))
+                try:
+                    yield from self._rows(reader)
+                except _NotUtf8 as bad:
+                    self.problem(f"line {bad.line}", "", f"not UTF-8 text ({bad.reason}): save it as UTF-8")
+                except csv.Error as exc:
+                    self.problem(f"line {reader.line_num}", "", f"not a readable CSV ({exc})")
+        except ImportFailed as failure:
+            self.problems.extend(failure.problems)
+
+    def _rows(self, reader: csv.DictReader) -> Iterator[tuple[int, dict[str, str]]]:
         header = [h.strip() for h in (reader.fieldnames or [])]
+        if not any(header):
+            self.problem(
+                "file", "", "the file is empty" if not self.path.read_bytes().strip() else "the header is blank"
+            )
+            return
         missing = [c for c in self.required if c not in header]
         unknown = [
             c for c in header if c not in self.required and c not in self.optional and not self.other_columns_allowed
@@ -146,7 +234,12 @@ class RowReader:
             if None in raw:
                 self.problem(f"row {index}", "", f"more values than the {len(header)} columns")
                 continue
-            values = {k: (v or "").strip() for k, v in raw.items()}
+            nul = next((k for k, v in raw.items() if v and "\x00" in v), None)
+            if nul is not None:
+                self.problem(f"row {index}", nul, "contains a NUL byte: not text")
+                continue
+            # Cells an export neutralised for spreadsheets (csvsafe) come back as they were.
+            values = {k: unescape_cell((v or "").strip()) for k, v in raw.items()}
             if not any(values.values()):
                 continue
             any_row = True
@@ -170,6 +263,8 @@ class FieldParser:
     ) -> str:
         if required and not value:
             self._bad(location, field_name, "is required")
+        if "\x00" in value:
+            self._bad(location, field_name, "contains a NUL byte: not text")
         if max_length and len(value) > max_length:
             self._bad(location, field_name, f"is longer than {max_length} characters")
         return value

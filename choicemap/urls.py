@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views import defaults
 from django.views.generic import TemplateView
 
+from api.errors import NOT_FOUND_BODY, json_for_api
 from choicemap.health import ReadyView, live
 from openreferral.apis import BareRootView
 
@@ -10,7 +13,10 @@ admin.site.site_title = "choicemap"
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Sign-in and sign-out only: password reset needs an email backend, and choicemap has none
+    # (an administrator sets a forgotten password in the admin).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("openreferral", BareRootView.as_view(), name="openreferral-root"),
@@ -21,5 +27,8 @@ urlpatterns = [
     path("health/ready", ReadyView.as_view(), name="health-ready"),
 ]
 
-# A database that cannot be reached answers 503 saying so (choicemap.errors); other errors stay 500s.
+# Outside the API's views (an unknown /api/ address, an error in a middleware) the API still answers JSON.
+handler404 = json_for_api(defaults.page_not_found, NOT_FOUND_BODY)
+# A database that cannot be reached answers 503 saying so (choicemap.errors); other errors stay 500s,
+# in the JSON error format under /api/.
 handler500 = "choicemap.errors.server_error"

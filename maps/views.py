@@ -28,6 +28,7 @@ from accounts.selectors import has_role
 from careplans.access import UNMET_ROLES, actor_for
 from careplans.services import record_aggregate_read
 from careplans.unmet import publication_json, unmet_publication
+from choicemap.params import parse_id
 from reach.exports import write_reach_export
 from reach.models import ReachProfile, ReachRun
 from reach.queue import queue_status
@@ -48,9 +49,8 @@ class MapView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        requested = self.request.GET.get("run", "")
-        run = selectors.succeeded_run(int(requested)) if requested.isdigit() else None
-        run = run or current_run()
+        run_id = parse_id(self.request.GET.get("run"))
+        run = (selectors.succeeded_run(run_id) if run_id else None) or current_run()
         measure = self.request.GET.get("measure", DEFAULT_MEASURE)
         measure = measure if measure in MEASURES else DEFAULT_MEASURE
         version = selectors.geometry_version()
@@ -102,8 +102,8 @@ class TableView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        requested = self.request.GET.get("run", "")
-        run = selectors.succeeded_run(int(requested)) if requested.isdigit() else current_run()
+        run_id = parse_id(self.request.GET.get("run"))
+        run = selectors.succeeded_run(run_id) if run_id else current_run()
         query = self.request.GET.get("q", "")
         sort = self.request.GET.get("sort", "code")
         sort = sort if sort in selectors.TABLE_COLUMNS else "code"
@@ -180,7 +180,8 @@ class RunsApi(MapApiView):
             except ReachProfile.DoesNotExist as exc:
                 raise ValidationError({"profile": str(exc)}) from None
         else:
-            profile = ReachProfile.objects.filter(pk=profile_id).first() if profile_id.isdigit() else None
+            profile_pk = parse_id(profile_id)
+            profile = ReachProfile.objects.filter(pk=profile_pk).first() if profile_pk else None
             if profile is None:
                 raise ValidationError({"profile": f"No reach profile {profile_id!r}."})
         try:

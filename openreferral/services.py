@@ -23,7 +23,16 @@ from django.utils import timezone
 
 from areas.models import Locality
 from choicemap.events import catalogue_changed
-from choicemap.imports import FieldParser, ImportFailed, ImportProblem, ImportReport, RowReader, run_import
+from choicemap.imports import (
+    FieldParser,
+    ImportFailed,
+    ImportProblem,
+    ImportReport,
+    Problems,
+    RowReader,
+    read_import_text,
+    run_import,
+)
 from services.models import (
     Delivery,
     MenuOption,
@@ -59,7 +68,7 @@ class _Reader:
 
     def __init__(self, file: str):
         self.file = file
-        self.problems: list[ImportProblem] = []
+        self.problems: list[ImportProblem] = Problems()
         self.parse = FieldParser(file, self.problems)
 
     def problem(self, where: str, field_name: str, reason: str) -> None:
@@ -625,7 +634,8 @@ def import_openreferral(
                 raise feeds.FeedUnreadable(problem)
             document = feeds.read_url(url)
         else:
-            document = feeds.as_document(json.loads(Path(path or "").read_text(encoding="utf-8-sig")))
+            # UTF-8, within IMPORT_MAX_MB, no NUL byte: anything else is named as a file problem.
+            document = feeds.as_document(json.loads(read_import_text(Path(path or ""))))
     except FileNotFoundError:
         raise ImportFailed([ImportProblem(source, "file", "", "file not found")]) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

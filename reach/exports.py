@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import TextIO
 
 from django.db.models.functions import Coalesce
 
 from areas.models import Locality
+from choicemap import csvsafe
 
 from .models import ReachRun
 from .selectors import EXPORT_COLUMNS, option_detail, result_row, run_description, run_results, site_codes_by_id
@@ -19,7 +19,7 @@ def write_reach_export(*, run: ReachRun, fmt: str, output: TextIO) -> int:
     results = run_results(run=run)
     codes = run.option_codes
     if fmt == "csv":
-        writer = csv.DictWriter(output, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        writer = csvsafe.DictWriter(output, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         count = 0
         for result in results.iterator(chunk_size=2000):

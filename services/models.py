@@ -1,7 +1,13 @@
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db.models import F, Q
+
+from choicemap.validators import validate_wgs84
+
+# Beyond these a figure is a typo (or an attack): ten years' wait; a home visit round as wide as England.
+MAX_WAITING_WEEKS = 520
+MAX_HOME_VISIT_KM = 500
 
 
 class OptionCategory(models.TextChoices):
@@ -69,7 +75,7 @@ class Site(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="sites")
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
-    location = models.PointField(srid=4326)
+    location = models.PointField(srid=4326, validators=[validate_wgs84])
     active = models.BooleanField(default=True)
     modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -113,7 +119,12 @@ class SiteOffer(models.Model):
     option = models.ForeignKey(MenuOption, on_delete=models.PROTECT, related_name="offers")
     delivery = models.CharField(max_length=12, choices=Delivery.choices, default=Delivery.ON_SITE)
     capacity_per_week = models.PositiveIntegerField(null=True, blank=True)
-    waiting_weeks = models.FloatField(null=True, blank=True, help_text="Current wait; blank = unknown.")
+    waiting_weeks = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_WAITING_WEEKS)],
+        help_text="Current wait; blank = unknown.",
+    )
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(null=True, blank=True)
     outreach_localities = models.ManyToManyField(
@@ -123,7 +134,10 @@ class SiteOffer(models.Model):
         help_text="Only for outreach: the localities where sessions are held.",
     )
     home_visit_km = models.FloatField(
-        null=True, blank=True, help_text="Only for home visits: radius from the site, in km."
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_HOME_VISIT_KM)],
+        help_text="Only for home visits: radius from the site, in km.",
     )
     opening_hours = models.CharField(
         max_length=200,
@@ -169,6 +183,16 @@ class SiteOffer(models.Model):
                 condition=Q(waiting_weeks__isnull=True) | Q(waiting_weeks__gte=0),
                 name="siteoffer_waiting_weeks_not_negative",
                 violation_error_message="Waiting time cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(waiting_weeks__isnull=True) | Q(waiting_weeks__lte=MAX_WAITING_WEEKS),
+                name="siteoffer_waiting_weeks_at_most_ten_years",
+                violation_error_message=f"Waiting time cannot be above {MAX_WAITING_WEEKS} weeks.",
+            ),
+            models.CheckConstraint(
+                condition=Q(home_visit_km__isnull=True) | Q(home_visit_km__lte=MAX_HOME_VISIT_KM),
+                name="siteoffer_home_visit_km_bounded",
+                violation_error_message=f"A home visit radius cannot be above {MAX_HOME_VISIT_KM} km.",
             ),
             models.CheckConstraint(
                 condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),

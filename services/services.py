@@ -14,7 +14,18 @@ from areas.models import Locality
 from choicemap.events import catalogue_changed
 from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import, upsert_by_key
 
-from .models import Delivery, MenuOption, OptionCategory, Provider, ProviderKind, SessionFormat, Site, SiteOffer
+from .models import (
+    MAX_HOME_VISIT_KM,
+    MAX_WAITING_WEEKS,
+    Delivery,
+    MenuOption,
+    OptionCategory,
+    Provider,
+    ProviderKind,
+    SessionFormat,
+    Site,
+    SiteOffer,
+)
 from .rules import OFFER_RULE_FIELDS, offer_problems
 
 OPTION_COLUMNS = ["code", "name", "category"]
@@ -35,6 +46,8 @@ CATALOGUE_COLUMNS = [
     "home_visit_km",
     "active",
 ]
+# Needed only for a provider the catalogue does not have yet: a new provider is never created without a kind.
+CATALOGUE_OPTIONAL_COLUMNS = ["provider_kind"]
 # Matching facts for personal menus: optional on import (a file without a column leaves that fact as it
 # is); the export always writes them. Lists are ";"-separated codes, kept in the order given.
 CATALOGUE_FACT_COLUMNS = ["session_format", "worker_genders", "creche", "languages"]
@@ -104,12 +117,13 @@ def import_providers(*, path: Path | str, dry_run: bool = False) -> ImportReport
     return run_import(write, dry_run=dry_run)
 
 
-@dataclass
+@dataclass(slots=True)  # half a million of these for a large file
 class _OfferRow:
     row: int
     provider: str
     site_code: str
     site_name: str
+    provider_kind: str
     lat: float
     lon: float
     option_code: str
@@ -133,10 +147,12 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
         option_code = parse.text(where, "option_code", row["option_code"], required=True)
         delivery = parse.choice(where, "delivery", row["delivery"], Delivery.values)
         capacity = parse.number(where, "capacity_per_week", row["capacity_per_week"], minimum=0, integer=True)
-        waiting = parse.number(where, "waiting_weeks", row["waiting_weeks"], minimum=0)
+        waiting = parse.number(where, "waiting_weeks", row["waiting_weeks"], minimum=0, maximum=MAX_WAITING_WEEKS)
         min_age = parse.number(where, "min_age", row["min_age"], minimum=0, maximum=130, integer=True)
         max_age = parse.number(where, "max_age", row["max_age"], minimum=0, maximum=130, integer=True)
-        radius = parse.number(where, "home_visit_km", row["home_visit_km"], minimum=0, exclusive_minimum=True)
+        radius = parse.number(
+            where, "home_visit_km", row["home_visit_km"], minimum=0, maximum=MAX_HOME_VISIT_KM, exclusive_minimum=True
+        )
         active = parse.boolean(where, "active", row["active"], default=True)
         outreach_codes = [c.strip() for c in row["outreach_localities"].split(";") if c.strip()]
         facts = _parse_offer_facts(parse, where, row)
@@ -180,12 +196,18 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
                 provider=provider,
                 site_code=site_code,
                 site_name=site_name,
+                provider_kind=parse.choice(
+                    where, "provider_kind", row.get("provider_kind", ""), ProviderKind.values, required=False
+                ),
                 lat=lat,
                 lon=lon,
                 option_code=option_code,
                 delivery=delivery,
                 outreach_codes=outreach_codes,
-                values={
+                # Once a problem is found nothing is written: keep only what the checks across rows read.
+                values={}
+                if reader.problems
+                else {
                     "capacity_per_week": capacity,
                     "waiting_weeks": waiting,
                     "min_age": min_age,
@@ -229,13 +251,46 @@ def _parse_offer_facts(parse, where: str, row: dict[str, str]) -> dict:
     return facts
 
 
+def _check_providers(reader: RowReader, rows: list[_OfferRow]) -> None:
+    """A new provider needs its kind; a known one keeps its kind (import_providers or the admin change it)."""
+    kinds = dict(Provider.objects.filter(name__in={r.provider for r in rows}).values_list("name", "kind"))
+    new_kinds: dict[str, tuple[str, int]] = {}
+    for r in rows:
+        where = f"row {r.row}"
+        if r.provider in kinds:
+            if r.provider_kind and r.provider_kind != kinds[r.provider]:
+                known = kinds[r.provider] or "blank"
+                reader.problem(
+                    where,
+                    "provider_kind",
+                    f"provider {r.provider!r} is {known} in the catalogue, not {r.provider_kind}: "
+                    "change it with import_providers or in the admin",
+                )
+        elif r.provider and not r.provider_kind:
+            reader.problem(
+                where,
+                "provider_kind",
+                f"provider {r.provider!r} is not in the catalogue: give its provider_kind "
+                f"({', '.join(ProviderKind.values)}) or import it first with import_providers",
+            )
+        elif r.provider:
+            first_kind, first_row = new_kinds.setdefault(r.provider, (r.provider_kind, r.row))
+            if first_kind != r.provider_kind:
+                reader.problem(
+                    where,
+                    "provider_kind",
+                    f"provider {r.provider!r} is {first_kind} on row {first_row} but {r.provider_kind} here",
+                )
+
+
 def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool = False) -> ImportReport:
     """Upsert sites and offers (keyed by site_code + option_code + delivery) from one CSV.
 
     With `replace`, active offers missing from the file are deactivated, never deleted.
     """
-    reader = RowReader(path, required=CATALOGUE_COLUMNS, optional=CATALOGUE_FACT_COLUMNS)
+    reader = RowReader(path, required=CATALOGUE_COLUMNS, optional=CATALOGUE_OPTIONAL_COLUMNS + CATALOGUE_FACT_COLUMNS)
     rows = _parse_catalogue(reader)
+    _check_providers(reader, rows)
     if reader.problems:
         raise ImportFailed(reader.problems)
 
@@ -255,7 +310,7 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
         for r in rows:
             provider = providers.get(r.provider)
             if provider is None:
-                provider = providers[r.provider] = Provider.objects.create(name=r.provider)
+                provider = providers[r.provider] = Provider.objects.create(name=r.provider, kind=r.provider_kind)
             location = Point(r.lon, r.lat, srid=4326)
             site = sites.get(r.site_code)
             if site is None:

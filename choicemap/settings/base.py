@@ -1,9 +1,11 @@
 """Settings shared by every environment; values come from environment variables."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -25,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.postgres",
+    "django.forms",
     "rest_framework",
     "rest_framework_gis",
     "rest_framework.authtoken",
@@ -34,6 +37,7 @@ INSTALLED_APPS = [
     "leaflet",
     "simple_history",
     "axes",
+    "csp",
     "health_check",
     "accounts",
     "areas",
@@ -50,12 +54,14 @@ MIDDLEWARE = [
     # First, so that every later log line of a request carries its id (answered as X-Request-ID).
     "log_request_id.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "choicemap.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -79,6 +85,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render with the project's templates too, so templates/leaflet/ replaces django-leaflet's
+# inline start-up script in the admin's map widgets as well (the Content-Security-Policy forbids it).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgis://postgres@127.0.0.1:5432/choicemap"),
@@ -104,6 +114,11 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Password spraying (a few passwords on many usernames): an address with this many failures in the
+# cool-off time, over all usernames, is locked out too (accounts.lockout).
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "accounts.lockout.SprayLimitingHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Whose address a request comes from, for lock-outs and the care-record audit alike. Only REMOTE_ADDR
 # is trusted unless a deployment behind a proxy names its header and proxy count.
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("CLIENT_IP_HEADERS", default=["REMOTE_ADDR"])
@@ -182,6 +197,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/(api/v1|openreferral)",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs pages are for signed-in users; Open Referral UK stays open on its own.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI and ReDoc come from drf-spectacular-sidecar: the docs work with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -198,6 +215,33 @@ LEAFLET_CONFIG = {
     "MAX_ZOOM": 18,
     "TILES": [("Basemap", BASEMAP_TILE_URL, {"attribution": BASEMAP_ATTRIBUTION})] if BASEMAP_TILE_URL else [],
     "RESET_VIEW": False,
+}
+
+
+def _tile_origin(url: str) -> list[str]:
+    """The basemap's origin for img-src, with Leaflet's {s} subdomains as a wildcard."""
+    parts = urlsplit(url.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content-Security-Policy (django-csp 4): no inline script anywhere, so data that slips into a page as
+# markup still cannot run. Scripts are static files; inline styles stay allowed because Leaflet,
+# Swagger UI and ReDoc set them, and styles cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "script-src-attr": [NONE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_tile_origin(BASEMAP_TILE_URL)],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # Demo logins created by load_demo; the password is only for the demo data set.
@@ -226,6 +270,9 @@ LOGGING = {
 
 # Debian 12 ships GDAL 3.6; spatial references here come only from admins' import commands.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Imports refuse files larger than this (a mistaken or hostile upload should fail fast, not fill memory).
+IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=200)
 
 # A catalogue or locality change queues one recompute of the default reach profile.
 REACH_AUTO_RECOMPUTE = env.bool("REACH_AUTO_RECOMPUTE", default=True)

@@ -11,7 +11,10 @@ window.localityPicker = function (map) {
     style: function () { return base; },
     onEachFeature: function (feature, layer) {
       layers[String(feature.id)] = layer;
-      layer.bindTooltip(feature.properties.name);
+      // Leaflet puts a string tooltip in as HTML: the locality's name goes in as text instead.
+      var label = document.createElement("span");
+      label.textContent = feature.properties.name;
+      layer.bindTooltip(label);
       layer.on("click", function () {
         select.value = String(feature.id);
         highlight();

@@ -39,7 +39,25 @@ def test_home_links_to_the_api_for_signed_in_users(client, users):
     assert reverse("api:swagger") in client.get("/").content.decode()
 
 
-def test_schema_describes_every_operation_with_the_error_format(client):
+def test_schema_and_its_pages_need_sign_in_but_open_referral_stays_open(client, users):
+    assert client.get("/api/schema/").status_code == 401
+    for name in ("api:swagger", "api:redoc"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert client.get("/openreferral/services").status_code == 200
+    assert client.get("/openreferral/openapi.json").status_code == 200
+    client.force_login(users[KEYWORKER])
+    assert client.get("/api/schema/").status_code == 200
+
+
+def test_password_reset_is_not_live_without_an_email_backend(client):
+    for path in ("/accounts/password_reset/", "/accounts/reset/done/", "/accounts/reset/MQ/set-password/"):
+        assert client.get(path).status_code == 404
+    assert client.get(reverse("login")).status_code == 200
+
+
+def test_schema_describes_every_operation_with_the_error_format(client, users):
+    client.force_login(users[KEYWORKER])
     response = client.get("/api/schema/")
     assert response.status_code == 200
     schema = yaml.safe_load(response.content)
@@ -61,7 +79,8 @@ def test_schema_describes_every_operation_with_the_error_format(client):
 
 
 @pytest.mark.parametrize("name", ["api:swagger", "api:redoc"])
-def test_docs_pages_load_their_assets_from_this_site(client, name):
+def test_docs_pages_load_their_assets_from_this_site(client, users, name):
+    client.force_login(users[KEYWORKER])
     page = client.get(reverse(name)).content.decode()
     assert "/static/drf_spectacular_sidecar/" in page
     assert "cdn." not in page and "https://" not in page.replace("https://github.com", "")

@@ -1,4 +1,5 @@
-"""Schemathesis fuzzes every operation of the OpenAPI schema, as each role: no answer may be a 5xx.
+"""Schemathesis fuzzes every operation of the OpenAPI schema, as each role: no answer may be a 5xx, and
+every error of /api/ is JSON in the one error format (api.errors), whatever went wrong.
 
 Bounded (MAX_EXAMPLES per operation, derandomized) so the suite stays fast; raise FUZZ_EXAMPLES
 in the environment for a longer hunt.
@@ -28,6 +29,15 @@ pytestmark = pytest.mark.django_db
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 OPEN_PATHS = ("/openreferral", "/api/v1/auth/token/")
 CARE_RECORD_PATHS = ("/api/v1/service-users/",)  # keyworkers', not admins': where their input is validated
+
+
+def errors_in_the_error_format(ctx, response, case):
+    """An API error is never an HTML page: JSON with status, code, message and fields."""
+    if response.status_code < 400 or not case.operation.path.startswith("/api/"):
+        return
+    body = response.json()
+    assert isinstance(body, dict) and set(body) == {"status", "code", "message", "fields"}, body
+    assert body["status"] == response.status_code, body
 
 
 @pytest.fixture
@@ -70,7 +80,9 @@ def world(small_world, users, sent_runs):
 
 @pytest.mark.parametrize("role", [None, ADMIN, COMMISSIONER, KEYWORKER])
 def test_no_operation_answers_with_a_server_error(api, world, wsgi_app, role):
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
+    # The schema itself needs sign-in: any role's token fetches it.
+    reader = {"Authorization": api(KEYWORKER)._credentials["HTTP_AUTHORIZATION"]}
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app, headers=reader)
     client_headers = api(role)._credentials
     headers = {"Authorization": client_headers["HTTP_AUTHORIZATION"]} if role else {}
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -96,7 +108,7 @@ def test_no_operation_answers_with_a_server_error(api, world, wsgi_app, role):
             @given(case=strategy)
             def check(case):
                 response = case.call(headers=headers)
-                case.validate_response(response, checks=[not_a_server_error])
+                case.validate_response(response, checks=[not_a_server_error, errors_in_the_error_format])
 
             try:
                 check()

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from services.models import MenuOption, Provider, Site, SiteOffer
-from tests.factories import LocalityFactory, MenuOptionFactory
+from tests.factories import LocalityFactory, MenuOptionFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,9 @@ GOOD_ROWS = (
 
 @pytest.fixture
 def catalogue_world():
+    # import_catalogue creates a new provider only with a provider_kind: these ones are known.
+    for name in ("Dorset Health", "Harbour Recovery", "P"):
+        ProviderFactory(name=name)
     MenuOptionFactory(code="OST-METH")
     MenuOptionFactory(code="NSP")
     LocalityFactory(code="E01000001")
@@ -91,7 +94,7 @@ def test_import_options_dry_run_writes_nothing(tmp_csv):
 def test_import_catalogue_creates_sites_offers_and_providers(tmp_csv, catalogue_world):
     call_command("import_catalogue", str(tmp_csv(HEADER + GOOD_ROWS)))
     assert Site.objects.count() == 3
-    assert Provider.objects.count() == 2
+    assert Site.objects.get(code="DOR-02").provider.name == "Harbour Recovery"
     poole = Site.objects.get(code="POO-01")
     assert (poole.location.x, poole.location.y) == (-2.0, 50.7167)
     methadone = SiteOffer.objects.get(site__code="POO-01", option__code="OST-METH")

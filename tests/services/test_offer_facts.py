@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 HEADER = (
     "provider,site_code,site_name,lat,lon,option_code,delivery,capacity_per_week,waiting_weeks,"
-    "min_age,max_age,outreach_localities,home_visit_km,active"
+    "min_age,max_age,outreach_localities,home_visit_km,active,provider_kind"
 )
-ROW = "Dorset Health,POO-01,Poole Hub,50.7167,-2.0,OST,on_site,20,1.5,18,,,,true"
+ROW = "Dorset Health,POO-01,Poole Hub,50.7167,-2.0,OST,on_site,20,1.5,18,,,,true,nhs"
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_import_reads_the_facts_and_the_export_round_trips_byte_exact(tmp_path, 
     text = (
         HEADER + ",session_format,worker_genders,creche,languages\n"
         f"{ROW},group,female;male,true,pl;en\n"
-        "Dorset Health,POO-01,Poole Hub,50.7167,-2.0,OST,remote,,,,,,,true,,,,\n"
+        "Dorset Health,POO-01,Poole Hub,50.7167,-2.0,OST,remote,,,,,,,true,nhs,,,,\n"
     )
     call_command("import_catalogue", write(tmp_path, text))
     offer = SiteOffer.objects.get(delivery="on_site")

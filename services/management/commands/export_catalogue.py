@@ -1,10 +1,10 @@
-import csv
 import sys
 
 from django.core.management.base import BaseCommand
 
+from choicemap import csvsafe
 from services.selectors import catalogue_rows
-from services.services import CATALOGUE_COLUMNS, CATALOGUE_FACT_COLUMNS
+from services.services import CATALOGUE_COLUMNS, CATALOGUE_FACT_COLUMNS, CATALOGUE_OPTIONAL_COLUMNS
 
 
 class Command(BaseCommand):
@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         output = open(options["output"], "w", newline="", encoding="utf-8") if options["output"] else sys.stdout
         try:
-            writer = csv.DictWriter(output, fieldnames=CATALOGUE_COLUMNS + CATALOGUE_FACT_COLUMNS, lineterminator="\n")
+            writer = csvsafe.DictWriter(
+                output, fieldnames=CATALOGUE_COLUMNS + CATALOGUE_OPTIONAL_COLUMNS + CATALOGUE_FACT_COLUMNS
+            )
             writer.writeheader()
             count = 0
             for row in catalogue_rows():

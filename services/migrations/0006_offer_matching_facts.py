@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("areas", "0003_postcode"),
-        ("services", "0004_catalogue_modified_at"),
+        ("services", "0005_bounded_coordinates_wait_and_radius"),
     ]
 
     operations = [
