@@ -36,7 +36,8 @@ class UserAdmin(DjangoUserAdmin):
     cannot edit their own groups, and cannot edit anyone who can read care records."""
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
+        # Sign-in sets the last two; shown as text, they also avoid Django's split date/time boxes (no labels).
+        readonly = [*super().get_readonly_fields(request, obj), "last_login", "date_joined"]
         if not request.user.is_superuser:
             readonly += ["is_superuser", "user_permissions"]
             if obj is not None and obj.pk == request.user.pk:

@@ -41,7 +41,7 @@ class SprayLimitingHandler(AxesDatabaseHandler):
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: the API's error format under /api/, the lock-out page elsewhere."""
-    status = settings.AXES_HTTP_RESPONSE_CODE
+    status: int = getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429)  # django-axes sets its default
     if request.path.startswith("/api/"):
         body = {"status": status, "code": "locked_out", "message": LOCKED_OUT_MESSAGE, "fields": {}}
         return JsonResponse(body, status=status)

@@ -14,6 +14,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("careplans", "team", ("view", "add", "change", "delete")),
         ("careplans", "auditevent", ("view",)),
         ("accounts", "rolechange", ("view",)),
+        ("reach", "scenario", ("view",)),  # to apply commissioners' scenarios to the catalogue
+        ("reach", "scenariochange", ("view",)),
     ],
     COMMISSIONER: [
         ("services", "*", ("view",)),

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 
+from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +27,7 @@ from careplans.access import UNMET_ROLES, actor_for
 from careplans.forms import CaseloadFilter
 from careplans.models import AuditAction, AuditedKind, CarePlanChoice, ServiceUser, Team
 from careplans.rules import choice_problems, service_user_problems
-from careplans.selectors import caseload, choices_over_time, teams_of, visible_service_users
+from careplans.selectors import caseload, choices_over_time, publication_or_latest, teams_of, visible_service_users
 from careplans.services import (
     ChoiceFields,
     create_service_user,
@@ -35,7 +37,15 @@ from careplans.services import (
     update_choice,
     update_service_user,
 )
-from careplans.unmet import MEASURE_LABELS, MEASURES, publication_json, unmet_publication, write_unmet_csv
+from careplans.unmet import (
+    MEASURE_LABELS,
+    MEASURES,
+    NOTHING_PUBLISHED,
+    publication_json,
+    publication_meta,
+    unmet_of,
+    write_unmet_csv,
+)
 from services.models import MenuOption
 
 from .errors import JsonErrorsMixin
@@ -69,11 +79,11 @@ class OwnTeamField(serializers.PrimaryKeyRelatedField):
 class ServiceUserSerializer(serializers.ModelSerializer):
     """A person on a keyworker's caseload, known only by a generated reference."""
 
-    home_locality = serializers.SlugRelatedField(
+    home_locality: serializers.SlugRelatedField[Locality] = serializers.SlugRelatedField(
         slug_field="code", queryset=Locality.objects.all(), help_text="Code of the locality the person lives in."
     )
     home_locality_name = serializers.CharField(source="home_locality.name", read_only=True)
-    keyworker = serializers.SlugRelatedField(
+    keyworker: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, help_text="Username of the assigned keyworker (who added the person)."
     )
     team = OwnTeamField(
@@ -158,10 +168,10 @@ class CarePlanChoiceSerializer(serializers.ModelSerializer):
     )
     preferred_option = ActiveOptionField(help_text="Code of the option the person preferred.")
     agreed_option = ActiveOptionField(help_text="Code of the option agreed.")
-    recorded_by = serializers.SlugRelatedField(
+    recorded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, help_text="Username of whoever recorded it."
     )
-    home_locality = serializers.SlugRelatedField(
+    home_locality: serializers.SlugRelatedField[Locality] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, help_text="Snapshot: the person's home locality when recorded."
     )
 
@@ -497,14 +507,23 @@ class UnmetCsvRenderer(BaseRenderer):
 
 
 class UnmetQuerySerializer(serializers.Serializer):
+    publication = serializers.IntegerField(
+        required=False, min_value=1, help_text="A past publication's id (default: the latest)."
+    )
     locality = serializers.CharField(
         required=False,
         help_text=(
-            "Only this locality code (JSON only). A locality pooled with other small ones answers with the pool's "
-            "figures."
+            "Only this locality code (JSON only). A locality not shown on its own, with a few people or none, "
+            "answers with the figures of OTHER."
         ),
     )
     option = serializers.CharField(required=False, help_text="Only this menu option code (JSON only).")
+
+    def validate_publication(self, pk: int) -> int:
+        found = publication_or_latest(pk)
+        if found is None or found.pk != pk:
+            raise serializers.ValidationError(f"No publication with id {pk}.")
+        return pk
 
     def validate_locality(self, code: str) -> str:
         if not Locality.objects.filter(code=code).exists():
@@ -551,9 +570,11 @@ class UnmetPublicationSerializer(serializers.Serializer):
     )
     area = serializers.DictField(child=UnmetCellSerializer(), help_text="All localities: per option code, and ALL.")
     localities = UnmetLocalitySerializer(many=True)
-    pooled_localities = serializers.ListField(
-        child=serializers.DictField(child=serializers.CharField()),
-        help_text="Localities with fewer than 8 people, counted together under OTHER.",
+    other_localities = serializers.IntegerField(
+        help_text="How many localities OTHER counts together: every one not shown on its own, with people or not."
+    )
+    published = serializers.DictField(
+        help_text="The stored publication: id, built_at, data_cutoff (choices recorded before it count) and method."
     )
 
 
@@ -591,7 +612,13 @@ UNMET_JSON_EXAMPLE = OpenApiExample(
                 },
             }
         ],
-        "pooled_localities": [{"code": "E01900044", "name": "Wimborne St Giles"}],
+        "other_localities": 37,
+        "published": {
+            "id": 4,
+            "built_at": "2026-11-01T02:00:00+00:00",
+            "data_cutoff": "2026-11-01T00:00:00+00:00",
+            "method": "suppress 1-7, cell-key round 5, ILP ranges (v3)",
+        },
     },
 )
 UNMET_CSV_EXAMPLE = OpenApiExample(
@@ -623,10 +650,11 @@ class UnmetPreferenceView(JsonErrorsMixin, RoleAccessMixin, APIView):
         parameters=[UnmetQuerySerializer, UNMET_FORMAT],
         description="Per locality and option: how many preferred it, how many agreed it or another option (by "
         "reason), and whether it was reachable from home without a car. The same publication as the "
-        "commissioners' page and its CSV: counts of 1–7 are suppressed (null), the rest rounded to the "
-        "nearest 5, with secondary suppression so no hidden count can be worked out from totals; "
-        "localities with fewer than 8 people are pooled as OTHER. No single record is ever shown. "
-        "Commissioners and admins; each read is audited.",
+        "commissioners' page and its CSV, from a stored publication built on a schedule (the latest, or "
+        "`publication`): counts of 1–7 are suppressed (null), the rest rounded to a multiple of 5 by cell key, "
+        "with secondary suppression so no hidden count of 1–7 can be narrowed below 0 to 8; localities "
+        "with too few people to show are counted together as OTHER, never listed. No single record is "
+        "ever shown. Commissioners and admins; each read is audited; 404 before the first publication.",
         responses={
             (200, "application/json"): OpenApiResponse(UnmetPublicationSerializer, examples=[UNMET_JSON_EXAMPLE]),
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, examples=[UNMET_CSV_EXAMPLE]),
@@ -636,18 +664,25 @@ class UnmetPreferenceView(JsonErrorsMixin, RoleAccessMixin, APIView):
         query = UnmetQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         as_csv = request.accepted_renderer.format == UnmetCsvRenderer.format
-        if as_csv and query.validated_data:
+        filters = {name: value for name, value in query.validated_data.items() if name != "publication"}
+        if as_csv and filters:
             raise serializers.ValidationError(
                 {
                     name: [
                         "The CSV is always the whole table: filter in the JSON "
                         "format, or filter the rows after download."
                     ]
-                    for name in query.validated_data
+                    for name in filters
                 }
             )
-        publication = unmet_publication()
+        stored = publication_or_latest(query.validated_data.get("publication"))
+        if stored is None:
+            raise NotFound(NOTHING_PUBLISHED)
+        publication = unmet_of(stored)
         record_aggregate_read(actor=actor_for(request))
         if as_csv:
-            return Response(publication, headers={"Content-Disposition": 'attachment; filename="unmet-preference.csv"'})
-        return Response(publication_json(publication, **query.validated_data))
+            return Response(
+                publication,
+                headers={"Content-Disposition": f'attachment; filename="unmet-preference-{stored.pk}.csv"'},
+            )
+        return Response({"published": publication_meta(stored), **publication_json(publication, **filters)})

@@ -153,7 +153,7 @@ class OfferSerializer(serializers.ModelSerializer):
 class CatalogueViewSet(RoleAccessMixin, viewsets.ModelViewSet):
     """Shared behaviour: updates and deletes through the catalogue services."""
 
-    conflict_actions = ("destroy",)
+    conflict_actions: tuple[str, ...] = ("destroy",)
 
     def perform_update(self, serializer):
         serializer.instance = update_catalogue_object(

@@ -131,7 +131,9 @@ class ErrorSerializer(serializers.Serializer):
         "not_authenticated, permission_denied, conflict, protected."
     )
     message = serializers.CharField(help_text="What went wrong, for people.")
-    fields = serializers.DictField(
+    # Named as the error body names it. DRF moves declared fields out of the class body, so the
+    # Serializer.fields property still works; only the type checker sees a clash.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field (dotted paths); 'non_field_errors' for the request as a whole.",
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -19,8 +20,8 @@ from rest_framework.response import Response
 
 from areas.models import Locality
 from reach.exports import write_reach_export
-from reach.models import ReachProfile, ReachRun, RunStatus, TravelProvider
-from reach.selectors import current_run, default_profile, locality_reach
+from reach.models import ReachProfile, ReachRun, RunStatus, TravelSource
+from reach.selectors import current_run, default_profile, locality_reach, run_provenance_text
 from reach.services import RunAlreadyActive, cancel_run, check_overrides, start_run
 
 from .errors import Conflict, JsonErrorsMixin
@@ -57,7 +58,8 @@ class ProfileViewSet(RoleAccessMixin, viewsets.ReadOnlyModelViewSet):
 
 class RunSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField(help_text="The first line of the error of a failed run.")
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    started_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    travel = serializers.SerializerMethodField()
 
     class Meta:
         model = ReachRun
@@ -69,6 +71,9 @@ class RunSerializer(serializers.ModelSerializer):
             "profile_name",
             "params",
             "provider",
+            "travel",
+            "provenance",
+            "network_build",
             "automatic",
             "snapshot_id",
             "snapshot_counts",
@@ -84,12 +89,20 @@ class RunSerializer(serializers.ModelSerializer):
     def get_error(self, run: ReachRun) -> str:
         return run.error.splitlines()[0] if run.error else ""
 
+    def get_travel(self, run: ReachRun) -> str:
+        """What the figures rest on, in words (crow-fly figures say they are estimates)."""
+        return run_provenance_text(run)
+
 
 class RunCreateSerializer(serializers.Serializer):
     profile = serializers.PrimaryKeyRelatedField(
         queryset=ReachProfile.objects.all(), required=False, help_text="Profile id; the default profile when left out."
     )
-    provider = serializers.ChoiceField(choices=TravelProvider.choices, default=TravelProvider.CROWFLY)
+    provider = serializers.ChoiceField(
+        choices=TravelSource.choices,
+        required=False,
+        help_text="Every mode from this one source; leave out to use the profile's source per mode.",
+    )
     overrides = serializers.DictField(
         required=False, default=dict, help_text='Profile fields to change for this run only, e.g. {"car_minutes": 20}.'
     )
@@ -98,14 +111,14 @@ class RunCreateSerializer(serializers.Serializer):
         try:
             attrs["profile"] = attrs.get("profile") or default_profile()
         except ReachProfile.DoesNotExist as exc:
-            raise serializers.ValidationError({"profile": [str(exc)]})
+            raise serializers.ValidationError({"profile": [str(exc)]}) from exc
         try:
             attrs["overrides"] = check_overrides(profile=attrs["profile"], overrides=attrs["overrides"])
         except DjangoValidationError as exc:
             # Per-field problems keep their field name; a broken profile rule is about the overrides as a whole.
             raise serializers.ValidationError(
                 {"overrides": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}
-            )
+            ) from exc
         return attrs
 
 

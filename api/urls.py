@@ -8,6 +8,7 @@ from .careplans import CarePlanChoiceViewSet, ServiceUserViewSet, UnmetPreferenc
 from .catalogue import OfferViewSet, OptionViewSet, ProviderViewSet, SiteViewSet
 from .localities import LocalityViewSet
 from .reach import ProfileViewSet, RunViewSet
+from .scenarios import PlanView, ScenarioViewSet
 
 router = DefaultRouter()
 router.register("options", OptionViewSet, basename="option")
@@ -17,6 +18,7 @@ router.register("offers", OfferViewSet, basename="offer")
 router.register("localities", LocalityViewSet, basename="locality")
 router.register("profiles", ProfileViewSet, basename="profile")
 router.register("runs", RunViewSet, basename="run")
+router.register("scenarios", ScenarioViewSet, basename="scenario")
 router.register("service-users", ServiceUserViewSet, basename="service-user")
 router.register(r"service-users/(?P<service_user_id>\d+)/choices", CarePlanChoiceViewSet, basename="care-plan-choice")
 
@@ -25,11 +27,16 @@ urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
     path("v1/me/", MeView.as_view(), name="me"),
     path("v1/unmet-preference/", UnmetPreferenceView.as_view(), name="unmet-preference"),
+    path("v1/plans/", PlanView.as_view(), name="plans"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The schema needs sign-in (SERVE_PERMISSIONS); its pages send anonymous visitors to sign in. The
     # split Swagger view serves its start-up script as a file, as the Content-Security-Policy needs.
-    path("schema/swagger/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="swagger"),
+    path(
+        "schema/swagger/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html")),
+        name="swagger",
+    ),
     path(
         "schema/redoc/",
         login_required(SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")),

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -165,7 +166,7 @@ def _parse_properties(props: dict, *, where: str, fields: tuple[str, str, str], 
                 parse.file, where, "rurality", f"{rurality!r} is not an ONS 2011 class ({', '.join(Rurality.values)})"
             )
         )
-    values = {
+    values: dict[str, Any] = {
         "code": code,
         "name": name,
         "population": population,
@@ -242,8 +243,12 @@ def _parse_localities(
             geometry.transform(4326)
             origin.transform(4326)
         if given_origin is not None:
-            origin = Point(*given_origin, srid=4326)
-        localities.append(Locality(code=code, geometry=geometry, origin=origin, **values))
+            given_lon, given_lat = given_origin
+            origin = Point(given_lon, given_lat, srid=4326)
+        # GEOSGeometry() returns the subclass the WKB holds: a (Multi)Polygon and a Point here.
+        localities.append(
+            Locality(code=code, geometry=cast(MultiPolygon, geometry), origin=cast(Point, origin), **values)
+        )
     return localities
 
 

@@ -11,11 +11,13 @@ is a dry run; care-plan reads are audited, through the API as on the pages).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -78,13 +80,11 @@ def main() -> None:
     for url in endpoints:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        median, worst = timed(lambda: client.get(url), args.repeat)
+        median, worst = timed(partial(client.get, url), args.repeat)
         print(f"{url:<58} {median * 1000:>10.1f} {worst * 1000:>8.1f} {len(response.content):>10}")
     care_plans(args.repeat)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "oruk.json"
-        import json
-
         median, worst = timed(lambda: path.write_text(json.dumps(catalogue_document())), 5)
         print(
             f"{'export_openreferral (document built and written)':<58} {median * 1000:>10.1f} {worst * 1000:>8.1f}"
@@ -123,7 +123,7 @@ def care_plans(repeat: int) -> None:
     for client, url, times in timings:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        median, worst = timed(lambda: client.get(url), times)
+        median, worst = timed(partial(client.get, url), times)
         print(f"{url:<58} {median * 1000:>10.1f} {worst * 1000:>8.1f} {len(response.content):>10}")
 
 

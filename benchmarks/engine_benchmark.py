@@ -80,8 +80,8 @@ def subsample(world: SyntheticEngland, n_loc: int, n_sites: int, seed: int) -> S
     site_ids = np.sort(rng.choice(world.sites.n, size=min(n_sites, world.sites.n), replace=False))
     new_site = np.full(world.sites.n, -1)
     new_site[site_ids] = np.arange(site_ids.size)
-    L, S, O = world.localities, world.sites, world.offers
-    keep = (new_site[O.site_idx] >= 0) & (O.delivery == ON_SITE)
+    L, S, offers = world.localities, world.sites, world.offers
+    keep = (new_site[offers.site_idx] >= 0) & (offers.delivery == ON_SITE)
     return SyntheticEngland(
         localities=LocalityArrays(
             lat=L.lat[locs],
@@ -93,14 +93,14 @@ def subsample(world: SyntheticEngland, n_loc: int, n_sites: int, seed: int) -> S
         ),
         sites=SiteArrays(lat=S.lat[site_ids], lon=S.lon[site_ids]),
         offers=OfferArrays(
-            site_idx=new_site[O.site_idx[keep]],
-            option_idx=O.option_idx[keep],
-            provider_idx=O.provider_idx[keep],
-            delivery=O.delivery[keep],
-            capacity_per_week=O.capacity_per_week[keep],
-            waiting_weeks=O.waiting_weeks[keep],
-            active=O.active[keep],
-            home_visit_km=O.home_visit_km[keep],
+            site_idx=new_site[offers.site_idx[keep]],
+            option_idx=offers.option_idx[keep],
+            provider_idx=offers.provider_idx[keep],
+            delivery=offers.delivery[keep],
+            capacity_per_week=offers.capacity_per_week[keep],
+            waiting_weeks=offers.waiting_weeks[keep],
+            active=offers.active[keep],
+            home_visit_km=offers.home_visit_km[keep],
         ),
         n_options=world.n_options,
         n_providers=world.n_providers,
@@ -130,12 +130,12 @@ def access_from_points(world: SyntheticEngland, params: ReachParams) -> dict[str
     import pandas as pd
     from access import Access
 
-    L, S, O = world.localities, world.sites, world.offers
+    L, S, offers = world.localities, world.sites, world.offers
     km = haversine_km(L.lat[:, None], L.lon[:, None], S.lat[None, :], S.lon[None, :])
     speeds, access_min, limits = params.speeds_kmh(), params.access_minutes(), params.max_minutes()
-    cand = candidate_offers(O, params) & np.isfinite(O.capacity_per_week)
+    cand = candidate_offers(offers, params) & np.isfinite(offers.capacity_per_week)
     supply = np.zeros((S.n, world.n_options))
-    np.add.at(supply, (O.site_idx[cand], O.option_idx[cand]), O.capacity_per_week[cand])
+    np.add.at(supply, (offers.site_idx[cand], offers.option_idx[cand]), offers.capacity_per_week[cand])
     supply_df = pd.DataFrame(supply, columns=[f"opt{o}" for o in range(world.n_options)])
     supply_df["site"] = np.arange(S.n)
     demand_df = pd.DataFrame({"loc": np.arange(L.n), "pop": L.population})
@@ -174,8 +174,8 @@ def access_on_pairs(loc: np.ndarray, off: np.ndarray, world: SyntheticEngland, p
     import pandas as pd
     from access import Access
 
-    L, O = world.localities, world.offers
-    cap = np.nan_to_num(O.capacity_per_week, nan=0.0)
+    L, offers = world.localities, world.offers
+    cap = np.nan_to_num(offers.capacity_per_week, nan=0.0)
     demand_df = pd.DataFrame({"loc": np.arange(L.n), "pop": L.population})
     result = np.zeros((L.n, world.n_options))
 
@@ -197,15 +197,111 @@ def access_on_pairs(loc: np.ndarray, off: np.ndarray, world: SyntheticEngland, p
 
     if per_option:
         for o in range(world.n_options):
-            sel = O.option_idx[off] == o
-            offers_o = np.flatnonzero(O.option_idx == o)
+            sel = offers.option_idx[off] == o
+            offers_o = np.flatnonzero(offers.option_idx == o)
             supply_df = pd.DataFrame({"offer": offers_o, "cap": cap[offers_o]})
             result[:, o] = solve(loc[sel], off[sel], supply_df, "cap")[:, 0]
     else:
-        supply_df = pd.DataFrame({f"opt{o}": np.where(O.option_idx == o, cap, 0.0) for o in range(world.n_options)})
-        supply_df["offer"] = np.arange(O.n)
+        supply_df = pd.DataFrame(
+            {f"opt{o}": np.where(offers.option_idx == o, cap, 0.0) for o in range(world.n_options)}
+        )
+        supply_df["offer"] = np.arange(offers.n)
         result[:] = solve(loc, off, supply_df, [f"opt{o}" for o in range(world.n_options)])
     return result * 1000.0
+
+
+def engine_figures(world: SyntheticEngland, params: ReachParams, repeat: int) -> tuple[Any, Any]:
+    """Crow-fly travel and compute_reach at full size: times, memory and the summary; returns both."""
+    L, S, offers = world.localities, world.sites, world.offers
+    # ---- engine --------------------------------------------------------------------------
+    rss_before = maxrss_mb()
+    travel, travel_s = timed(lambda: crowfly_for_params(localities=L, sites=S, params=params), repeat)
+
+    def engine():
+        return compute_reach(
+            localities=L,
+            sites=S,
+            offers=offers,
+            n_options=world.n_options,
+            n_providers=world.n_providers,
+            travel=travel,
+            params=params,
+        )
+
+    result, engine_s = timed(engine, repeat)
+    rss_after = maxrss_mb()
+    travel_peak = traced_peak_mb(lambda: crowfly_for_params(localities=L, sites=S, params=params))
+    engine_peak = traced_peak_mb(engine)
+    pairs = travel.n_pairs()
+    print("travel pairs within limits: " + ", ".join(f"{m} {n:,}" for m, n in pairs.items()))
+    print(f"crow-fly travel build : {travel_s:7.3f} s   peak traced {travel_peak:7.1f} MB")
+    print(
+        f"compute_reach         : {engine_s:7.3f} s   peak traced {engine_peak:7.1f} MB "
+        f"(all measures, {world.n_options} options, 3 modes)"
+    )
+    print(
+        f"travel + engine total : {travel_s + engine_s:7.3f} s   process maxrss {rss_after:.0f} MB "
+        f"(+{rss_after - rss_before:.0f} MB during travel + engine)"
+    )
+    s = result.summary
+    print(
+        f"summary: mean menu without/with car {s['mean']['menu_without_car']:.2f}/{s['mean']['menu_with_car']:.2f}, "
+        f"expected {s['mean']['expected_menu']:.2f}, Gini {s['gini_expected_menu']:.3f}, "
+        f"best/worst fifth {s['best_to_worst_fifth_ratio']}"
+    )
+
+    return travel, result
+
+
+def compare_from_points(world: SyntheticEngland, params: ReachParams, args: argparse.Namespace) -> None:
+    """(a) end to end from points on a subsample: PySAL access's full cost table against ours."""
+    sub = subsample(world, args.access_localities, args.access_sites, args.seed)
+    ours, ours_s = timed(lambda: run_engine(sub, params), max(1, args.repeat))
+    theirs, theirs_s = timed(lambda: access_from_points(sub, params), 1)
+    diff = max(
+        float(np.abs(ours.accessibility_without_car - theirs["without_car"]).max()),
+        float(np.abs(ours.accessibility_with_car - theirs["with_car"]).max()),
+    )
+    scale = float(np.abs(ours.accessibility_with_car).max())
+    print(
+        f"(a) from points, {sub.localities.n} localities × {sub.sites.n} sites "
+        f"({sub.localities.n * sub.sites.n:,} cost rows), {sub.offers.n} on-site offers, 2 scenarios:"
+    )
+    print(f"    PySAL access 2SFCA (full cost table) {theirs_s:8.3f} s")
+    print(f"    ours: crow-fly + compute_reach      {ours_s:8.3f} s   → {theirs_s / ours_s:,.0f}× faster")
+    print(
+        f"    max |ours − access| = {diff:.3g} (values up to {scale:.3g} per 1,000) → "
+        f"{'EQUAL' if diff <= 1e-9 * max(scale, 1) else 'DIFFERENT'}"
+    )
+
+
+def compare_on_pairs(world: SyntheticEngland, params: ReachParams, travel: Any, result: Any, repeat: int) -> None:
+    """(b) the same sparse catchment table at full size: ours against PySAL access."""
+    L, S, offers = world.localities, world.sites, world.offers
+    # ---- (b) same sparse catchment table at full size ----------------------------------------
+    loc, off = catchment_pairs(localities=L, sites=S, offers=offers, travel=travel, params=params, with_car=True)
+
+    def ours_fca():
+        return two_step_fca(
+            catchment_locality_idx=loc,
+            catchment_offer_idx=off,
+            population=L.population,
+            capacity=offers.capacity_per_week,
+            offer_option=offers.option_idx,
+            n_options=world.n_options,
+        )
+
+    ours_b, ours_b_s = timed(ours_fca, repeat)
+    engine_diff = float(np.abs(ours_b - result.accessibility_with_car).max())
+    print(f"(b) same sparse catchment table: {loc.size:,} (locality, offer) pairs, with car, full size:")
+    print(f"    ours two_step_fca                    {ours_b_s:8.3f} s   (max |Δ| vs compute_reach {engine_diff:.3g})")
+    for per_option, label in ((False, "one Access, a column per option"), (True, "one Access per option")):
+        theirs_b, theirs_b_s = timed(lambda per_option=per_option: access_on_pairs(loc, off, world, per_option), 1)
+        diff_b = float(np.abs(ours_b - theirs_b).max())
+        print(
+            f"    PySAL access ({label:32s}) {theirs_b_s:8.3f} s   → {theirs_b_s / ours_b_s:,.0f}× "
+            f"faster; max |Δ| = {diff_b:.3g} → {'EQUAL' if diff_b <= 1e-9 * max(ours_b.max(), 1) else 'DIFFERENT'}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,49 +328,13 @@ def main(argv: list[str] | None = None) -> int:
         n_offers=args.offers,
         n_providers=args.providers,
     )
-    L, S, O = world.localities, world.sites, world.offers
+    L, S, offers = world.localities, world.sites, world.offers
     print(
-        f"synthetic England: {L.n} localities, {S.n} sites, {O.n} offers, {world.n_options} options, "
+        f"synthetic England: {L.n} localities, {S.n} sites, {offers.n} offers, {world.n_options} options, "
         f"{world.n_providers} providers, population {L.population.sum():,.0f}"
     )
 
-    # ---- engine --------------------------------------------------------------------------
-    rss_before = maxrss_mb()
-    travel, travel_s = timed(lambda: crowfly_for_params(localities=L, sites=S, params=params), args.repeat)
-
-    def engine():
-        return compute_reach(
-            localities=L,
-            sites=S,
-            offers=O,
-            n_options=world.n_options,
-            n_providers=world.n_providers,
-            travel=travel,
-            params=params,
-        )
-
-    result, engine_s = timed(engine, args.repeat)
-    rss_after = maxrss_mb()
-    travel_peak = traced_peak_mb(lambda: crowfly_for_params(localities=L, sites=S, params=params))
-    engine_peak = traced_peak_mb(engine)
-    pairs = travel.n_pairs()
-    print("travel pairs within limits: " + ", ".join(f"{m} {n:,}" for m, n in pairs.items()))
-    print(f"crow-fly travel build : {travel_s:7.3f} s   peak traced {travel_peak:7.1f} MB")
-    print(
-        f"compute_reach         : {engine_s:7.3f} s   peak traced {engine_peak:7.1f} MB "
-        f"(all measures, {world.n_options} options, 3 modes)"
-    )
-    print(
-        f"travel + engine total : {travel_s + engine_s:7.3f} s   process maxrss {rss_after:.0f} MB "
-        f"(+{rss_after - rss_before:.0f} MB during travel + engine)"
-    )
-    s = result.summary
-    print(
-        f"summary: mean menu without/with car {s['mean']['menu_without_car']:.2f}/{s['mean']['menu_with_car']:.2f}, "
-        f"expected {s['mean']['expected_menu']:.2f}, Gini {s['gini_expected_menu']:.3f}, "
-        f"best/worst fifth {s['best_to_worst_fifth_ratio']}"
-    )
-
+    travel, result = engine_figures(world, params, args.repeat)
     if args.skip_access:
         return 0
     try:
@@ -284,51 +344,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     warnings.filterwarnings("ignore", message="The inplace keyword")  # access's pandas usage
 
-    # ---- (a) end to end from points on a subsample -----------------------------------------
     if args.access_localities > 0:
-        sub = subsample(world, args.access_localities, args.access_sites, args.seed)
-        ours, ours_s = timed(lambda: run_engine(sub, params), max(1, args.repeat))
-        theirs, theirs_s = timed(lambda: access_from_points(sub, params), 1)
-        diff = max(
-            float(np.abs(ours.accessibility_without_car - theirs["without_car"]).max()),
-            float(np.abs(ours.accessibility_with_car - theirs["with_car"]).max()),
-        )
-        scale = float(np.abs(ours.accessibility_with_car).max())
-        print(
-            f"(a) from points, {sub.localities.n} localities × {sub.sites.n} sites "
-            f"({sub.localities.n * sub.sites.n:,} cost rows), {sub.offers.n} on-site offers, 2 scenarios:"
-        )
-        print(f"    PySAL access 2SFCA (full cost table) {theirs_s:8.3f} s")
-        print(f"    ours: crow-fly + compute_reach      {ours_s:8.3f} s   → {theirs_s / ours_s:,.0f}× faster")
-        print(
-            f"    max |ours − access| = {diff:.3g} (values up to {scale:.3g} per 1,000) → "
-            f"{'EQUAL' if diff <= 1e-9 * max(scale, 1) else 'DIFFERENT'}"
-        )
-
-    # ---- (b) same sparse catchment table at full size ----------------------------------------
-    loc, off = catchment_pairs(localities=L, sites=S, offers=O, travel=travel, params=params, with_car=True)
-
-    def ours_fca():
-        return two_step_fca(
-            catchment_locality_idx=loc,
-            catchment_offer_idx=off,
-            population=L.population,
-            capacity=O.capacity_per_week,
-            offer_option=O.option_idx,
-            n_options=world.n_options,
-        )
-
-    ours_b, ours_b_s = timed(ours_fca, args.repeat)
-    engine_diff = float(np.abs(ours_b - result.accessibility_with_car).max())
-    print(f"(b) same sparse catchment table: {loc.size:,} (locality, offer) pairs, with car, full size:")
-    print(f"    ours two_step_fca                    {ours_b_s:8.3f} s   (max |Δ| vs compute_reach {engine_diff:.3g})")
-    for per_option, label in ((False, "one Access, a column per option"), (True, "one Access per option")):
-        theirs_b, theirs_b_s = timed(lambda per_option=per_option: access_on_pairs(loc, off, world, per_option), 1)
-        diff_b = float(np.abs(ours_b - theirs_b).max())
-        print(
-            f"    PySAL access ({label:32s}) {theirs_b_s:8.3f} s   → {theirs_b_s / ours_b_s:,.0f}× "
-            f"faster; max |Δ| = {diff_b:.3g} → {'EQUAL' if diff_b <= 1e-9 * max(ours_b.max(), 1) else 'DIFFERENT'}"
-        )
+        compare_from_points(world, params, args)
+    compare_on_pairs(world, params, travel, result, args.repeat)
     return 0
 
 

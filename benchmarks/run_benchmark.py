@@ -83,11 +83,11 @@ def write_inputs(folder: Path, *, n_localities: int, n_sites: int, n_offers: int
             writer.writerow([f"OPT{k:02d}", f"Option {k}", "other"])
     # A site has one provider in the catalogue model: the provider of its first offer.
     site_provider = {}
-    for s, p in zip(offers.site_idx.tolist(), offers.provider_idx.tolist()):
+    for s, p in zip(offers.site_idx.tolist(), offers.provider_idx.tolist(), strict=True):
         site_provider.setdefault(s, p)
     venues: dict[int, list[str]] = {}
-    for o, l in zip(offers.outreach_offer_idx.tolist(), offers.outreach_locality_idx.tolist()):
-        venues.setdefault(o, []).append(codes[l])
+    for offer, locality in zip(offers.outreach_offer_idx.tolist(), offers.outreach_locality_idx.tolist(), strict=True):
+        venues.setdefault(offer, []).append(codes[locality])
     seen = set()
     with paths["catalogue"].open("w", newline="") as f:
         writer = csv.writer(f)

@@ -36,6 +36,7 @@ def _offset_km_to_deg(lat0: np.ndarray, dx_km: np.ndarray, dy_km: np.ndarray) ->
 
 
 def make_england(
+    *,
     seed: int = 0,
     n_localities: int = 33755,
     n_sites: int = 2000,
@@ -47,7 +48,17 @@ def make_england(
 ) -> SyntheticEngland:
     """Engine input arrays for a synthetic England (deterministic for a seed)."""
     rng = np.random.default_rng(seed)
+    localities = _make_localities(rng, n_localities=n_localities, n_centres=n_centres, rural_share=rural_share)
+    sites = _make_sites(rng, localities, n_sites=n_sites)
+    offers = _make_offers(rng, localities, sites, n_offers=n_offers, n_options=n_options, n_providers=n_providers)
+    return SyntheticEngland(
+        localities=localities, sites=sites, offers=offers, n_options=n_options, n_providers=n_providers
+    )
 
+
+def _make_localities(
+    rng: np.random.Generator, *, n_localities: int, n_centres: int, rural_share: float
+) -> LocalityArrays:
     # ---- settlements: heavy-tailed sizes so a few conurbations dominate --------------------
     centre_lat = rng.uniform(50.4, 55.2, n_centres)
     centre_lon = rng.uniform(-4.5, 1.3, n_centres)
@@ -88,18 +99,34 @@ def make_england(
     imd = np.clip(rng.integers(1, 11, n_localities) - (klass <= 1) * rng.integers(0, 3, n_localities), 1, 10)
     imd[rng.random(n_localities) < 0.01] = 0
 
-    localities = LocalityArrays(
+    return LocalityArrays(
         lat=lat, lon=lon, population=population, car_share=car_share, rurality=rurality, imd_decile=imd
     )
 
+
+def _make_sites(rng: np.random.Generator, localities: LocalityArrays, *, n_sites: int) -> SiteArrays:
+    lat, lon, population = localities.lat, localities.lon, localities.population
+    n_localities = lat.size
     # ---- sites: mostly at populated localities (jittered ~1 km), some anywhere -----------
     n_anywhere = n_sites // 10
     host = rng.choice(n_localities, size=n_sites - n_anywhere, p=population / population.sum())
     s_lat, s_lon = _offset_km_to_deg(lat[host], rng.normal(0, 1.0, host.size), rng.normal(0, 1.0, host.size))
     site_lat = np.concatenate([lat[host] + s_lat, rng.uniform(*LAT_RANGE, n_anywhere)])
     site_lon = np.concatenate([lon[host] + s_lon, rng.uniform(*LON_RANGE, n_anywhere)])
-    sites = SiteArrays(lat=np.clip(site_lat, *LAT_RANGE), lon=np.clip(site_lon, *LON_RANGE))
+    return SiteArrays(lat=np.clip(site_lat, *LAT_RANGE), lon=np.clip(site_lon, *LON_RANGE))
 
+
+def _make_offers(
+    rng: np.random.Generator,
+    localities: LocalityArrays,
+    sites: SiteArrays,
+    *,
+    n_offers: int,
+    n_options: int,
+    n_providers: int,
+) -> OfferArrays:
+    lat, lon = localities.lat, localities.lon
+    n_sites = sites.lat.size
     # ---- offers: each site has a main provider; options skewed in popularity -------------
     offer_site = np.sort(rng.integers(0, n_sites, n_offers))
     option_weight = 1.0 / np.arange(1, n_options + 1) ** 0.7
@@ -123,11 +150,11 @@ def make_england(
     _, near = loc_tree.query(unit_sphere_xyz_km(sites.lat[offer_site[outreach]], sites.lon[offer_site[outreach]]), k=20)
     near = np.atleast_2d(near)
     venue_offer, venue_loc = [], []
-    for row, (offer, k) in enumerate(zip(outreach, n_venues)):
+    for row, (offer, k) in enumerate(zip(outreach, n_venues, strict=True)):
         picks = rng.choice(near[row], size=min(k, near.shape[1]), replace=False)
         venue_offer.append(np.full(picks.size, offer))
         venue_loc.append(picks)
-    offers = OfferArrays(
+    return OfferArrays(
         site_idx=offer_site,
         option_idx=offer_option,
         provider_idx=offer_provider,
@@ -138,7 +165,4 @@ def make_england(
         home_visit_km=home_km,
         outreach_offer_idx=np.concatenate(venue_offer) if venue_offer else np.empty(0, np.int32),
         outreach_locality_idx=np.concatenate(venue_loc) if venue_loc else np.empty(0, np.int32),
-    )
-    return SyntheticEngland(
-        localities=localities, sites=sites, offers=offers, n_options=n_options, n_providers=n_providers
     )

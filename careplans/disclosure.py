@@ -5,7 +5,10 @@ The rules:
 - secondary suppression: more cells are hidden until no hidden cell can be worked out exactly from
   the shown cells and the totals they add up to (the attacker knows every shown value exactly and
   every "these cells add up to that total" relation, so the rule holds even before rounding);
-- every shown count is rounded to the nearest 5 (0 stays 0).
+- every shown count is rounded to a multiple of 5 by its cell key (`cell_key_round`; 0 stays 0);
+- then `ranges.protect_ranges` checks the pattern against a reader with integer programming (counts are
+  whole and never negative, shown values are rounding intervals) and hides more where a count of 1 to
+  7 could not be anything from 0 to 8. Zeros a zero total pins are never hidden as secondary cells.
 
 A publication is a set of cells (any hashable keys) and sums, each saying "these parts add up to this
 total". Tables that share totals (two breakdowns of the same people, an all-options table and the
@@ -40,10 +43,12 @@ different safe patterns of the same figures, put side by side, could reveal what
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -59,6 +64,7 @@ _DIRECTIONS = 4  # random solutions used to tell recoverable cells from safe one
 _POOL = 32  # random solutions kept while showing cells again; each cell shown uses one up
 _WITNESSES = 16  # integer witnesses for the certificate
 _WITNESS_LIMIT = 2**50  # beyond this an integer witness might overflow: decide exactly instead
+KEY_SPACE = 2**32  # record and cell keys are integers below this
 
 
 @dataclass(frozen=True)
@@ -73,23 +79,70 @@ class Sum:
         return (self.total, *self.parts)
 
 
-def round_count(value: int) -> int:
-    """The nearest multiple of 5 (integers never fall halfway)."""
-    return ROUND_TO * ((value + ROUND_TO // 2) // ROUND_TO)
+def cell_key_round(value: int, cell_key: int) -> int:
+    """One of the two multiples of 5 around `value`: the upper one with chance (value mod 5) / 5, as the
+    cell key decides (unbiased; multiples of 5, and 0, stay as they are).
+
+    The cell key comes from the people counted in the cell (see `cell_key`), so the same people always
+    get the same figure, in every publication: publishing again never lets a reader average the noise
+    away. One person more gives a fresh key, so whether the figure moves is a coin toss, not a step at
+    a multiple of 5 that the reader can place.
+    """
+    below = value - value % ROUND_TO
+    return below + ROUND_TO if ROUND_TO * (cell_key % KEY_SPACE) < (value % ROUND_TO) * KEY_SPACE else below
+
+
+def cell_key(record_keys: Iterable[int]) -> int:
+    """ONS's cell key: the sum of the record keys of the people in the cell, modulo the key space."""
+    return sum(record_keys) % KEY_SPACE
+
+
+def default_cell_key(cell: Hashable) -> int:
+    """For tables given without record keys: a fixed key per cell name (the same figures, the same output)."""
+    return int.from_bytes(hashlib.blake2b(repr(cell).encode(), digest_size=4).digest())
+
+
+def shown_interval(published: int) -> tuple[int, int]:
+    """What a reader knows of a count from its published value: 0 is exact; any other shown value is
+    within 4 of the count (the rounding) and the count is at least 8 (smaller ones are suppressed)."""
+    if published == 0:
+        return 0, 0
+    return max(SMALLEST_SHOWN, published - ROUND_TO + 1), published + ROUND_TO - 1
 
 
 def is_primary(value: int) -> bool:
     return 1 <= value < SMALLEST_SHOWN
 
 
-def protect(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> dict[Hashable, int | None]:
-    """Each cell's published value: None when suppressed, else its count rounded to the nearest 5."""
+def protect(
+    values: Mapping[Hashable, int],
+    sums: Sequence[Sum],
+    *,
+    cell_keys: Mapping[Hashable, int] | None = None,
+    known: Mapping[Hashable, tuple[int, int | None]] | None = None,
+) -> dict[Hashable, int | None]:
+    """Each cell's published value: None when suppressed, else its count rounded by its cell key.
+
+    `cell_keys` (see `cell_key`) default to a fixed key per cell; `known` are bounds (low, high or None)
+    a reader knows from the method, such as "a locality published on its own has at least 8 people".
+    The linear protection below, then `ranges.protect_ranges`: every count of 1 to 7 can be anything
+    from 0 to 8 for an integer-programming reader who knows all of that and every rounding interval.
+    """
+    from .ranges import protect_ranges  # noqa: PLC0415 (ranges builds on this module)
+
     check_sums(values, sums)
     hidden = suppressed_cells(values, sums)
-    return {key: None if key in hidden else round_count(value) for key, value in values.items()}
+    keys = cell_keys or {}
+    rounded = {key: cell_key_round(value, keys.get(key, default_cell_key(key))) for key, value in values.items()}
+    added = protect_ranges(values, sums, hidden=hidden, rounded=rounded, known=known or {})
+    if added:
+        # A cell hidden for an integer reader moves within the rounding of the shown cells; with the
+        # shown counts known exactly it might not, so the linear certificate runs again.
+        hidden = certified(values, sums, hidden | added)
+    return {key: None if key in hidden else rounded[key] for key in values}
 
 
-def check_sums(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> None:
+def check_sums(values: Mapping[Any, int], sums: Sequence[Sum]) -> None:
     """A sum that does not add up is a bug in the caller, and would make the protection meaningless."""
     for relation in sums:
         missing = [key for key in relation.cells if key not in values]
@@ -102,7 +155,7 @@ def check_sums(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> None:
         raise ValueError(f"negative counts in {negative!r}")
 
 
-def suppressed_cells(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> set[Hashable]:
+def suppressed_cells(values: Mapping[Any, int], sums: Sequence[Sum]) -> set[Hashable]:
     """Primary suppression, then secondary suppression until nothing hidden is recoverable."""
     system = _System(values, sums)
     primary = {cell for cell, value in enumerate(system.values) if is_primary(value)}
@@ -110,6 +163,13 @@ def suppressed_cells(values: Mapping[Hashable, int], sums: Sequence[Sum]) -> set
     shown_again = _needless(system, hidden, primary, analysis)
     hidden = _add_until_certified(system, hidden - shown_again, None if shown_again else analysis)
     return {system.keys[cell] for cell in hidden}
+
+
+def certified(values: Mapping[Hashable, int], sums: Sequence[Sum], hidden: set[Hashable]) -> set[Hashable]:
+    """`hidden`, and more cells, cheapest first, until no hidden cell follows from the sums alone."""
+    system = _System(values, sums)
+    cells = _add_until_certified(system, {system.index[key] for key in hidden}, None)
+    return {system.keys[cell] for cell in cells}
 
 
 def recoverable_cells(hidden: Iterable[Hashable], sums: Sequence[Sum]) -> list[Hashable]:
@@ -144,22 +204,22 @@ def _add_until_safe(system: _System, hidden: set[int]) -> tuple[set[int], _Analy
             widened |= dear
             analysis = system.analyse(hidden, riding | missing | system.around(dear, hidden))
             continue
-        remaining, picked = set(exposed), set()
+        remaining, picked = set(exposed), set[int]()
 
-        def price(circuit) -> tuple:
+        def price(circuit, picked: set, remaining: set) -> tuple:
             # Lowest tier first, then fewest cells hidden per cell freed, then least value per cell freed.
             tier, support, freed = circuit
             added, count = support - picked, len(freed & remaining)
             return tier, len(added) / count, sum(system.values[cell] for cell in added) / count
 
         # Lazy greedy: a set's price only worsens as others are picked, bar sharing cells with them.
-        queue = [(price(circuit), number) for number, circuit in enumerate(circuits)]
+        queue = [(price(circuit, picked, remaining), number) for number, circuit in enumerate(circuits)]
         heapq.heapify(queue)
         while remaining and queue:
             _, number = heapq.heappop(queue)
             if not circuits[number][2] & remaining:
                 continue
-            fresh = price(circuits[number])
+            fresh = price(circuits[number], picked, remaining)
             if queue and fresh > queue[0][0]:
                 heapq.heappush(queue, (fresh, number))
                 continue
@@ -189,7 +249,7 @@ def _needless(system: _System, hidden: set[int], primary: set[int], analysis: _A
     uses up one random solution, so the pool is refilled from a fresh elimination.
     """
     secondary = hidden - primary
-    pool, shown = _Pool(analysis, width=_POOL), set()
+    pool, shown = _Pool(analysis, width=_POOL), set[int]()
     for cell in sorted(secondary, key=system.cost, reverse=True):
         if cell in shown:
             continue
@@ -220,7 +280,7 @@ def _add_until_certified(system: _System, hidden: set[int], analysis: _Analysis 
 class _System:
     """The publication as integer-indexed cells and sums (each sum as {cell: coefficient})."""
 
-    def __init__(self, values: Mapping[Hashable, int], sums: Sequence[Sum]):
+    def __init__(self, values: Mapping[Any, int], sums: Sequence[Sum]):
         self.keys = list(values)
         self.index = {key: i for i, key in enumerate(self.keys)}
         self.values = [values[key] for key in self.keys]
@@ -236,6 +296,14 @@ class _System:
         for number, row in enumerate(self.rows):
             for cell in row:
                 self.rows_of[cell].append(number)
+        # Zeros in a sum whose total is 0 are never hidden as secondary cells: counts cannot be negative,
+        # so a zero total pins every part (and zero parts pin the total), whatever the linear algebra says.
+        self.pinned = {
+            cell
+            for relation in sums
+            if values[relation.total] == 0
+            for cell in (self.index[key] for key in relation.cells)
+        }
         # The same sums as a sparse matrix, by cell: equations for any set of cells are a column slice.
         lengths = [len(row) for row in self.rows]
         self.by_cell = sparse.csr_matrix(
@@ -259,7 +327,8 @@ class _System:
         return self.values[cell], cell
 
     def neighbours(self, cells: Iterable[int]) -> set[int]:
-        return {other for cell in cells for number in self.rows_of[cell] for other in self.rows[number]}
+        """Cells sharing a sum with `cells` that could be hidden to protect them (pinned zeros could not)."""
+        return {other for cell in cells for number in self.rows_of[cell] for other in self.rows[number]} - self.pinned
 
     def around(self, cells: set[int], hidden: set[int]) -> set[int]:
         """Shown cells within two sums of `cells`, the second a short one: where sets freeing them are
@@ -275,6 +344,7 @@ class _System:
                 for other in self.rows[number]
             }
             - hidden
+            - self.pinned
         )
 
     def peeled(self, hidden: set[int]) -> set[int]:
@@ -306,8 +376,8 @@ class _System:
         matrix = self.by_cell[:, cells].tocsr()
         pointers, columns, data = matrix.indptr, matrix.indices.tolist(), matrix.data.tolist()
         return [
-            dict(zip(columns[start:end], data[start:end]))
-            for start, end in zip(pointers[:-1].tolist(), pointers[1:].tolist())
+            dict(zip(columns[start:end], data[start:end], strict=True))
+            for start, end in zip(pointers[:-1].tolist(), pointers[1:].tolist(), strict=True)
             if end > start
         ]
 
@@ -370,7 +440,7 @@ class _Analysis:
         self._matrices = {}
 
     def candidates(self) -> set:
-        return {cell for cell, hidden in zip(self.variables, self.hidden) if not hidden}
+        return {cell for cell, hidden in zip(self.variables, self.hidden, strict=True) if not hidden}
 
     def hidden_rows(self) -> list[int]:
         return [i for i, hidden in enumerate(self.hidden) if hidden]
@@ -386,43 +456,46 @@ class _Analysis:
         units = (1, -1) if modulus is None else (1, modulus - 1)
         occurs: dict[int, set[int]] = {}
         live: dict[int, dict] = {}
-        for number, equation in enumerate(equations):
+        for number, given in enumerate(equations):
             if modulus:
-                equation = {v: c % modulus for v, c in equation.items() if c % modulus}
+                equation = {v: c % modulus for v, c in given.items() if c % modulus}
             else:
-                equation = {v: c for v, c in equation.items() if c}
+                equation = {v: c for v, c in given.items() if c}
             if equation:
                 live[number] = equation
                 for variable in equation:
                     occurs.setdefault(variable, set()).add(number)
         if preference is not None:
-            return self._eliminate_in_order(live, occurs), []
+            return self._eliminate_in_order(live, occurs, preference), []
         heap = [(len(equation), number) for number, equation in live.items()]
         heapq.heapify(heap)
-        pivots, leftovers = [], []
+        pivots: list[tuple[int, dict]] = []
+        leftovers: list[dict] = []
         while heap:
             length, number = heapq.heappop(heap)
-            equation = live.get(number)
-            if equation is None or len(equation) != length:
+            current = live.get(number)
+            if current is None or len(current) != length:
                 continue  # an out-of-date heap entry
             del live[number]
-            for variable in equation:
+            for variable in current:
                 occurs[variable].discard(number)
-            choices = [v for v in equation if hidden[v]]
+            choices = [v for v in current if hidden[v]]
             if not choices:
-                leftovers.append(equation)
+                leftovers.append(current)
                 continue
             # A unit pivot keeps the back-substitution integral; few occurrences keep the fill low.
-            pivot = min(choices, key=lambda v: (equation[v] not in units, len(occurs[v]), v))
-            pivots.append(self._pivot(pivot, equation, live, occurs, heap))
+            pivot = min(choices, key=lambda v: (current[v] not in units, len(occurs[v]), v))
+            pivots.append(self._pivot(pivot, current, live, occurs, heap))
         return pivots, leftovers
 
-    def _eliminate_in_order(self, live: dict[int, dict], occurs: dict[int, set[int]]) -> list[tuple[int, dict]]:
+    def _eliminate_in_order(
+        self, live: dict[int, dict], occurs: dict[int, set[int]], preference: Sequence[int]
+    ) -> list[tuple[int, dict]]:
         """Pivot on the variables in order of preference, each in the shortest equation holding it: the
         pivots are then the cheapest basis, and every fundamental solution moves only variables
         preferred to its free one. Variables an equation pins alone are zero in every solution: they
         are set aside first, which keeps them out of the substitutions."""
-        pivots = []
+        pivots: list[tuple[int, dict]] = []
         pinned = [number for number, equation in live.items() if len(equation) == 1]
         while pinned:
             equation = live.pop(pinned.pop(), None)
@@ -437,7 +510,7 @@ class _Analysis:
                         pinned.append(number)
                     elif not live[number]:
                         del live[number]
-        for pivot in sorted(occurs, key=self.preference.__getitem__):
+        for pivot in sorted(occurs, key=preference.__getitem__):
             if occurs.get(pivot):
                 number = min(occurs[pivot], key=lambda n: (len(live[n]), n))
                 equation = live.pop(number)
@@ -490,7 +563,9 @@ class _Analysis:
                 groups[level[pivot] - 1].append(index)
             matrices = []
             for group in groups:
-                rows, columns, data = [], [], []
+                rows: list[int] = []
+                columns: list[int] = []
+                data: list[int] = []
                 for row, index in enumerate(group):
                     expression = self.pivots[index][1]
                     rows += [row] * len(expression)
@@ -523,6 +598,8 @@ class _Analysis:
         return values
 
     def _lift(self, coefficient: int) -> int:
+        if self.modulus is None:
+            raise ValueError("only residues modulo a prime are lifted")
         return coefficient - self.modulus if coefficient > self.modulus // 2 else coefficient
 
     def _free(self) -> list[int]:
@@ -541,7 +618,7 @@ class _Analysis:
         """Hidden cells that no solution moves: the recoverable ones."""
         if self.modulus is None:
             return self._exposed_exactly()
-        moved = self.random_solutions(_DIRECTIONS).any(axis=1)
+        moved = np.asarray(self.random_solutions(_DIRECTIONS).any(axis=1))
         return {self.variables[i] for i in self.hidden_rows() if not moved[i]}
 
     def circuits(self, exposed: set, tier) -> list[tuple[int, set, set]]:
@@ -636,7 +713,9 @@ class _Pool:
     """Random solutions of a safe pattern, kept up to date while secondary cells are shown again."""
 
     def __init__(self, analysis: _Analysis, width: int):
-        self.modulus = analysis.modulus
+        if analysis.modulus is None:
+            raise ValueError("random solutions are drawn modulo a prime")
+        self.modulus: int = analysis.modulus
         rows = analysis.hidden_rows()
         self.cells = [analysis.variables[i] for i in rows]
         self.row = {cell: k for k, cell in enumerate(self.cells)}

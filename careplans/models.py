@@ -256,12 +256,14 @@ class AuditAction(models.TextChoices):
     CHANGE = "change", "Changed"
     DELETE = "delete", "Deleted"
     AGGREGATE = "aggregate", "Read in aggregate"
+    PUBLISH = "publish", "Published"
 
 
 class AuditedKind(models.TextChoices):
     SERVICE_USER = "service_user", "Service user"
     CARE_PLAN_CHOICE = "care_plan_choice", "Care-plan choice"
     REVIEW = "review", "Review"
+    PUBLICATION = "publication", "Publication"
 
 
 class AuditEvent(models.Model):
@@ -290,3 +292,39 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.action} {self.kind} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PublicationTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "On the schedule"
+    COMMAND = "command", "By manage.py publish_unmet"
+    FORCED = "forced", "Forced by a superuser before the minimum interval"
+
+
+class Publication(models.Model):
+    """A frozen snapshot of the figures commissioners see, built on a schedule and served unchanged until
+    the next one. `tables` holds named tables (`{"unmet": {...}}`), each protected by careplans.disclosure;
+    more tables of the same people go in as more names of the same publication."""
+
+    built_at = models.DateTimeField(db_index=True)
+    data_cutoff = models.DateTimeField(help_text="Only care-plan choices recorded before this are counted.")
+    method = models.CharField(max_length=60, help_text="The disclosure-control method the tables were built with.")
+    trigger = models.CharField(max_length=10, choices=PublicationTrigger.choices)
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    built_by_name = models.CharField(max_length=150, help_text="Copied, so the record survives the account.")
+    tables = models.JSONField()
+
+    class Meta:
+        ordering = ["-built_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(trigger__in=PublicationTrigger.values), name="publication_trigger_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(data_cutoff__lte=F("built_at")), name="publication_cutoff_not_after_build"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Publication {self.pk} of {self.built_at:%Y-%m-%d %H:%M} (data to {self.data_cutoff:%Y-%m-%d %H:%M})"

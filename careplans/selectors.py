@@ -25,11 +25,18 @@ from reach.personal import (
     modes_for,
 )
 from reach.personal import personal_menu as compute_personal_menu
-from reach.selectors import CatalogueSnapshot, current_run, default_profile, load_snapshot, option_detail
+from reach.selectors import (
+    CatalogueSnapshot,
+    current_run,
+    default_profile,
+    load_snapshot,
+    option_detail,
+    run_provenance_text,
+)
 from reach.travel import MODES, crowfly_travel_times
 from services.models import MenuOption, Site, SiteOffer
 
-from .models import CarePlanChoice, CaseStatus, ServiceUser, Team
+from .models import CarePlanChoice, CaseStatus, Publication, ServiceUser, Team
 
 
 def visible_service_users(*, user) -> QuerySet[ServiceUser]:
@@ -71,7 +78,7 @@ def record_changes(*, record) -> list[dict]:
     """The record's change history, newest first: when, by whom, and which fields changed."""
     entries = list(record.history.select_related("history_user").order_by("-history_date", "-history_id"))
     changes = []
-    for newer, older in zip(entries, entries[1:] + [None]):
+    for newer, older in zip(entries, entries[1:] + [None], strict=True):
         if older is None:
             changed = ["created"]
         else:
@@ -157,6 +164,11 @@ class ReachableMenu:
     def count_with_car(self) -> int:
         return sum(row.reachable_with_car for row in self.rows)
 
+    @property
+    def travel(self) -> str:
+        """What the reach run's travel times rest on (crow-fly figures say they are estimates)."""
+        return run_provenance_text(self.run) if self.run else ""
+
 
 MODE_LABELS = {"walk": "on foot", "pt": "by public transport", "car": "by car"}
 
@@ -165,7 +177,7 @@ def reachable_menu(*, locality: Locality) -> ReachableMenu:
     """The menu as the reference run sees it from this locality; no rows when no run covers it."""
     run = reference_run()
     result = LocalityResult.objects.filter(run=run, locality=locality).first() if run else None
-    if result is None:
+    if run is None or result is None:
         return ReachableMenu(run=run, locality=locality, rows=[], real_choice_providers=None)
     codes = run.option_codes
     detail = option_detail(result, codes, {})
@@ -487,3 +499,21 @@ def outcome_lines(reviews: list) -> list[OutcomeLine]:
         if len(points) >= 2:
             lines.append(OutcomeLine(label=label, colour=colour, points=" ".join(points)))
     return lines
+
+
+def latest_publication() -> Publication | None:
+    return Publication.objects.first()
+
+
+def publication_or_latest(pk: int | None) -> Publication | None:
+    """The publication asked for, if it exists, else the latest (commissioners may browse past ones)."""
+    if pk is not None:
+        found = Publication.objects.filter(pk=pk).first()
+        if found is not None:
+            return found
+    return latest_publication()
+
+
+def past_publications() -> QuerySet[Publication]:
+    """Every publication, newest first, without its tables (for the list a commissioner picks from)."""
+    return Publication.objects.defer("tables")

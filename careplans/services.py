@@ -7,8 +7,9 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from areas.models import Locality
@@ -20,13 +21,22 @@ from .models import (
     AuditEvent,
     CarePlanChoice,
     CaseStatus,
+    Publication,
+    PublicationTrigger,
     Review,
     ServiceUser,
     Session,
     Team,
 )
 from .rules import choice_problems, needs_problems, review_problems, service_user_problems
-from .selectors import expired_service_users, personal_menu, preferred_reach_snapshot, retention_cutoff
+from .selectors import (
+    expired_service_users,
+    latest_publication,
+    personal_menu,
+    preferred_reach_snapshot,
+    retention_cutoff,
+)
+from .unmet import METHOD, TABLE, build_unmet
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a reference is read out on the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -36,7 +46,7 @@ REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 class Actor:
     """Who is acting and from where: a signed-in user on a page, or a named task with no user."""
 
-    user: object | None
+    user: User | None
     path: str
     ip_address: str | None = None
 
@@ -292,7 +302,7 @@ class RetentionReport:
     cutoff: datetime.date
     years: int
     dry_run: bool
-    removed: list[tuple[str, datetime.date, int]] = field(default_factory=list)  # reference, closed, choices
+    removed: list[tuple[str, datetime.date | None, int]] = field(default_factory=list)  # reference, closed, choices
 
     @property
     def service_users(self) -> int:
@@ -332,3 +342,59 @@ def remove_expired_records(
     # The historical m2m rows of the choices go with their historical choices (cascade_delete_history).
     ServiceUser.objects.filter(pk__in=[su.pk for su in expired]).delete()
     return report
+
+
+class PublicationRefused(Exception):
+    """A publication asked for too soon after the last one, or forced by someone who may not."""
+
+
+@transaction.atomic
+def publish(
+    *,
+    actor: Actor,
+    trigger: str,
+    cutoff: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> Publication:
+    """Build and store a publication of the protected tables, audited.
+
+    Refused while the last publication is younger than UNMET_PUBLISH_MIN_DAYS (two publications close
+    together are the easiest pair to subtract), unless `trigger` is FORCED by a superuser. The data
+    cut-off defaults to the moment of building; every choice recorded before it is counted.
+    """
+    now = now or timezone.now()
+    cutoff = cutoff or now
+    if cutoff > now:
+        raise PublicationRefused(f"the data cut-off {cutoff:%Y-%m-%d %H:%M} is in the future")
+    # One builder at a time: the check of the last publication and the new one are one step.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('careplans.publish'))")
+    last = latest_publication()
+    minimum = datetime.timedelta(days=settings.UNMET_PUBLISH_MIN_DAYS)
+    if trigger == PublicationTrigger.FORCED:
+        if actor.user is None or not actor.user.is_superuser:
+            raise PublicationRefused(f"only a superuser may force a publication; {actor.username} is not one")
+    elif last is not None and now - last.built_at < minimum:
+        raise PublicationRefused(
+            f"the last publication (number {last.pk}, built {last.built_at:%Y-%m-%d %H:%M}) is younger than "
+            f"{settings.UNMET_PUBLISH_MIN_DAYS} days; a superuser may force one"
+        )
+    publication = Publication.objects.create(
+        built_at=now,
+        data_cutoff=cutoff,
+        method=METHOD,
+        trigger=trigger,
+        built_by=actor.user,
+        built_by_name=actor.username,
+        tables={TABLE: build_unmet(cutoff=cutoff).as_json()},
+    )
+    AuditEvent.objects.create(
+        user=actor.user,
+        username=actor.username,
+        action=AuditAction.PUBLISH,
+        kind=AuditedKind.PUBLICATION,
+        object_id=publication.pk,
+        ip_address=actor.ip_address,
+        path=actor.path[:300],
+    )
+    return publication

@@ -1,8 +1,10 @@
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
-from .services import remove_expired_records
+from .models import PublicationTrigger
+from .services import Actor, PublicationRefused, publish, remove_expired_records
 
 logger = logging.getLogger(__name__)
 
@@ -18,3 +20,22 @@ def remove_expired_records_task() -> int:
         report.cutoff,
     )
     return report.service_users
+
+
+@shared_task(name="careplans.publish_unmet")
+def publish_unmet_task() -> int | None:
+    """On the schedule (CELERY_BEAT_SCHEDULE, UNMET_PUBLISH_CRON): the data cut-off is the start of the day."""
+    now = timezone.now()
+    cutoff = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    try:
+        publication = publish(
+            actor=Actor(user=None, path="task careplans.publish_unmet"),
+            trigger=PublicationTrigger.SCHEDULE,
+            cutoff=cutoff,
+            now=now,
+        )
+    except PublicationRefused as refused:
+        logger.warning("unmet publication skipped: %s", refused)
+        return None
+    logger.info("unmet publication %s built (data to %s)", publication.pk, cutoff)
+    return publication.pk

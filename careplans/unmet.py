@@ -1,41 +1,50 @@
 """Unmet preference for commissioners: counts per locality and option, under disclosure control.
 
-Each person counts once, by their latest recorded choice, in the home locality recorded with it.
-For the people who preferred an option:
+Each person counts once, by their latest choice recorded before the data cut-off, in the home locality
+recorded with it. For the people who preferred an option:
 - `preferred`: how many preferred it;
 - `agreed_preferred` / `agreed_different`: how many agreed that option / a different one, and the
   different ones by reason (`reason_<code>`);
 - `reachable`, `not_reachable`, `reach_unknown`: whether the option was reachable from home
   without a car in the run current when the choice was recorded ("could not reach it" = not_reachable).
 
-Every cell, including the all-localities and all-options totals, goes through one protection, so
-no combination of published figures recovers a hidden one. Localities with fewer than 8 people in all
-are pooled as OTHER before protection: each of their figures would be suppressed anyway, and pooling
-keeps the protection small enough to compute. There are deliberately no date or run
-filters: two overlapping filtered tables would let a reader subtract one from the other.
+Every cell, including the all-localities and all-options totals, goes through one protection
+(`disclosure.protect`), so no combination of published figures narrows a hidden count of 1 to 7 to
+less than 0 to 8. Localities with 8 to 12 people or more (`show_from`) are shown one by one; every
+other locality, with people or not, is counted in OTHER, which is published as figures and a number of localities, never
+as a list: nobody can tell a locality with nobody from one with a few. Every menu option is listed,
+preferred or not. The figures are built into a `Publication` on a schedule and served unchanged until
+the next (careplans.services.publish); there are deliberately no date or run filters: two
+overlapping tables would let a reader subtract one from the other.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TextIO
 
-from django.core.cache import cache
-from django.db.models import Count, F, Max
+from django.db.models import F
+from django.utils.crypto import salted_hmac
 
 from areas.models import Locality
 from choicemap import csvsafe
 from services.models import MenuOption
 
-from .disclosure import SMALLEST_SHOWN, Sum, protect
+from .disclosure import KEY_SPACE, SMALLEST_SHOWN, Sum, cell_key, protect
 from .models import CarePlanChoice, DifferenceReason
 
-CACHE_SECONDS = 24 * 3600
-PROTECTION_VERSION = 2  # part of the cache key: publications protected by an earlier method are not reused
+SHOW_FROM_SPREAD = 5  # a locality is shown from 8 to 12 people on (see show_from)
+MOST_IN_OTHER = SMALLEST_SHOWN + SHOW_FROM_SPREAD - 2  # the most people a locality in OTHER can have: 11
+METHOD = "suppress 1-7, cell-key round 5, ILP ranges (v3)"
+TABLE = "unmet"
+NOTHING_PUBLISHED = (
+    "Nothing has been published yet: the first publication is built on the schedule (the first of each month) "
+    "or with manage.py publish_unmet."
+)  # this publication's name among a Publication's tables
 ALL = "ALL"
-OTHER = "OTHER"  # localities with fewer than 8 people, pooled
+OTHER = "OTHER"  # every locality with fewer than 8 people, none included
 REASONS = [f"reason_{code}" for code in DifferenceReason.values]
 OUTCOMES = ["agreed_preferred", "agreed_different"]
 REACH = ["reachable", "not_reachable", "reach_unknown"]
@@ -53,24 +62,87 @@ MEASURE_LABELS = {
 
 @dataclass
 class UnmetPublication:
-    """Protected values keyed (locality code or ALL, option code or ALL, measure); None = suppressed."""
+    """Protected values keyed (locality code or ALL, option code or ALL, measure); None = suppressed.
 
-    localities: list[tuple[str, str]]  # code, name: shown one by one
-    pooled: list[tuple[str, str]]  # localities counted in OTHER
+    Stored as one named table of a `Publication` (`as_json` / `from_json`)."""
+
+    localities: list[tuple[str, str]]  # code, name: shown one by one, then OTHER
     options: list[tuple[str, str]]
     values: dict[tuple[str, str, str], int | None]
-    people: int  # only to say whether anything was recorded; never shown as a number
+    other_localities: int  # how many localities OTHER covers (every one not shown, people or not)
+    recorded: bool  # whether anything was recorded; the number of people is never shown
 
     def cell(self, locality: str, option: str) -> dict[str, int | None]:
         return {measure: self.values[(locality, option, measure)] for measure in MEASURES}
 
+    def as_json(self) -> dict:
+        return {
+            "localities": [list(pair) for pair in self.localities],
+            "options": [list(pair) for pair in self.options],
+            "values": [[*key, value] for key, value in self.values.items()],
+            "other_localities": self.other_localities,
+            "recorded": self.recorded,
+        }
 
-def latest_choices():
-    """Each person's latest choice: DISTINCT ON the service user, newest conversation first."""
+    @classmethod
+    def from_json(cls, data: dict) -> UnmetPublication:
+        return cls(
+            localities=[tuple(pair) for pair in data["localities"]],
+            options=[tuple(pair) for pair in data["options"]],
+            values={(loc, opt, measure): value for loc, opt, measure, value in data["values"]},
+            other_localities=data["other_localities"],
+            recorded=data["recorded"],
+        )
+
+
+@dataclass
+class Tally:
+    """Counts and ONS cell keys per (locality or OTHER or ALL, option or ALL, measure)."""
+
+    counts: dict[tuple[str, str, str], int]
+    cell_keys: dict[tuple[str, str, str], int]
+    shown: list[str]  # localities with 8 or more people, published one by one
+    others: list[str]  # every other locality, with people (at most 11) or not: counted together as OTHER
+
+    @property
+    def columns(self) -> list[str]:
+        return self.shown + ([OTHER] if self.others else [])
+
+    def known_bounds(self) -> dict[tuple[str, str, str], tuple[int, int | None]]:
+        """The locality floor, which the method itself tells a reader: a locality shown on its own has at
+        least 8 people, and each one in OTHER at most 11 (see show_from)."""
+        bounds: dict[tuple[str, str, str], tuple[int, int | None]] = {
+            (code, ALL, "preferred"): (SMALLEST_SHOWN, None) for code in self.shown
+        }
+        if self.others:
+            bounds[(OTHER, ALL, "preferred")] = (0, MOST_IN_OTHER * len(self.others))
+        return bounds
+
+
+def show_from(locality_key: int) -> int:
+    """How many people a locality needs to be shown on its own: 8 to 12, as the key of its people decides.
+
+    With a fixed 8, a locality appearing next to OTHER would say that its count went from 7 to 8, so
+    the one new person lives there. With the threshold drawn from the people's keys, a reader only
+    knows that a shown locality has 8 or more and one in OTHER at most 11."""
+    return SMALLEST_SHOWN + (locality_key * SHOW_FROM_SPREAD) // KEY_SPACE
+
+
+def record_key(service_user_id: int) -> int:
+    """A person's ONS record key: fixed for life, secret (keyed with SECRET_KEY), uniform below KEY_SPACE."""
+    digest = salted_hmac("careplans.unmet.record_key", str(service_user_id), algorithm="sha256").digest()
+    return int.from_bytes(digest[:8]) % KEY_SPACE
+
+
+def latest_choices(*, cutoff: datetime):
+    """Each person's latest choice recorded before the cut-off: DISTINCT ON the service user, newest
+    conversation first."""
     return (
-        CarePlanChoice.objects.order_by("service_user_id", "-discussed_on", "-id")
+        CarePlanChoice.objects.filter(created_at__lt=cutoff)
+        .order_by("service_user_id", "-discussed_on", "-id")
         .distinct("service_user_id")
         .values(
+            "service_user_id",
             "home_locality__code",
             "preferred_option__code",
             "difference_reason",
@@ -80,30 +152,18 @@ def latest_choices():
     )
 
 
-def raw_counts() -> tuple[
-    dict[tuple[str, str, str], int], list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]], int
-]:
-    """(counts, shown localities, pooled localities, options, people)."""
-    rows = list(latest_choices())
-    names = dict(
-        Locality.objects.filter(code__in={row["home_locality__code"] for row in rows}).values_list("code", "name")
-    )
-    option_codes = {row["preferred_option__code"] for row in rows}
-    options = list(
-        MenuOption.objects.filter(code__in=option_codes).order_by("display_order", "code").values_list("code", "name")
-    )
-    counts, shown, pooled = tally(rows, option_codes=[code for code, _ in options])
-    by_name = sorted(names.items(), key=lambda item: (item[1], item[0]))
-    localities = [(code, name) for code, name in by_name if code in shown]
-    return counts, localities, [(code, name) for code, name in by_name if code in pooled], options, len(rows)
-
-
-def tally(rows: list[dict], *, option_codes: list[str]) -> tuple[dict[tuple[str, str, str], int], set, set]:
-    """Pure counting of latest-choice rows: (counts, shown locality codes, pooled locality codes)."""
+def tally(rows: list[dict], *, option_codes: list[str], locality_codes: list[str]) -> Tally:
+    """Pure counting of latest-choice rows (each with its `record_key`) over every locality of the area."""
     people = Counter(row["home_locality__code"] for row in rows)
-    pooled = {code for code, count in people.items() if count < SMALLEST_SHOWN}
-    locality_codes = sorted(set(people) - pooled) + ([OTHER] if pooled else [])
-    counts = {(loc, opt, m): 0 for loc in [*locality_codes, ALL] for opt in [*option_codes, ALL] for m in MEASURES}
+    keys_by_locality: dict[str, int] = Counter()
+    for row in rows:
+        keys_by_locality[row["home_locality__code"]] += row["record_key"]
+    shown = sorted(code for code, count in people.items() if count >= show_from(cell_key([keys_by_locality[code]])))
+    others = sorted((set(locality_codes) | set(people)) - set(shown))
+    shown_set = set(shown)
+    columns = shown + ([OTHER] if others else [])
+    cells = [(loc, opt, m) for loc in [*columns, ALL] for opt in [*option_codes, ALL] for m in MEASURES]
+    counts, keys = dict.fromkeys(cells, 0), dict.fromkeys(cells, 0)
     for row in rows:
         measures = ["preferred"]
         if row["same"] == 0:
@@ -112,12 +172,15 @@ def tally(rows: list[dict], *, option_codes: list[str]) -> tuple[dict[tuple[str,
             measures += ["agreed_different", f"reason_{row['difference_reason']}"]
         reach = row["preferred_reachable_without_car"]
         measures.append("reach_unknown" if reach is None else "reachable" if reach else "not_reachable")
-        home = OTHER if row["home_locality__code"] in pooled else row["home_locality__code"]
+        home = row["home_locality__code"] if row["home_locality__code"] in shown_set else OTHER
         for loc in (home, ALL):
             for opt in (row["preferred_option__code"], ALL):
                 for measure in measures:
                     counts[(loc, opt, measure)] += 1
-    return counts, set(people) - pooled, pooled
+                    keys[(loc, opt, measure)] += row["record_key"]
+    return Tally(
+        counts=counts, cell_keys={cell: cell_key([key]) for cell, key in keys.items()}, shown=shown, others=others
+    )
 
 
 def publication_sums(locality_codes: list[str], option_codes: list[str]) -> list[Sum]:
@@ -136,48 +199,52 @@ def publication_sums(locality_codes: list[str], option_codes: list[str]) -> list
     return sums
 
 
-def unmet_publication() -> UnmetPublication:
-    """The protected publication, computed once per version of the data it is built from.
-
-    The cache key is that version, so any care-plan write (or a renamed locality or option) leads to a
-    fresh computation, and figures of different data never share a key. A publication whose data
-    changed while it was computed is returned but not kept.
-    """
-    version = data_version()
-    key = f"careplans:unmet:{version}"
-    publication = cache.get(key)
-    if publication is None:
-        publication = protected_publication()
-        if data_version() == version:
-            cache.set(key, publication, timeout=CACHE_SECONDS)
-    return publication
+def protect_tally(counted: Tally, option_codes: list[str]) -> dict[tuple[str, str, str], int | None]:
+    """The published values of a tally: every table relation, cell key and locality floor given to `protect`."""
+    sums = publication_sums(counted.columns, option_codes)
+    return protect(counted.counts, sums, cell_keys=counted.cell_keys, known=counted.known_bounds())
 
 
-def data_version() -> str:
-    """Changes with every write the publication depends on: care-plan choices, localities, options."""
-    choices = CarePlanChoice.objects.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at"))
-    places = Locality.objects.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at"))
-    options = list(MenuOption.objects.order_by("id").values_list("id", "code", "name", "display_order"))
-    raw = repr((PROTECTION_VERSION, sorted(choices.items()), sorted(places.items()), options))
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def protected_publication() -> UnmetPublication:
-    counts, localities, pooled, options, people = raw_counts()
-    if pooled:
-        localities = [*localities, (OTHER, f"Other localities ({len(pooled)}), pooled")]
-    sums = publication_sums([code for code, _ in localities], [code for code, _ in options])
+def build_unmet(*, cutoff: datetime) -> UnmetPublication:
+    """The protected figures of the choices recorded before `cutoff` (slow: run by careplans.services.publish)."""
+    rows = [{**row, "record_key": record_key(row["service_user_id"])} for row in latest_choices(cutoff=cutoff)]
+    localities = dict(Locality.objects.values_list("code", "name"))
+    options = list(MenuOption.objects.order_by("display_order", "code").values_list("code", "name"))
+    counted = tally(rows, option_codes=[code for code, _ in options], locality_codes=list(localities))
+    shown = sorted(((code, localities[code]) for code in counted.shown), key=lambda item: (item[1], item[0]))
+    if counted.others:
+        shown.append((OTHER, f"Other localities ({len(counted.others)}), too few people to show"))
     return UnmetPublication(
-        localities=localities, pooled=pooled, options=options, values=protect(counts, sums), people=people
+        localities=shown,
+        options=options,
+        values=protect_tally(counted, [code for code, _ in options]),
+        other_localities=len(counted.others),
+        recorded=bool(rows),
     )
+
+
+def unmet_of(publication) -> UnmetPublication:
+    """The unmet-preference table of a stored `Publication`."""
+    return UnmetPublication.from_json(publication.tables[TABLE])
+
+
+def publication_meta(publication) -> dict:
+    """What a reader needs to know of a stored publication besides its figures."""
+    return {
+        "id": publication.pk,
+        "built_at": publication.built_at.isoformat(),
+        "data_cutoff": publication.data_cutoff.isoformat(),
+        "method": publication.method,
+    }
 
 
 def publication_json(publication: UnmetPublication, *, locality: str | None = None, option: str | None = None) -> dict:
     """The shape the equity map consumes (see the module docstring for the measures)."""
     options = [(code, name) for code, name in publication.options if option in (None, code)]
     option_keys = [code for code, _ in options] + ([ALL] if option is None else [])
-    # A pooled locality's figures are those of OTHER, the pool it is counted in.
-    wanted = OTHER if locality in {code for code, _ in publication.pooled} else locality
+    # Any locality not shown on its own answers with OTHER, whether it has a few people or none.
+    shown = {code for code, _ in publication.localities}
+    wanted = locality if locality is None or locality in shown else OTHER
     localities = [(code, name) for code, name in publication.localities if wanted in (None, code)]
     return {
         "basis": "latest choice per person, in the home locality recorded with it",
@@ -186,6 +253,7 @@ def publication_json(publication: UnmetPublication, *, locality: str | None = No
             "suppressed_range": [1, 7],
             "rounded_to": 5,
             "secondary_suppression": True,
+            "rounding": "cell key: to a multiple of 5 either side, the same for the same people",
         },
         "measures": [{"code": m, "label": MEASURE_LABELS[m]} for m in MEASURES],
         "options": [{"code": code, "name": name} for code, name in options],
@@ -194,9 +262,7 @@ def publication_json(publication: UnmetPublication, *, locality: str | None = No
             {"code": code, "name": name, "options": {key: publication.cell(code, key) for key in option_keys}}
             for code, name in localities
         ],
-        "pooled_localities": [
-            {"code": code, "name": name} for code, name in publication.pooled if locality in (None, code, OTHER)
-        ],
+        "other_localities": publication.other_localities,
     }
 
 

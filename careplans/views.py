@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView, View
@@ -28,7 +29,9 @@ from .selectors import (
     caseload,
     choices_over_time,
     outcome_lines,
+    past_publications,
     personal_menu,
+    publication_or_latest,
     reachable_menu,
     record_changes,
     teams_of,
@@ -45,11 +48,29 @@ from .services import (
     update_needs,
     update_service_user,
 )
-from .unmet import ALL, MEASURE_LABELS, MEASURES, publication_json, unmet_publication, write_unmet_csv
+from .unmet import (
+    ALL,
+    MEASURE_LABELS,
+    MEASURES,
+    NOTHING_PUBLISHED,
+    publication_json,
+    publication_meta,
+    unmet_of,
+    write_unmet_csv,
+)
+
+
+def requested_publication(request):
+    """The stored publication a commissioner asked for (?publication=ID), else the latest; None if none yet."""
+    requested = request.GET.get("publication", "")
+    return publication_or_latest(int(requested) if requested.isdigit() else None)
 
 
 class KeyworkerView(RoleRequiredMixin):
     allowed_roles = (KEYWORKER,)
+    # Set by the Django view this is mixed into.
+    request: HttpRequest
+    kwargs: dict[str, Any]
 
     def service_user(self) -> ServiceUser:
         """Only the keyworker's own and team caseload exist here: any other id is a 404."""
@@ -324,13 +345,16 @@ class ChoiceFormView(KeyworkerView, FormView):
 
 
 class UnmetPreferenceView(RoleRequiredMixin, TemplateView):
-    """Commissioners' table: one option (or all) by locality, with the area totals."""
+    """Commissioners' table: one option (or all) by locality, with the area totals, of one publication."""
 
     allowed_roles = UNMET_ROLES
     template_name = "careplans/unmet.html"
 
     def get_context_data(self, **kwargs):
-        publication = unmet_publication()
+        stored = requested_publication(self.request)
+        if stored is None:
+            return super().get_context_data(stored=None, nothing_published=NOTHING_PUBLISHED, **kwargs)
+        publication = unmet_of(stored)
         record_aggregate_read(actor=actor_for(self.request))
         option_codes = [code for code, _ in publication.options]
         option = self.request.GET.get("option")
@@ -341,6 +365,8 @@ class UnmetPreferenceView(RoleRequiredMixin, TemplateView):
 
         rows = [(name, code, in_order(publication.cell(code, option))) for code, name in publication.localities]
         return super().get_context_data(
+            stored=stored,
+            past=past_publications(),
             publication=publication,
             option=option,
             rows=rows,
@@ -354,11 +380,14 @@ class UnmetPreferenceCsvView(RoleRequiredMixin, View):
     allowed_roles = UNMET_ROLES
 
     def get(self, request):
+        stored = requested_publication(request)
+        if stored is None:
+            return HttpResponse(NOTHING_PUBLISHED, status=404, content_type="text/plain; charset=utf-8")
         output = io.StringIO()
-        write_unmet_csv(unmet_publication(), output)
+        write_unmet_csv(unmet_of(stored), output)
         record_aggregate_read(actor=actor_for(request))
         response = HttpResponse(output.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="unmet-preference.csv"'
+        response["Content-Disposition"] = f'attachment; filename="unmet-preference-{stored.pk}.csv"'
         return response
 
 
@@ -369,7 +398,10 @@ class UnmetPreferenceApi(APIView):
     schema = None  # the map's own endpoint; the documented one is /api/v1/unmet-preference/
 
     def get(self, request):
-        publication = unmet_publication()
+        stored = requested_publication(request)
+        if stored is None:
+            return Response({"detail": NOTHING_PUBLISHED}, status=404)
+        publication = unmet_of(stored)
         record_aggregate_read(actor=actor_for(request))
         locality, option = request.query_params.get("locality"), request.query_params.get("option")
         problems = {}
@@ -381,4 +413,5 @@ class UnmetPreferenceApi(APIView):
                 problems["option"] = f"unknown option code {option!r}"
         if problems:
             return Response(problems, status=400)
-        return Response(publication_json(publication, locality=locality or None, option=option or None))
+        body = publication_json(publication, locality=locality or None, option=option or None)
+        return Response({"published": publication_meta(stored), **body})

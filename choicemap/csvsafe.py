@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PREFIX = "'"
@@ -38,8 +38,14 @@ def unescape_cell(value: str) -> str:
     return value
 
 
+class TextOutput(Protocol):
+    """Where CSV is written: an open text file, or a Django HttpResponse."""
+
+    def write(self, text: str, /) -> object: ...
+
+
 class _SafeWriter:
-    def __init__(self, output: TextIO, **kwargs):
+    def __init__(self, output: TextOutput, **kwargs):
         self._writer = csv.writer(output, lineterminator="\n", **kwargs)
 
     def writerow(self, row) -> Any:
@@ -50,7 +56,7 @@ class _SafeWriter:
             self.writerow(row)
 
 
-def writer(output: TextIO, **kwargs) -> _SafeWriter:
+def writer(output: TextOutput, **kwargs) -> _SafeWriter:
     """`csv.writer` whose every text cell goes through `escape_cell` (lines end in `\\n`)."""
     return _SafeWriter(output, **kwargs)
 
@@ -58,7 +64,7 @@ def writer(output: TextIO, **kwargs) -> _SafeWriter:
 class DictWriter(csv.DictWriter):
     """`csv.DictWriter` whose every text cell goes through `escape_cell` (lines end in `\\n`)."""
 
-    def __init__(self, output: TextIO, fieldnames, **kwargs):
+    def __init__(self, output: TextOutput, fieldnames, **kwargs):
         super().__init__(output, fieldnames, lineterminator="\n", **kwargs)
 
     def writerow(self, rowdict) -> Any:

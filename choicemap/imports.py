@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,7 +174,12 @@ class RowReader:
     """Reads a CSV with a fixed set of required and optional columns, collecting problems."""
 
     def __init__(
-        self, path: Path | str, *, required: list[str], optional: list[str] = (), other_columns_allowed: bool = False
+        self,
+        path: Path | str,
+        *,
+        required: list[str],
+        optional: Sequence[str] = (),
+        other_columns_allowed: bool = False,
     ):
         self.path = Path(path)
         self.file = self.path.name
@@ -285,6 +290,20 @@ class FieldParser:
             if required:
                 self._bad(location, field_name, "is required")
             return None
+        number = self._finite_number(location, field_name, value, integer=integer)
+        if number is None:
+            return None
+        if minimum is not None and (number <= minimum if exclusive_minimum else number < minimum):
+            bound = f"greater than {minimum:g}" if exclusive_minimum else f"at least {minimum:g}"
+            self._bad(location, field_name, f"{value!r} is out of range (must be {bound})")
+            return None
+        if maximum is not None and number > maximum:
+            self._bad(location, field_name, f"{value!r} is out of range (must be at most {maximum:g})")
+            return None
+        return number
+
+    def _finite_number(self, location: str, field_name: str, value, *, integer: bool) -> float | int | None:
+        """`value` as a finite number (an int when `integer`), or None once the problem is reported."""
         if isinstance(value, bool):
             self._bad(location, field_name, f"{value!r} is not a number")
             return None
@@ -296,19 +315,12 @@ class FieldParser:
         if not math.isfinite(number):
             self._bad(location, field_name, f"{value!r} is not a finite number")
             return None
-        if integer:
-            if number != int(number):
-                self._bad(location, field_name, f"{value!r} is not a whole number")
-                return None
-            number = int(number)
-        if minimum is not None and (number <= minimum if exclusive_minimum else number < minimum):
-            bound = f"greater than {minimum:g}" if exclusive_minimum else f"at least {minimum:g}"
-            self._bad(location, field_name, f"{value!r} is out of range (must be {bound})")
+        if not integer:
+            return number
+        if number != int(number):
+            self._bad(location, field_name, f"{value!r} is not a whole number")
             return None
-        if maximum is not None and number > maximum:
-            self._bad(location, field_name, f"{value!r} is out of range (must be at most {maximum:g})")
-            return None
-        return number
+        return int(number)
 
     def boolean(self, location: str, field_name: str, value: str, *, default: bool) -> bool:
         if value == "":

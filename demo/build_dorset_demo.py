@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -343,7 +344,14 @@ def make_seeds(places: list[Place], land_km: Polygon, rng: np.random.Generator) 
             assert best is not None, f"could not place a seed for {name}"
             seeds.append(Seed(best[0], best[1], place, "town"))
 
-    # Rural seeds: a jittered hex grid over the county, kept where it fills a gap.
+    add_rural_seeds(seeds, places, land_km, pxy, rng)
+    return seeds
+
+
+def add_rural_seeds(
+    seeds: list[Seed], places: list[Place], land_km: Polygon, pxy: dict, rng: np.random.Generator
+) -> None:
+    """Rural seeds: a jittered hex grid over the county, kept where it fills a gap."""
     minx, miny, maxx, maxy = land_km.bounds
     s = RURAL_SPACING
     deep = land_km.buffer(-0.8)
@@ -361,14 +369,13 @@ def make_seeds(places: list[Place], land_km: Polygon, rng: np.random.Generator) 
             x += s
         y += s * math.sqrt(3) / 2
         row += 1
-    return seeds
 
 
 def build_cells(seeds: list[Seed], land_km: Polygon) -> list[Polygon | MultiPolygon]:
     pts = MultiPoint([(s.x, s.y) for s in seeds])
     vor = shapely.voronoi_polygons(pts, extend_to=land_km.buffer(60), ordered=True)
     cells = [shapely.intersection(g, land_km) for g in shapely.get_parts(vor)]
-    for s, c in zip(seeds, cells):
+    for s, c in zip(seeds, cells, strict=True):
         assert c.contains(Point(s.x, s.y)), "voronoi cell order mismatch"
 
     # A cell clipped by the coast can fall apart (e.g. across Poole Harbour). Hand each piece
@@ -403,13 +410,11 @@ def build_cells(seeds: list[Seed], land_km: Polygon) -> list[Polygon | MultiPoly
 def to_wgs84_coverage(cells_km: list) -> list:
     deg = [shapely.transform(c, to_deg) for c in cells_km]
     out = []
-    for g in deg:
-        g = shapely.set_precision(g, GRID)
-        g = shapely.make_valid(g)
+    for cell in deg:
+        valid = shapely.make_valid(shapely.set_precision(cell, GRID))
         # keep the polygonal part only (make_valid may return a collection)
-        polys = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-        g = shapely.union_all(polys)
-        out.append(g)
+        polys = [p for p in shapely.get_parts(valid) if p.geom_type in ("Polygon", "MultiPolygon")]
+        out.append(shapely.union_all(polys))
     return out
 
 
@@ -439,13 +444,51 @@ def build_localities(places: list[Place], rng: np.random.Generator):
     cells_km = build_cells(seeds, land_km)
     cells = to_wgs84_coverage(cells_km)
     areas_km2 = [c.area for c in cells_km]
-
-    # --- names -------------------------------------------------------------------------------
-    names: list[str] = [""] * len(seeds)
     by_town: dict[str, list[int]] = {}
     for i, s in enumerate(seeds):
         if s.role in ("town", "village"):
             by_town.setdefault(s.place.name, []).append(i)
+    names = locality_names(seeds, by_town)
+    pops = locality_populations(seeds, by_town, areas_km2, rng)
+
+    town_seed_xy = [(s.x, s.y) for s in seeds if s.role == "town"]
+    town_seed_xy += [km_xy(p.lon, p.lat) for p in places if p.kind == "town"]
+    feats = []
+    for i, (s, cell) in enumerate(zip(seeds, cells, strict=True)):
+        lon, lat = deg_xy(s.x, s.y)
+        lon, lat = round(lon, 5), round(lat, 5)
+        origin = Point(lon, lat)
+        if not cell.contains(origin):
+            rp = cell.representative_point()
+            lon, lat = round(rp.x, 5), round(rp.y, 5)
+        la = BCP if s.place.name in BCP_TOWNS else DORSET
+        sparse = is_sparse(lon, lat)
+        imd = locality_imd(s, rng, sparse=sparse)
+        feats.append(
+            {
+                "seed": s,
+                "geometry": cell,
+                "name": names[i],
+                "population": pops[i],
+                "rurality": locality_rurality(s, town_seed_xy, sparse=sparse),
+                "imd_decile": imd,
+                "car_share": locality_car_share(s, rng, imd=imd),
+                "origin_lat": lat,
+                "origin_lon": lon,
+                "la_code": la[0],
+                "la_name": la[1],
+            }
+        )
+
+    feats.sort(key=lambda f: (f["la_code"], f["name"]))
+    for k, f in enumerate(feats, start=1):
+        f["code"] = f"E0190{k:04d}"
+    return land_deg, feats
+
+
+def locality_names(seeds: list[Seed], by_town: dict[str, list[int]]) -> list[str]:
+    """Town cells numbered north to south; rural cells by compass point from their named place."""
+    names: list[str] = [""] * len(seeds)
     for town, idx in by_town.items():
         if len(idx) == 1:
             names[idx[0]] = town
@@ -463,15 +506,19 @@ def build_localities(places: list[Place], rng: np.random.Generator):
             continue
         px, py = km_xy(seeds[idx[0]].place.lon, seeds[idx[0]].place.lat)
         labels = [compass(seeds[i].x - px, seeds[i].y - py) for i in idx]
-        for i, lab in zip(idx, labels):
-            dup = [j for j, l2 in zip(idx, labels) if l2 == lab]
+        for i, lab in zip(idx, labels, strict=True):
+            dup = [j for j, l2 in zip(idx, labels, strict=True) if l2 == lab]
             suffix = f" {dup.index(i) + 1}" if len(dup) > 1 else ""
             names[i] = f"Rural {town} ({lab}{suffix})"
     assert len(set(names)) == len(names), "duplicate locality names"
+    return names
 
-    # --- populations -------------------------------------------------------------------------
+
+def locality_populations(
+    seeds: list[Seed], by_town: dict[str, list[int]], areas_km2: list[float], rng: np.random.Generator
+) -> list[int]:
     pops = [0] * len(seeds)
-    for town, idx in by_town.items():
+    for idx in by_town.values():
         place = seeds[idx[0]].place
         total = place.population if place.population else int(rng.integers(300, 2001))
         if place.kind == "village":  # the village plus its dispersed hinterland
@@ -479,81 +526,53 @@ def build_localities(places: list[Place], rng: np.random.Generator):
                 pops[i] = total + int(round(areas_km2[i] * rng.uniform(12, 24)))
         else:
             w = rng.uniform(0.8, 1.2, size=len(idx))
-            for i, v in zip(idx, split_integer(total, w)):
+            for i, v in zip(idx, split_integer(total, w), strict=True):
                 pops[i] = v
     for i, s in enumerate(seeds):
         if s.role == "rural":
             density = rng.uniform(22, 38) if is_sparse(*deg_xy(s.x, s.y)) else rng.uniform(35, 65)
             pops[i] = int(np.clip(round(areas_km2[i] * density), 400, 4500))
+    return pops
 
-    # --- attributes ----------------------------------------------------------------------------
-    town_seed_xy = [(s.x, s.y) for s in seeds if s.role == "town"]
-    town_seed_xy += [km_xy(p.lon, p.lat) for p in places if p.kind == "town"]
-    feats = []
-    for i, (s, cell) in enumerate(zip(seeds, cells)):
-        lon, lat = deg_xy(s.x, s.y)
-        lon, lat = round(lon, 5), round(lat, 5)
-        origin = Point(lon, lat)
-        if not cell.contains(origin):
-            rp = cell.representative_point()
-            lon, lat = round(rp.x, 5), round(rp.y, 5)
-        place = s.place
-        la = BCP if place.name in BCP_TOWNS else DORSET
-        sparse = is_sparse(lon, lat)
+
+def locality_rurality(s: Seed, town_seed_xy: list[tuple[float, float]], *, sparse: bool) -> str:
+    place = s.place
+    if s.role == "town":
+        big = place.name in BCP_TOWNS or (place.population or 0) >= 9000 or place.name == "Portland"
+        return "C1" if big else ("D2" if sparse else "D1")
+    if s.role == "village":
+        return "E2" if sparse else "E1"
+    fringe = min(dist((s.x, s.y), t) for t in town_seed_xy) < 5.0
+    return ("D2" if sparse else "D1") if fringe else ("E2" if sparse else "E1")
+
+
+def locality_imd(s: Seed, rng: np.random.Generator, *, sparse: bool) -> int:
+    lo, hi = TOWN_IMD.get(s.place.name, (6, 9)) if s.role != "rural" else (5, 9)
+    if s.role == "rural" and sparse:
+        lo, hi = 5, 8  # barriers to services pull remote areas down a little
+    if s.role == "town":
+        for hx, hy, hr, rng_ in AFFLUENT + DEPRIVED:
+            if dist((s.x, s.y), km_xy(hx, hy)) <= hr:
+                lo, hi = rng_
+                break
+    return int(rng.integers(lo, hi + 1))
+
+
+def locality_car_share(s: Seed, rng: np.random.Generator, *, imd: int) -> float:
+    place = s.place
+    if s.role == "town":
         d_centre = dist((s.x, s.y), km_xy(place.lon, place.lat))
-
-        if s.role == "town":
-            big = place.name in BCP_TOWNS or (place.population or 0) >= 9000 or place.name == "Portland"
-            rurality = "C1" if big else ("D2" if sparse else "D1")
-        elif s.role == "village":
-            rurality = "E2" if sparse else "E1"
+        if place.name in BCP_TOWNS or place.name in ("Weymouth", "Portland"):
+            car = 0.61 + 0.025 * min(d_centre, 4.0) + rng.uniform(0.0, 0.06)
         else:
-            fringe = min(dist((s.x, s.y), t) for t in town_seed_xy) < 5.0
-            rurality = ("D2" if sparse else "D1") if fringe else ("E2" if sparse else "E1")
-
-        lo, hi = TOWN_IMD.get(place.name, (6, 9)) if s.role != "rural" else (5, 9)
-        if s.role == "rural" and sparse:
-            lo, hi = 5, 8  # barriers to services pull remote areas down a little
-        if s.role == "town":
-            for hx, hy, hr, rng_ in AFFLUENT + DEPRIVED:
-                if dist((s.x, s.y), km_xy(hx, hy)) <= hr:
-                    lo, hi = rng_
-                    break
-        imd = int(rng.integers(lo, hi + 1))
-
-        if s.role == "town":
-            if place.name in BCP_TOWNS or place.name in ("Weymouth", "Portland"):
-                car = 0.61 + 0.025 * min(d_centre, 4.0) + rng.uniform(0.0, 0.06)
-            else:
-                car = 0.74 + 0.03 * min(d_centre, 2.0) + rng.uniform(0.0, 0.06)
-        elif s.role == "village":
-            car = rng.uniform(0.85, 0.90)
-        else:
-            car = rng.uniform(0.86, 0.93)
-        if imd <= 2:
-            car -= 0.05
-        car = round(float(np.clip(car, 0.55, 0.93)), 2)
-
-        feats.append(
-            {
-                "seed": s,
-                "geometry": cell,
-                "name": names[i],
-                "population": pops[i],
-                "rurality": rurality,
-                "imd_decile": imd,
-                "car_share": car,
-                "origin_lat": lat,
-                "origin_lon": lon,
-                "la_code": la[0],
-                "la_name": la[1],
-            }
-        )
-
-    feats.sort(key=lambda f: (f["la_code"], f["name"]))
-    for k, f in enumerate(feats, start=1):
-        f["code"] = f"E0190{k:04d}"
-    return land_deg, feats
+            car = 0.74 + 0.03 * min(d_centre, 2.0) + rng.uniform(0.0, 0.06)
+    elif s.role == "village":
+        car = rng.uniform(0.85, 0.90)
+    else:
+        car = rng.uniform(0.86, 0.93)
+    if imd <= 2:
+        car -= 0.05
+    return round(float(np.clip(car, 0.55, 0.93)), 2)
 
 
 def rounded_coords(geom) -> dict:
@@ -604,7 +623,7 @@ def validate_localities(path: Path, land: Polygon) -> list[dict]:
     assert 60 <= len(feats) <= 150, len(feats)
     codes = [f["properties"]["code"] for f in feats]
     assert len(set(codes)) == len(codes), "locality codes not unique"
-    for f, g in zip(feats, geoms):
+    for f, g in zip(feats, geoms, strict=True):
         p = f["properties"]
         assert g.geom_type in ("Polygon", "MultiPolygon"), (p["name"], g.geom_type)
         assert g.is_valid, (p["name"], shapely.is_valid_reason(g))
@@ -617,7 +636,7 @@ def validate_localities(path: Path, land: Polygon) -> list[dict]:
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
     overlap = 0.0
-    for a, b in zip(left, right):
+    for a, b in zip(left, right, strict=True):
         if a < b:
             overlap += shapely.intersection(geoms[a], geoms[b]).area
     union = shapely.union_all(geoms)
@@ -669,7 +688,8 @@ OPTIONS = [
         "PSYCHO",
         "Structured psychosocial therapy",
         "psychosocial",
-        "Evidence-based talking therapy (CBT, motivational interviewing, contingency management), one-to-one or in groups.",
+        "Evidence-based talking therapy (CBT, motivational interviewing, contingency management), "
+        "one-to-one or in groups.",
     ),
     (
         "ALCOHOL",
@@ -809,23 +829,16 @@ CATALOGUE_COLUMNS = [
 ]
 
 
-def build_catalogue(feats: list[dict], rng: np.random.Generator) -> list[dict]:
-    geoms = [f["geometry"] for f in feats]
+class OfferRows:
+    """The catalogue's rows, one per offer; unknown capacity and waits drawn from the generator."""
 
-    def locality_of(lon: float, lat: float) -> dict:
-        hits = [f for f, g in zip(feats, geoms) if g.covers(Point(lon, lat))]
-        assert hits, f"({lon}, {lat}) is not inside any locality"
-        return hits[0]
-
-    places = {p.name: p for p in read_places()}
-
-    def codes_for(towns: list[str]) -> str:
-        return ";".join(locality_of(places[t].lon, places[t].lat)["code"] for t in towns)
-
-    site = {s[0]: s for s in SITES}
-    rows: list[dict] = []
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.sites = {s[0]: s for s in SITES}
+        self.rows: list[dict] = []
 
     def add(
+        self,
         code,
         option,
         delivery="on_site",
@@ -839,12 +852,12 @@ def build_catalogue(feats: list[dict], rng: np.random.Generator) -> list[dict]:
         active=True,
         provider=None,
     ):
-        c, name, lat, lon, prov = site[code]
+        c, name, lat, lon, prov = self.sites[code]
         if cap == "auto":  # mostly known, some unknown
-            cap = "" if rng.random() < 0.12 else int(rng.integers(4, 41))
+            cap = "" if self.rng.random() < 0.12 else int(self.rng.integers(4, 41))
         if wait == "auto":
-            wait = "" if rng.random() < 0.12 else int(min(8, rng.poisson(1.2)))
-        rows.append(
+            wait = "" if self.rng.random() < 0.12 else int(min(8, self.rng.poisson(1.2)))
+        self.rows.append(
             {
                 "provider": provider or prov,
                 "site_code": c,
@@ -863,11 +876,35 @@ def build_catalogue(feats: list[dict], rng: np.random.Generator) -> list[dict]:
             }
         )
 
+
+def build_catalogue(feats: list[dict], rng: np.random.Generator) -> list[dict]:
+    geoms = [f["geometry"] for f in feats]
+
+    def locality_of(lon: float, lat: float) -> dict:
+        hits = [f for f, g in zip(feats, geoms, strict=True) if g.covers(Point(lon, lat))]
+        assert hits, f"({lon}, {lat}) is not inside any locality"
+        return hits[0]
+
+    places = {p.name: p for p in read_places()}
+
+    def codes_for(towns: list[str]) -> str:
+        return ";".join(locality_of(places[t].lon, places[t].lat)["code"] for t in towns)
+
+    offers = OfferRows(rng)
+    add_site_offers(offers, rng)
+    add_outreach_home_and_remote_offers(offers, rng, codes_for)
+    return offers.rows
+
+
+def add_site_offers(offers: OfferRows, rng: np.random.Generator) -> None:
+    """Offers held at the sites: the main services, pharmacies, residential rehab, young people."""
+    add = offers.add
     for code, opts in ON_SITE.items():
         for opt in opts:
             if code == "RES-01":
                 continue
-            cap, wait = "auto", "auto"
+            cap: int | str = "auto"
+            wait: int | str = "auto"
             if opt in ("NSP", "NALOXONE"):
                 cap, wait = int(rng.integers(20, 61)), 0
             if opt == "DEPOT-BUP":
@@ -887,6 +924,12 @@ def build_catalogue(feats: list[dict], rng: np.random.Generator) -> list[dict]:
     for opt in ("PSYCHO", "ALCOHOL", "FAMILY", "NALOXONE"):
         add("BOU-08", opt, min_age=12, max_age=24, wait=int(rng.integers(0, 3)))
     add("BOU-08", "EMPLOY", min_age=16, max_age=24)
+
+
+def add_outreach_home_and_remote_offers(
+    offers: OfferRows, rng: np.random.Generator, codes_for: Callable[[list[str]], str]
+) -> None:
+    add = offers.add
     # outreach clinics in market towns (Dorchester-based NHS team, Blandford/Weymouth-based RTD)
     for opt in ("OST-BUP", "PSYCHO", "ALCOHOL", "NALOXONE"):
         add("DOR-01", opt, "outreach", outreach=codes_for(NHS_OUTREACH), cap=int(rng.integers(4, 13)))
@@ -904,14 +947,13 @@ def build_catalogue(feats: list[dict], rng: np.random.Generator) -> list[dict]:
     add("POO-06", "PSYCHO", "remote", cap=30, wait=1)
     add("POO-06", "ALCOHOL", "remote", cap=40, wait=0)
     add("DOR-02", "ALCOHOL", "remote", cap=25, wait="")
-    return rows
 
 
 def validate_catalogue(rows: list[dict], feats: list[dict]) -> None:
     codes = {f["properties"]["code"] for f in feats}
     geoms = [shapely.from_geojson(json.dumps(f["geometry"])) for f in feats]
     providers = {p[0] for p in PROVIDERS}
-    sites = {}
+    sites: dict[str, tuple] = {}
     assert 100 <= len(rows) <= 160, len(rows)
     for r in rows:
         assert r["provider"] in providers, r["provider"]

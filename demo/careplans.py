@@ -67,7 +67,7 @@ def load_demo_careplans(*, keyworkers: list, today: datetime.date | None = None)
     team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
     team.members.add(*keyworkers)
     actor = Actor(user=None, path="command:load_demo")
-    rng = random.Random(5)
+    rng = random.Random(5)  # noqa: S311  (reproducible synthetic records, not secrets)
     localities = list(Locality.objects.order_by("code"))
     weights = [loc.population for loc in localities]
     options = {option.code: option for option in MenuOption.objects.filter(active=True)}
@@ -110,7 +110,16 @@ def load_demo_careplans(*, keyworkers: list, today: datetime.date | None = None)
         for preferred_code, agree_draw, reason_draw, extra, review_weeks in plans:
             if day > today:  # a review still to come is not a conversation yet (careplans/rules.py)
                 break
-            fields = _demo_choice(options, home, preferred_code, agree_draw, reason_draw, extra, day, review_weeks)
+            fields = _demo_choice(
+                options,
+                home,
+                preferred_code=preferred_code,
+                agree_draw=agree_draw,
+                reason_draw=reason_draw,
+                extra=extra,
+                day=day,
+                review_weeks=review_weeks,
+            )
             record_choice(actor=actor, service_user=service_user, fields=fields)
             day = fields.review_on
         if closed_years_ago:
@@ -150,7 +159,7 @@ def _demo_needs(rng: random.Random) -> Needs:
     )
 
 
-def _demo_choice(options, home, preferred_code, agree_draw, reason_draw, extra, day, review_weeks) -> ChoiceFields:
+def _demo_choice(options, home, *, preferred_code, agree_draw, reason_draw, extra, day, review_weeks) -> ChoiceFields:
     preferred = options[preferred_code]
     reachable = preferred_reach_snapshot(locality=home, option=preferred).reachable_without_car
     agreed, reason, other = preferred, "", ""

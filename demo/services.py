@@ -11,6 +11,9 @@ from django.db import transaction
 from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
 from accounts.services import ensure_user
 from areas.services import import_localities
+from careplans.models import PublicationTrigger
+from careplans.selectors import latest_publication
+from careplans.services import Actor, publish
 from choicemap.imports import ImportReport
 from demo.careplans import load_demo_careplans
 from services.services import import_catalogue, import_options, import_providers
@@ -27,6 +30,7 @@ DEMO_USERS = [
 @dataclass
 class DemoReport:
     imports: list[tuple[str, ImportReport]] = field(default_factory=list)
+    publication: int | None = None  # the unmet-preference publication made for the demo, if none existed
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     service_users_added: int = 0
 
@@ -47,4 +51,6 @@ def load_demo(*, password: str | None = None) -> DemoReport:
         if role == KEYWORKER:
             keyworkers.append(user)
     report.service_users_added = load_demo_careplans(keyworkers=keyworkers)
+    if latest_publication() is None:  # commissioners see figures only once published (the schedule's job)
+        report.publication = publish(actor=Actor(user=None, path="load_demo"), trigger=PublicationTrigger.COMMAND).pk
     return report

@@ -161,8 +161,10 @@ def legend_classes(measure: Measure, values: list[float | None], *, n_options: i
     for i, lower in enumerate(lowers):
         upper = lowers[i + 1] if i + 1 < len(lowers) else None
         if kind == "integer":
-            whole = upper is None or upper - lower == 1
-            label = _format(lower, 0) if whole else f"{_format(lower, 0)}–{_format(upper - 1, 0)}"
+            if upper is None or upper - lower == 1:
+                label = _format(lower, 0)
+            else:
+                label = f"{_format(lower, 0)}–{_format(upper - 1, 0)}"
             if measure.key == "expected_menu" and upper is not None:
                 label = f"{_format(lower, 0)} to under {_format(upper, 0)}"
         else:

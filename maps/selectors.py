@@ -17,7 +17,7 @@ from django.db.models.functions import Floor
 from areas.models import Locality, Rurality
 from careplans.unmet import OTHER
 from reach.models import LocalityResult, ReachProfile, ReachRun, RunStatus
-from reach.selectors import current_run, option_detail
+from reach.selectors import current_run, option_detail, run_provenance_text
 from services.models import Delivery, MenuOption, Site, SiteOffer
 
 from .measures import Measure, legend_classes, protected_count_classes
@@ -49,7 +49,7 @@ def geometry_version() -> str:
     """Changes whenever localities are added, removed or edited; part of the cache keys and URLs."""
     stats = Locality.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
     raw = f"{stats['n']}:{stats['top']}:{stats['last'].isoformat() if stats['last'] else ''}"
-    return hashlib.sha1(raw.encode()).hexdigest()[:12]
+    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 def detail_cell_bounds(x: int, y: int) -> tuple[float, float, float, float]:
@@ -92,6 +92,8 @@ def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> tuple[s
         if band == "coarse":
             column, where, params = "coalesce(l.geometry_coarse, l.geometry_simplified, l.geometry)", "TRUE", {}
         else:
+            if cell is None:
+                raise ValueError("the detail band is sent per cell: give a cell")
             west, south, east, north = detail_cell_bounds(*cell)
             column = "coalesce(l.geometry_simplified, l.geometry)"
             where = (
@@ -105,10 +107,11 @@ def drawing_shapes(*, band: str, cell: tuple[int, int] | None = None) -> tuple[s
                 _SHAPES_SQL.format(column=column, where=where), {**params, "precision": BAND_PRECISION[band]}
             )
             shapes = cursor.fetchone()[0]
-        return (
-            '{"band": %s, "version": %s, "precision": %d, %s'
-            % (json.dumps(band), json.dumps(version), BAND_PRECISION[band], shapes[1:])
-        ).encode()
+        # The rows' JSON is spliced in as PostGIS wrote it: no decoding and re-encoding in Python.
+        head = (
+            f'{{"band": {json.dumps(band)}, "version": {json.dumps(version)}, "precision": {BAND_PRECISION[band]:d}, '
+        )
+        return (head + shapes[1:]).encode()
 
     key = f"maps:shapes:{version}:{band}:" + (f"{cell[0]}_{cell[1]}" if cell else "all")
     return version, _cached_gzipped(key, build)
@@ -139,6 +142,7 @@ def run_status(run: ReachRun) -> dict:
         "profile": run.profile_name,
         "profile_id": run.profile_id,
         "provider": run.provider,
+        "travel": run_provenance_text(run),
         "automatic": run.automatic,
         "created_at": run.created_at.isoformat() if run.created_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
@@ -193,6 +197,8 @@ def measure_values(*, run: ReachRun, measure: Measure, option: str | None) -> di
     """One value per drawn locality of the run, with the legend classes that colour them."""
     field = measure.field
     if measure.per_option:
+        if option is None:
+            raise ValueError(f"{measure.key} is per option: give an option")
         field = f"{field}__{run.option_codes.index(option)}"
     rows = (
         LocalityResult.objects.filter(run=run, locality_id__isnull=False)
@@ -231,6 +237,8 @@ def locality_panel(*, run: ReachRun, locality_id: int) -> dict | None:
     if result is None:
         return None
     locality = result.locality
+    if locality is None:  # not after the filter on locality_id; says so to the type checker
+        return None
     referenced = {
         site_id
         for mode in ("walk", "pt", "car")
@@ -447,13 +455,18 @@ UNMET_MEASURE = "not_reachable"  # people whose preferred option was out of reac
 
 def unmet_layer(*, publication: dict) -> dict:
     """The unmet-preference layer and panel section: careplans' protected publication as it is, with the
-    map ids of the localities it names and, per option (and ALL), legend classes of UNMET_MEASURE."""
+    map ids of the localities and, per option (and ALL), legend classes of UNMET_MEASURE.
+
+    The publication never lists the localities counted in OTHER; every locality not shown on its own is in
+    it, with people or not, so the layer lists all of them as `pooled_localities` (what the map reads)."""
     shown = [loc for loc in publication["localities"] if loc["code"] != OTHER]
-    codes = [loc["code"] for loc in shown] + [loc["code"] for loc in publication["pooled_localities"]]
+    ids = dict(Locality.objects.values_list("code", "pk"))
+    shown_codes = {loc["code"] for loc in shown}
+    pooled = [{"code": code} for code in sorted(ids) if code not in shown_codes]
     return {
         "measure": UNMET_MEASURE,
-        "publication": publication,
-        "locality_ids": dict(Locality.objects.filter(code__in=codes).values_list("code", "pk")),
+        "publication": {**publication, "pooled_localities": pooled},
+        "locality_ids": ids,
         "legends": {
             key: protected_count_classes([loc["options"][key][UNMET_MEASURE] for loc in shown])
             for key in publication["area"]

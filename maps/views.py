@@ -26,8 +26,9 @@ from accounts.access import RoleRequiredMixin, role_permission
 from accounts.roles import ADMIN, COMMISSIONER
 from accounts.selectors import has_role
 from careplans.access import UNMET_ROLES, actor_for
+from careplans.selectors import latest_publication
 from careplans.services import record_aggregate_read
-from careplans.unmet import publication_json, unmet_publication
+from careplans.unmet import NOTHING_PUBLISHED, publication_json, unmet_of
 from choicemap.params import parse_id
 from reach.exports import write_reach_export
 from reach.models import ReachProfile, ReachRun
@@ -117,6 +118,7 @@ class TableView(RoleRequiredMixin, TemplateView):
                 "descending": descending,
                 "runs": selectors.recent_runs(),
                 "columns": columns,
+                "travel": selectors.run_provenance_text(run) if run else "",
             }
         )
         if run is not None:
@@ -248,7 +250,7 @@ class ShapesApi(MapApiView):
             try:
                 x, y = (int(part) for part in request.query_params.get("cell", "").split(","))
             except ValueError:
-                raise ValidationError({"cell": "Give the grid cell as x,y (whole numbers)."})
+                raise ValidationError({"cell": "Give the grid cell as x,y (whole numbers)."}) from None
             cell = (x, y)
         elif band != "coarse":
             raise ValidationError({"band": "One of coarse, detail."})
@@ -282,6 +284,9 @@ class UnmetApi(MapApiView):
     permission_classes = [role_permission(*UNMET_ROLES)]
 
     def get(self, request):
-        publication = publication_json(unmet_publication())
+        stored = latest_publication()
+        if stored is None:
+            return Response({"detail": NOTHING_PUBLISHED}, status=404)
+        publication = publication_json(unmet_of(stored))
         record_aggregate_read(actor=actor_for(request))
         return Response(selectors.unmet_layer(publication=publication))

@@ -174,8 +174,9 @@ class TaxonomyTermQuerySerializer(SearchQuerySerializer):
 class DetailQuerySerializer(PageQuerySerializer):
     """Detail endpoints take no parameters but format."""
 
-    page = None
-    per_page = None
+    # None removes a field the base serializer declares (DRF's way); the stubs only know the field type.
+    page = None  # type: ignore[assignment]
+    per_page = None  # type: ignore[assignment]
 
 
 class OrganizationDetailQuerySerializer(DetailQuerySerializer):

@@ -119,7 +119,7 @@ def delivery_term(delivery: str) -> dict:
         taxonomy=DELIVERY_TAXONOMY,
         code=delivery,
         label=label.split(" (")[0],
-        description=DELIVERY_DESCRIPTIONS[delivery],
+        description=DELIVERY_DESCRIPTIONS[Delivery(delivery)],
         uri=DELIVERY_URI + delivery,
     )
 

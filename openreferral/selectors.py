@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
@@ -46,7 +47,7 @@ def providers(*, search: str = "") -> QuerySet[Provider]:
 def organization_record(provider: Provider, *, services: str = "", base_url: str = "") -> dict:
     """An organization; `services` "summary" or "full" adds its services (ORUK's full / full_service)."""
     kind = provider.get_kind_display() if provider.kind else "Treatment"
-    record = {
+    record: dict[str, Any] = {
         "id": m.organization_id(provider.name),
         "name": provider.name,
         "description": f"{kind} provider of drug and alcohol treatment.",
@@ -68,7 +69,7 @@ def sites() -> QuerySet[Site]:
 
 
 def location_record(site: Site) -> dict:
-    record = {
+    record: dict[str, Any] = {
         "id": m.location_id(site.code),
         "location_type": "physical",
         "name": site.name,
@@ -157,7 +158,7 @@ def service_summary(offer: SiteOffer, *, base_url: str = "") -> dict:
     sid = m.service_id(key)
     live = offer.active and offer.site.active and offer.option.active
     mode = "" if offer.delivery == m.Delivery.ON_SITE else f" ({offer.get_delivery_display().split(' (')[0].lower()})"
-    record = {
+    record: dict[str, Any] = {
         "id": sid,
         "organization_id": m.organization_id(offer.site.provider.name),
         "name": f"{offer.option.name}{mode}, {offer.site.name}",
@@ -170,13 +171,18 @@ def service_summary(offer: SiteOffer, *, base_url: str = "") -> dict:
         record["minimum_age"] = offer.min_age
     if offer.max_age is not None:
         record["maximum_age"] = offer.max_age
-    record["last_modified"] = timestamp(offer.last_modified)
+    record["last_modified"] = timestamp(_last_modified(offer))
     return record
 
 
 def service_minimal(offer: SiteOffer) -> dict:
     """What ORUK's minimal=true asks for: enough to see which services changed."""
-    return {"id": m.service_id(_key(offer)), "last_modified": timestamp(offer.last_modified)}
+    return {"id": m.service_id(_key(offer)), "last_modified": timestamp(_last_modified(offer))}
+
+
+def _last_modified(offer: SiteOffer) -> dt.datetime:
+    """The latest change to the offer, its site or its option: OFFERS annotates it."""
+    return offer.last_modified  # type: ignore[attr-defined]
 
 
 def service_record(offer: SiteOffer, *, base_url: str = "", nested: bool = False) -> dict:
@@ -241,7 +247,7 @@ def service_record(offer: SiteOffer, *, base_url: str = "", nested: bool = False
 
 def service_at_location_record(offer: SiteOffer, *, base_url: str = "", nested: bool = False) -> dict:
     key = _key(offer)
-    record = {
+    record: dict[str, Any] = {
         "id": m.service_at_location_id(key),
         "service_id": m.service_id(key),
         "location_id": m.location_id(offer.site.code),
@@ -301,7 +307,7 @@ def offers(filters: ServiceFilters = ServiceFilters()) -> QuerySet[SiteOffer]:
     return queryset
 
 
-def _near(queryset: QuerySet[SiteOffer], point: Point, proximity_m: float | None) -> QuerySet[SiteOffer]:
+def _near[Offers: QuerySet[SiteOffer]](queryset: Offers, point: Point, proximity_m: float | None) -> Offers:
     """With a proximity: sites within that distance. Without: offers whose service area covers the
     point (outreach localities containing it, home visits reaching it); the rest have no area."""
     if proximity_m is not None:
@@ -349,8 +355,10 @@ def _term_filter(term_id: str) -> Q:
 
 def offer_by_service_id(record_id: str, *, at_location: bool = False) -> SiteOffer | None:
     make_id = m.service_at_location_id if at_location else m.service_id
-    for offer_pk, *key in SiteOffer.objects.values_list("pk", "site__code", "option__code", "delivery"):
-        if make_id(tuple(key)) == record_id:
+    for offer_pk, site_code, option_code, delivery in SiteOffer.objects.values_list(
+        "pk", "site__code", "option__code", "delivery"
+    ):
+        if make_id((site_code, option_code, delivery)) == record_id:
             return OFFERS.get(pk=offer_pk)
     return None
 

@@ -121,7 +121,7 @@ def _boolean(reader: _Reader, where: str, values: dict, name: str, default: bool
     return value
 
 
-def _unique(reader: _Reader, seen: dict, key, where: str, field_name: str, what: str) -> bool:
+def _unique(reader: _Reader, seen: dict, key, *, where: str, field_name: str, what: str) -> bool:
     if key in seen:
         reader.problem(where, field_name, f"duplicate {what} {key!r} (first in {seen[key]})")
         return False
@@ -141,8 +141,8 @@ def _parse_organizations(reader: _Reader, gathered: feeds.Items, parsed: _Parsed
         contact = reader.text(where, extension, "contact", max_length=300)
         if (
             name
-            and _unique(reader, names, name, where, "name", "organization name")
-            and _unique(reader, ids, item["id"], where, "id", "id")
+            and _unique(reader, names, name, where=where, field_name="name", what="organization name")
+            and _unique(reader, ids, item["id"], where=where, field_name="id", what="id")
         ):
             parsed.providers[item["id"]] = {"name": name, "kind": kind, "contact": contact}
             if not where.startswith("organizations["):
@@ -215,7 +215,7 @@ def _parse_terms(reader: _Reader, gathered: feeds.Items, parsed: _Parsed) -> _Te
             "description": reader.text(where, {"description": description}, "description"),
             "active": _boolean(reader, where, extension, "active", True),
         }
-        if _unique(reader, codes, code, where, "term_uri", "menu option"):
+        if _unique(reader, codes, code, where=where, field_name="term_uri", what="menu option"):
             parsed.options[item["id"]] = values
     return found
 
@@ -257,7 +257,7 @@ def _parse_locations(reader: _Reader, gathered: feeds.Items, parsed: _Parsed) ->
         lat = reader.parse.number(where, "latitude", item.get("latitude"), required=True, minimum=-90, maximum=90)
         lon = reader.parse.number(where, "longitude", item.get("longitude"), required=True, minimum=-180, maximum=180)
         organization_id = _ref(item.get("organization_id")) or held_by.get(item["id"])
-        provider = parsed.providers.get(organization_id)
+        provider = parsed.providers.get(organization_id) if organization_id is not None else None
         if provider is None:
             reader.problem(
                 where, "organization_id", "must be the id of an organization in this file (a site needs a provider)"
@@ -273,7 +273,7 @@ def _parse_locations(reader: _Reader, gathered: feeds.Items, parsed: _Parsed) ->
             "postcode": reader.text(where, address, "postal_code", max_length=10),
             "active": _boolean(reader, where, _extension(item), "active", True),
         }
-        if code and _unique(reader, codes, code, where, "external_identifier", "site code"):
+        if code and _unique(reader, codes, code, where=where, field_name="external_identifier", what="site code"):
             parsed.sites[item["id"]] = values
             if not where.startswith("locations["):
                 parsed.nested_only.add(item["id"])
@@ -345,7 +345,7 @@ def _parse_services(reader: _Reader, gathered: feeds.Items, parsed: _Parsed, con
         option = options.pop()
         for site in sites:
             key = (site["code"], option, delivery)
-            if _unique(reader, keys, key, where, "id", "offer (site, option, delivery)"):
+            if _unique(reader, keys, key, where=where, field_name="id", what="offer (site, option, delivery)"):
                 parsed.offers.append(
                     {
                         "site": site["code"],
@@ -380,17 +380,18 @@ def _unmapped_reason(item: dict, term_ids: list[str], terms: _Terms) -> str:
 
 def _service_sites(reader: _Reader, where: str, item: dict, parsed: _Parsed) -> list[dict]:
     """The sites of the service's locations: choicemap has one offer per site."""
-    sites = [parsed.sites.get(location_id) for location_id in _location_ids(item)]
-    if not sites or None in sites:
+    sites = [parsed.sites.get(ref) if ref is not None else None for ref in _location_ids(item)]
+    found = [site for site in sites if site]
+    if not sites or len(found) != len(sites):
         reader.problem(
             where,
             "service_at_locations",
             "needs at least one service_at_location whose location_id is a location in this file "
             "(choicemap offers are held at sites)",
         )
-        return [site for site in sites if site]
+        return found
     organization_id = _organization_id(item)
-    for site in sites:
+    for site in found:
         if organization_id is not None and organization_id != site["organization_id"]:
             reader.problem(
                 where,
@@ -398,7 +399,7 @@ def _service_sites(reader: _Reader, where: str, item: dict, parsed: _Parsed) -> 
                 f"must be the organization of the service's location {site['code']!r} "
                 "(a choicemap site has one provider)",
             )
-    return sites
+    return found
 
 
 def _offer_values(reader: _Reader, where: str, item: dict) -> dict:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ LOCALITY_MEASURES: tuple[str, ...] = (
     "real_choice_with_car",
 )
 
-_NO_CAR_MODES = ("walk", "pt")
+_NO_CAR_MODES = ("walk", "pt")  # cycle joins them only when the profile counts it
 _EMPTY_PACKED = np.iinfo(np.int64).max  # "no site found" sentinel for packed (minutes, site)
 
 
@@ -57,19 +58,25 @@ class ReachParams:
     count_remote: bool = False
     real_choice_providers: int = 2
     default_car_share: float = 0.77
+    cycle_minutes: float = 30
+    cycle_kmh: float = 15
+    cycle_access_minutes: float = 0
+    count_cycle: bool = False
 
     def max_minutes(self) -> dict[str, float]:
-        return {"walk": float(self.walk_minutes), "pt": float(self.pt_minutes), "car": float(self.car_minutes)}
+        return {mode: float(getattr(self, f"{mode}_minutes")) for mode in MODES}
 
     def speeds_kmh(self) -> dict[str, float]:
-        return {"walk": float(self.walk_kmh), "pt": float(self.pt_kmh), "car": float(self.car_kmh)}
+        return {mode: float(getattr(self, f"{mode}_kmh")) for mode in MODES}
 
     def access_minutes(self) -> dict[str, float]:
-        return {
-            "walk": float(self.walk_access_minutes),
-            "pt": float(self.pt_access_minutes),
-            "car": float(self.car_access_minutes),
-        }
+        return {mode: float(getattr(self, f"{mode}_access_minutes")) for mode in MODES}
+
+    def modes_without_car(self) -> tuple[str, ...]:
+        return (*_NO_CAR_MODES, "cycle") if self.count_cycle else _NO_CAR_MODES
+
+    def modes_with_car(self) -> tuple[str, ...]:
+        return (*self.modes_without_car(), "car")
 
 
 @dataclass
@@ -218,7 +225,8 @@ def crowfly_for_params(*, localities: LocalityArrays, sites: SiteArrays, params:
 def candidate_offers(offers: OfferArrays, params: ReachParams) -> np.ndarray:
     """Active offers whose wait is unknown or within the profile's limit (equal is fine)."""
     wait_ok = np.isnan(offers.waiting_weeks) | (offers.waiting_weeks <= params.max_wait_weeks)
-    return offers.active & wait_ok
+    candidates: np.ndarray = offers.active & wait_ok
+    return candidates
 
 
 def two_step_fca(
@@ -272,7 +280,7 @@ def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float | None:
     cum = np.cumsum(w)
     # sorted form of the double sum: Σ_k w_k x_k (C_{k-1} + C_k − W)
     pair_sum = float((w * x * (2.0 * cum - w - total)).sum())
-    return max(0.0, pair_sum / (total * total * mean))
+    return max(0.0, pair_sum / float(total * total * mean))
 
 
 def weighted_slice_mean(values: np.ndarray, weights: np.ndarray, lo_share: float, hi_share: float) -> float | None:
@@ -420,7 +428,7 @@ def catchment_pairs(
     np.cumsum(np.bincount(offers.site_idx[onsite], minlength=n_sites), out=site_ptr[1:])
     limits = params.max_minutes()
     keys = []
-    for mode in MODES if with_car else _NO_CAR_MODES:
+    for mode in params.modes_with_car() if with_car else params.modes_without_car():
         loc, site, minutes = travel.pairs[mode]
         keep = minutes <= limits[mode]
         keys.append(loc[keep].astype(np.int64) * n_sites + site[keep])
@@ -558,11 +566,15 @@ def _onsite_reach(
 
 
 def _onsite_access(
-    *, catchment_by_mode: dict[str, sp.csr_matrix], site_capacity: np.ndarray, population: np.ndarray
+    *,
+    catchment_by_mode: dict[str, sp.csr_matrix],
+    site_capacity: np.ndarray,
+    population: np.ndarray,
+    without_car_modes: tuple[str, ...],
 ) -> dict[str, np.ndarray]:
     """2SFCA for on-site offers at site level, without and with a car: offers at one site share a
     catchment, so Σ_j R_j over a site's offers of an option = (Σ capacity) / site demand."""
-    catchments = {"without_car": _union(catchment_by_mode["walk"], catchment_by_mode["pt"])}
+    catchments = {"without_car": reduce(_union, (catchment_by_mode[mode] for mode in without_car_modes))}
     catchments["with_car"] = _union(catchments["without_car"], catchment_by_mode["car"])
     access: dict[str, np.ndarray] = {}
     for scenario, matrix in catchments.items():
@@ -616,7 +628,7 @@ def _remote(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Remote offers reach everywhere (if counted): a provider bitmask and accessibility per option."""
     mask = np.zeros((offer_bits.n_words, n_opt), np.uint64)
-    access = np.zeros(n_opt)
+    access: np.ndarray = np.zeros(n_opt)
     if count_remote:
         capacity = offers.capacity_per_week
         remote = np.flatnonzero(candidates & (offers.delivery == REMOTE))
@@ -650,10 +662,13 @@ def _combine(
     params: ReachParams,
     n_opt: int,
 ) -> ReachResult:
-    """Without a car: walk, public transport, outreach, home visits and remote; with a car: also car."""
+    """Without a car: walk, public transport (and cycling, if counted), outreach, home visits and remote;
+    with a car: also car."""
     n_loc = localities.n
     remote_cells = np.tile(remote_mask, (1, n_loc))  # (word, cell) with the option pattern
-    without_car = onsite.masks["walk"] | onsite.masks["pt"] | other_mask | remote_cells
+    without_car = reduce(
+        np.bitwise_or, (onsite.masks[mode] for mode in params.modes_without_car()), other_mask | remote_cells
+    )
     with_car = without_car | onsite.masks["car"]
     del remote_cells
     providers_without = np.bitwise_count(without_car).sum(axis=0, dtype=np.int16).reshape(n_loc, n_opt)
@@ -746,7 +761,10 @@ def compute_reach(
     )
     report(40)
     onsite_access = _onsite_access(
-        catchment_by_mode=onsite.catchment_by_mode, site_capacity=onsite.site_capacity, population=population
+        catchment_by_mode=onsite.catchment_by_mode,
+        site_capacity=onsite.site_capacity,
+        population=population,
+        without_car_modes=params.modes_without_car(),
     )
     onsite.catchment_by_mode = {}  # the largest sparse structures: free them before the next part
     report(60)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 from django.db.models import QuerySet
@@ -14,7 +15,7 @@ from areas.models import Locality
 from services.models import MenuOption, Site, SiteOffer
 
 from .engine import DELIVERY_CODES, LocalityArrays, OfferArrays, SiteArrays
-from .models import LocalityResult, ReachProfile, ReachRun, RunStatus, TravelTime
+from .models import PROFILE_FIELDS, LocalityResult, NetworkBuild, ReachProfile, ReachRun, RunStatus, TravelTime
 from .travel import MODES, TravelTimes, matrix_travel_times
 
 
@@ -22,8 +23,8 @@ from .travel import MODES, TravelTimes, matrix_travel_times
 class CatalogueSnapshot:
     """Everything one run computes on, as engine arrays plus the ids that map them back.
 
-    Scenarios are not built yet; the design has a scenario change or append rows of this snapshot
-    before computing, so that scenarios and plain runs share one code path.
+    A scenario run computes on a modified copy (reach.scenario_catalogue), so scenarios and plain
+    runs share one code path. Sites, offers and providers a scenario adds have negative ids.
     """
 
     locality_ids: np.ndarray
@@ -147,16 +148,16 @@ def load_snapshot() -> CatalogueSnapshot:
         .values_list("siteoffer_id", "locality_id")
     )
     offers = OfferArrays(
-        site_idx=[site_index[r[1]] for r in offer_rows],
-        option_idx=[option_index[r[2]] for r in offer_rows],
-        provider_idx=[provider_index[r[3]] for r in offer_rows],
-        delivery=[DELIVERY_CODES[r[4]] for r in offer_rows],
+        site_idx=np.asarray([site_index[r[1]] for r in offer_rows], dtype=np.int32),
+        option_idx=np.asarray([option_index[r[2]] for r in offer_rows], dtype=np.int32),
+        provider_idx=np.asarray([provider_index[r[3]] for r in offer_rows], dtype=np.int32),
+        delivery=np.asarray([DELIVERY_CODES[r[4]] for r in offer_rows], dtype=np.int8),
         capacity_per_week=_nan_if_none(r[5] for r in offer_rows),
         waiting_weeks=_nan_if_none(r[6] for r in offer_rows),
-        active=[r[7] and site_active[r[1]] for r in offer_rows],
+        active=np.asarray([r[7] and site_active[r[1]] for r in offer_rows], dtype=bool),
         home_visit_km=_nan_if_none(r[8] for r in offer_rows),
-        outreach_offer_idx=[offer_index[o] for o, _ in outreach],
-        outreach_locality_idx=[locality_index[loc] for _, loc in outreach],
+        outreach_offer_idx=np.asarray([offer_index[o] for o, _ in outreach], dtype=np.int32),
+        outreach_locality_idx=np.asarray([locality_index[loc] for _, loc in outreach], dtype=np.int32),
     )
     return CatalogueSnapshot(
         locality_ids=np.array([r[0] for r in loc_rows], dtype=np.int64),
@@ -194,6 +195,98 @@ def matrix_travel_times_for(snapshot: CatalogueSnapshot) -> TravelTimes:
     )
 
 
+def engine_params(params: dict) -> dict:
+    """The engine's share of a run's parameters (the travel settings stay with the providers)."""
+    return {name: params[name] for name in PROFILE_FIELDS if name in params}
+
+
+MODE_WORDS = {"walk": "walking", "pt": "public transport", "car": "car", "cycle": "cycling"}
+ROAD_MODE_ORDER = ("car", "walk", "cycle")
+
+
+def _percentile_word(percentile: float) -> str:
+    return "median" if percentile == 50 else f"{percentile:g}th percentile"
+
+
+def _network_label(mode: str, build: NetworkBuild, chosen: dict) -> str:
+    if mode == "pt":
+        feeds = len(build.gtfs_feeds)
+        travel_date = chosen["travel_date"]
+        day = date.fromisoformat(travel_date).strftime("%A")
+        return (
+            f"{feeds} GTFS feed{'s' if feeds != 1 else ''} via Valhalla, {day} {travel_date} "
+            f"{chosen['window_start'][:5]}–{chosen['window_end'][:5]} every {chosen['step_minutes']} min, "
+            f"{_percentile_word(chosen['percentile'])}"
+        )
+    extract = build.osm_extract_date.isoformat() if build.osm_extract_date else "unknown date"
+    return f"OpenStreetMap extract of {extract} via OSRM"
+
+
+def travel_provenance(*, run_params: dict, sources: dict[str, str], network, snapshot) -> dict:
+    """What each mode's figures rest on, in words and in ids, with what was left out off the network."""
+    modes: dict[str, dict] = {}
+    for mode, source in sources.items():
+        entry: dict = {"source": source}
+        if source == "crowfly":
+            entry["label"] = (
+                f"crow-fly estimate ({_crowfly_terms(mode, run_params)}, detour × {run_params['detour_factor']:g})"
+            )
+            entry["terms"] = _crowfly_terms(mode, run_params)
+        elif source == "matrix":
+            entry["label"] = "imported travel-time matrix"
+        else:
+            build = network.build
+            off = network.off_network[mode]
+            entry |= {
+                "label": _network_label(mode, build, network.chosen[mode]),
+                "network": build.network.name,
+                "network_build_id": build.pk,
+                "settings": network.chosen[mode],
+                "off_network": {
+                    "localities": [snapshot.locality_codes[i] for i in off["localities"]],
+                    "site_ids": [int(snapshot.site_ids[j]) for j in off["sites"]],
+                },
+            }
+        modes[mode] = entry
+    return {
+        "modes": modes,
+        "text": provenance_text(modes, detour_factor=float(run_params["detour_factor"])),
+        "network_build_id": network.build.pk if network else None,
+    }
+
+
+def _crowfly_terms(mode: str, params: dict) -> str:
+    access = float(params[f"{mode}_access_minutes"])
+    return f"{float(params[f'{mode}_kmh']):g} km/h" + (f" +{access:g} min" if access else "")
+
+
+def provenance_text(modes: dict[str, dict], *, detour_factor: float | None = None) -> str:
+    """One line a legend or an export can carry, e.g. 'roads: OpenStreetMap extract of … via OSRM; …'."""
+    parts = []
+    road_labels = {modes[m]["label"] for m in ROAD_MODE_ORDER if m in modes and modes[m]["source"] == "network"}
+    if len(road_labels) == 1:
+        served = [MODE_WORDS[m] for m in ROAD_MODE_ORDER if modes.get(m, {}).get("source") == "network"]
+        parts.append(f"roads ({', '.join(served)}): {road_labels.pop()}")
+        shown = {m for m in ROAD_MODE_ORDER if modes.get(m, {}).get("source") == "network"}
+    else:
+        shown = set()
+    for mode in ("walk", "pt", "car", "cycle"):
+        if mode in modes and mode not in shown and modes[mode]["source"] != "crowfly":
+            parts.append(f"{MODE_WORDS[mode]}: {modes[mode]['label']}")
+    crowfly = [f"{MODE_WORDS[m]} {modes[m]['terms']}" for m in modes if modes[m]["source"] == "crowfly"]
+    if crowfly:
+        detour = f"; detour × {detour_factor:g}" if detour_factor else ""
+        parts.append(f"crow-fly estimates ({', '.join(crowfly)}{detour})")
+    return "; ".join(parts)
+
+
+def run_provenance_text(run: ReachRun) -> str:
+    """The run's provenance line; runs from before provenance was recorded used one provider for all modes."""
+    if run.provenance.get("text"):
+        return run.provenance["text"]
+    return "crow-fly estimates" if run.provider == "crowfly" else "imported travel-time matrix"
+
+
 def default_profile() -> ReachProfile:
     """The one place that says which profile is the default; raises ReachProfile.DoesNotExist when none is."""
     profile = ReachProfile.objects.filter(is_default=True).first()
@@ -202,15 +295,19 @@ def default_profile() -> ReachProfile:
     return profile
 
 
-def active_run(*, profile: ReachProfile, queued_only: bool = False) -> ReachRun | None:
-    """The profile's oldest queued or running run (only queued with `queued_only`), if any."""
+def active_run(*, profile: ReachProfile, queued_only: bool = False, scenario=None) -> ReachRun | None:
+    """The profile's oldest queued or running run (only queued with `queued_only`) on the live
+    catalogue, or on `scenario` when given, if any."""
     statuses = [RunStatus.QUEUED] if queued_only else [RunStatus.QUEUED, RunStatus.RUNNING]
-    return ReachRun.objects.filter(profile=profile, status__in=statuses).order_by("created_at", "id").first()
+    runs = ReachRun.objects.filter(profile=profile, status__in=statuses)
+    runs = runs.filter(scenario=scenario) if scenario is not None else runs.filter(scenario__isnull=True)
+    return runs.order_by("created_at", "id").first()
 
 
 def current_run(*, profile: ReachProfile | None = None) -> ReachRun | None:
-    """The newest succeeded run; failed, cancelled and unfinished runs never replace it."""
-    runs = ReachRun.objects.filter(status=RunStatus.SUCCEEDED)
+    """The newest succeeded run on the live catalogue; failed, cancelled and unfinished runs, and
+    scenario runs, never replace it."""
+    runs = ReachRun.objects.filter(status=RunStatus.SUCCEEDED, scenario__isnull=True)
     if profile is not None:
         runs = runs.filter(profile=profile)
     return runs.order_by("-finished_at", "-id").first()
@@ -241,6 +338,8 @@ def run_description(run: ReachRun) -> dict:
         "profile": run.profile_name,
         "params": run.params,
         "provider": run.provider,
+        "travel": run_provenance_text(run),
+        "provenance": run.provenance,
         "status": run.status,
         "automatic": run.automatic,
         "snapshot_id": run.snapshot_id,
@@ -254,7 +353,7 @@ def run_description(run: ReachRun) -> dict:
 
 
 def _reachable_codes(codes: list[str], providers: list[int]) -> str:
-    return ";".join(sorted(code for code, count in zip(codes, providers) if count > 0))
+    return ";".join(sorted(code for code, count in zip(codes, providers, strict=False) if count > 0))
 
 
 def result_row(result: LocalityResult, codes: list[str]) -> dict:
@@ -280,7 +379,10 @@ def option_detail(result: LocalityResult, codes: list[str], site_codes: dict[int
     for k, code in enumerate(codes):
         nearest = {}
         for mode in MODES:
-            site_id = getattr(result, f"nearest_{mode}_site")[k]
+            sites = getattr(result, f"nearest_{mode}_site")
+            if k >= len(sites):  # runs from before cycling was a mode
+                continue
+            site_id = sites[k]
             nearest[mode] = {
                 "minutes": getattr(result, f"nearest_{mode}_minutes")[k],
                 "site_code": site_codes.get(site_id) if site_id is not None else None,

@@ -10,12 +10,14 @@ import math
 import time
 import traceback
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Field
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -24,10 +26,35 @@ from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import
 from services.models import Site
 
 from .engine import ReachParams, ReachResult, compute_reach, crowfly_for_params
-from .models import PROFILE_FIELDS, LocalityResult, Mode, ReachProfile, ReachRun, RunStatus, TravelProvider, TravelTime
-from .selectors import CatalogueSnapshot, active_run, default_profile, load_snapshot, matrix_travel_times_for
+from .models import (
+    PROFILE_FIELDS,
+    TRAVEL_FIELDS,
+    LocalityResult,
+    Mode,
+    ReachProfile,
+    ReachRun,
+    RunStatus,
+    Scenario,
+    TravelProvider,
+    TravelSource,
+    TravelTime,
+)
+from .network_services import network_times_for_run
+from .networks.errors import NetworkInputError
+from .scenario_selectors import scenario_snapshot
+from .selectors import (
+    CatalogueSnapshot,
+    active_run,
+    default_profile,
+    engine_params,
+    load_snapshot,
+    matrix_travel_times_for,
+    travel_provenance,
+)
+from .travel import MODES, TravelTimes
 
 COMPUTE_RUN_TASK = "reach.compute_reach_run"  # the task's registered name: services never import tasks
+SETTABLE_FIELDS = PROFILE_FIELDS + TRAVEL_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +79,8 @@ RESULT_COLUMNS = [
     "nearest_walk_site",
     "nearest_pt_site",
     "nearest_car_site",
+    "nearest_cycle_minutes",
+    "nearest_cycle_site",
     "access_without_car",
     "access_with_car",
 ]
@@ -86,11 +115,14 @@ def parse_overrides(assignments: list[str]) -> dict:
     for assignment in assignments:
         name, sep, raw = assignment.partition("=")
         name, raw = name.strip(), raw.strip()
-        if not sep or name not in PROFILE_FIELDS:
+        if not sep or name not in SETTABLE_FIELDS:
             raise ValueError(
-                f"--set {assignment!r}: expected FIELD=VALUE with FIELD one of {', '.join(PROFILE_FIELDS)}"
+                f"--set {assignment!r}: expected FIELD=VALUE with FIELD one of {', '.join(SETTABLE_FIELDS)}"
             )
-        model_field = ReachProfile._meta.get_field(name)
+        model_field = cast(Field, ReachProfile._meta.get_field(name))  # profile fields are all concrete
+        if name in TRAVEL_FIELDS and model_field.get_internal_type() in TEXT_KINDS:
+            overrides[name] = _clean_travel_setting(name, raw, where=f"--set {assignment!r}")
+            continue
         try:
             if model_field.get_internal_type() == "BooleanField":
                 value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}[raw.lower()]
@@ -109,6 +141,49 @@ def parse_overrides(assignments: list[str]) -> dict:
     return overrides
 
 
+TEXT_KINDS = {"CharField", "DateField", "TimeField"}
+
+
+def _clean_travel_setting(name: str, value, *, where: str):
+    """A source, network name, date or time setting, checked by its model field; JSON-ready (ISO text)."""
+    model_field = ReachProfile._meta.get_field(name)
+    if value is None or value == "":
+        if model_field.null or model_field.blank:
+            return None if model_field.null else ""
+        raise ValueError(f"{where}: a value is required")
+    try:
+        cleaned = model_field.clean(str(value), None)
+    except ValidationError as exc:
+        raise ValueError(f"{where}: {' '.join(exc.messages)}") from None
+    return cleaned.isoformat() if hasattr(cleaned, "isoformat") else cleaned
+
+
+def _check_override(name: str, value):
+    """One override typed by its profile field; ValueError says what is wrong with it."""
+    if name not in SETTABLE_FIELDS:
+        raise ValueError(f"Not a profile field (fields: {', '.join(SETTABLE_FIELDS)}).")
+    kind = ReachProfile._meta.get_field(name).get_internal_type()
+    if kind in TEXT_KINDS:
+        return _clean_travel_setting(name, value, where=name)
+    if kind == "BooleanField":
+        if not isinstance(value, bool):
+            raise ValueError("Must be true or false.")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("Must be a number.")
+    if kind == "FloatField":
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValueError("Must be a finite number.")
+        return number
+    if 0 <= value <= 32767 and float(value).is_integer():
+        return int(value)
+    raise ValueError("Must be a whole number from 0 to 32767.")
+
+
 def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
     """Typed per-run overrides of profile fields, held to the profile's own rules.
 
@@ -117,31 +192,10 @@ def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
     problems: dict[str, list[str]] = {}
     checked = {}
     for name, value in overrides.items():
-        if name not in PROFILE_FIELDS:
-            problems[name] = [f"Not a profile field (fields: {', '.join(PROFILE_FIELDS)})."]
-            continue
-        kind = ReachProfile._meta.get_field(name).get_internal_type()
-        if kind == "BooleanField":
-            if isinstance(value, bool):
-                checked[name] = value
-            else:
-                problems[name] = ["Must be true or false."]
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems[name] = ["Must be a number."]
-        elif kind == "FloatField":
-            try:
-                number = float(value)
-            except OverflowError:
-                number = math.inf
-            if math.isfinite(number):
-                checked[name] = number
-            else:
-                problems[name] = ["Must be a finite number."]
-        elif 0 <= value <= 32767 and float(value).is_integer():
-            checked[name] = int(value)
-        else:
-            problems[name] = ["Must be a whole number from 0 to 32767."]
+        try:
+            checked[name] = _check_override(name, value)
+        except ValueError as exc:
+            problems[name] = [str(exc)]
     if problems:
         raise ValidationError(problems)
     candidate = ReachProfile(**{**profile.params(), **checked})
@@ -156,27 +210,36 @@ def check_overrides(*, profile: ReachProfile, overrides: dict) -> dict:
 def create_run(
     *,
     profile: ReachProfile | None = None,
-    provider: str = TravelProvider.CROWFLY,
+    provider: str | None = None,
     overrides: dict | None = None,
     started_by=None,
     automatic: bool = False,
+    scenario: Scenario | None = None,
 ) -> ReachRun:
     """A queued run holding the exact parameters it will use; not sent, and not checked against active runs.
 
-    Callers that start work use `start_run`; this is its building block (and the tests').
+    Callers that start work use `start_run`; this is its building block (and the tests'). Each
+    mode's source comes from the profile (``walk_source``, ...); a ``provider`` given here sets
+    every mode to that one source. The run's provider is that common source, or ``mixed``.
     """
     profile = profile or default_profile()
-    if provider not in TravelProvider.values:
-        raise ValueError(f"unknown travel-time provider {provider!r}")
+    if provider is not None and provider not in TravelSource.values:
+        raise ValueError(f"unknown travel-time provider {provider!r} (one of {', '.join(TravelSource.values)})")
     params = {**profile.params(), **(overrides or {})}
-    ReachParams(**params)  # fails early on a field the engine does not know
+    if provider is not None:
+        params |= {f"{mode}_source": provider for mode in MODES}
+    ReachParams(**engine_params(params))  # fails early on a field the engine does not know
+    sources = {params[f"{mode}_source"] for mode in MODES}
+    if TravelSource.NETWORK in sources and not params.get("network"):
+        raise ValueError("a mode with source 'network' needs a network: --set network=NAME")
     return ReachRun.objects.create(
         profile=profile,
         profile_name=profile.name,
         params=params,
-        provider=provider,
+        provider=sources.pop() if len(sources) == 1 else TravelProvider.MIXED,
         started_by=started_by,
         automatic=automatic,
+        scenario=scenario,
     )
 
 
@@ -228,15 +291,17 @@ def fail_stale_runs() -> list[int]:
 def start_run(
     *,
     profile: ReachProfile | None = None,
-    provider: str = TravelProvider.CROWFLY,
+    provider: str | None = None,
     overrides: dict | None = None,
     started_by=None,
     automatic: bool = False,
     send: bool = True,
+    scenario: Scenario | None = None,
 ) -> ReachRun:
-    """The one door to start a run: of `profile`, or the default profile when it is None.
+    """The one door to start a run: of `profile`, or the default profile when it is None, on the live
+    catalogue or, with `scenario`, on that scenario's modified catalogue.
 
-    One active (queued or running) run per profile: raises RunAlreadyActive carrying that run.
+    One active (queued or running) run per profile and scenario: raises RunAlreadyActive carrying that run.
     An automatic run (a catalogue change) is refused only by a queued run, which has not loaded
     its snapshot yet and so will see the change; a running one took its snapshot before it, so
     the automatic run waits behind it. The run is sent to the worker after commit; `send=False`
@@ -245,11 +310,16 @@ def start_run(
     profile = profile or default_profile()
     ReachProfile.objects.select_for_update().filter(pk=profile.pk).first()  # one start per profile at a time
     fail_stale_runs()  # a lost run must not refuse this one for good
-    blocking = active_run(profile=profile, queued_only=automatic)
+    blocking = active_run(profile=profile, queued_only=automatic, scenario=scenario)
     if blocking is not None:
         raise RunAlreadyActive(blocking)
     run = create_run(
-        profile=profile, provider=provider, overrides=overrides, started_by=started_by, automatic=automatic
+        profile=profile,
+        provider=provider,
+        overrides=overrides,
+        started_by=started_by,
+        automatic=automatic,
+        scenario=scenario,
     )
     if send:
         enqueue_run(run=run)
@@ -285,11 +355,44 @@ def cancel_run(*, run: ReachRun) -> bool:
     )
 
 
-def compute_snapshot(*, snapshot: CatalogueSnapshot, params: ReachParams, provider: str, progress=None) -> ReachResult:
-    if provider == TravelProvider.MATRIX:
-        travel = matrix_travel_times_for(snapshot)
-    else:
-        travel = crowfly_for_params(localities=snapshot.localities, sites=snapshot.sites, params=params)
+class MatricesPending(Exception):
+    """The run's network matrices are being computed by the workers; the last chunk sends the run again."""
+
+
+def travel_times_for_run(
+    *, run: ReachRun, snapshot: CatalogueSnapshot, params: ReachParams, inline: bool
+) -> tuple[TravelTimes, dict]:
+    """Each mode's minutes from its own source (crow-fly, imported matrix or network), and their provenance."""
+    sources = {mode: run.params.get(f"{mode}_source", run.provider) for mode in MODES}
+    pairs = {}
+    if TravelSource.CROWFLY in sources.values():
+        crowfly = crowfly_for_params(localities=snapshot.localities, sites=snapshot.sites, params=params)
+        pairs |= {mode: crowfly.pairs[mode] for mode in MODES if sources[mode] == TravelSource.CROWFLY}
+    if TravelSource.MATRIX in sources.values():
+        matrix = matrix_travel_times_for(snapshot)
+        pairs |= {mode: matrix.pairs[mode] for mode in MODES if sources[mode] == TravelSource.MATRIX}
+    network = None
+    network_modes = [mode for mode in MODES if sources[mode] == TravelSource.NETWORK]
+    if network_modes:
+        network = network_times_for_run(
+            run=run,
+            lat=snapshot.localities.lat,
+            lon=snapshot.localities.lon,
+            site_lat=snapshot.sites.lat,
+            site_lon=snapshot.sites.lon,
+            modes=network_modes,
+            inline=inline,
+        )
+        if network is None:
+            raise MatricesPending
+        pairs |= network.pairs
+    travel = TravelTimes(pairs=pairs, n_localities=snapshot.localities.n, n_sites=snapshot.sites.n)
+    return travel, travel_provenance(run_params=run.params, sources=sources, network=network, snapshot=snapshot)
+
+
+def compute_snapshot(
+    *, snapshot: CatalogueSnapshot, params: ReachParams, travel: TravelTimes, progress=None
+) -> ReachResult:
     return compute_reach(
         localities=snapshot.localities,
         sites=snapshot.sites,
@@ -302,11 +405,13 @@ def compute_snapshot(*, snapshot: CatalogueSnapshot, params: ReachParams, provid
     )
 
 
-def execute_run(*, run_id: int) -> ReachRun:
+def execute_run(*, run_id: int, inline: bool = True) -> ReachRun:
     """Compute a run and store its results; re-running the same id replaces only its own results.
 
     Any error marks the run failed (with the error text) and stores nothing, so the current
-    results stay what they were.
+    results stay what they were. Network matrices missing from the cache are computed here
+    (``inline``) or sent to the workers as chunks, after which the run waits, still running,
+    until the last chunk sends it again.
     """
     claimed = ReachRun.objects.filter(
         pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED]
@@ -326,16 +431,20 @@ def execute_run(*, run_id: int) -> ReachRun:
     timings: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        snapshot = load_snapshot()
+        snapshot = scenario_snapshot(run.scenario) if run.scenario_id else load_snapshot()
         timings["load_seconds"] = round(time.perf_counter() - started, 3)
         _set_progress(run_id, 5)
         started = time.perf_counter()
-        params = ReachParams(**run.params)
+        params = ReachParams(**engine_params(run.params))
+        travel, provenance = travel_times_for_run(run=run, snapshot=snapshot, params=params, inline=inline)
+        timings["travel_seconds"] = round(time.perf_counter() - started, 3)
+        _set_progress(run_id, 50)
+        started = time.perf_counter()
         result = compute_snapshot(
             snapshot=snapshot,
             params=params,
-            provider=run.provider,
-            progress=lambda pct: _set_progress(run_id, 5 + int(pct * 0.8)),
+            travel=travel,
+            progress=lambda pct: _set_progress(run_id, 50 + int(pct * 0.35)),
         )
         timings["compute_seconds"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
@@ -357,11 +466,17 @@ def execute_run(*, run_id: int) -> ReachRun:
                 snapshot_counts=snapshot.counts(),
                 option_codes=snapshot.option_codes,
                 timings=timings,
+                provenance=provenance,
+                network_build_id=provenance.get("network_build_id"),
             )
+    except MatricesPending:
+        pass  # still running: the workers' last chunk sends it again
     except RunCancelled:
         logger.info("reach run %s was cancelled while computing; results discarded", run_id)
     except Exception as exc:
         logger.exception("reach run %s failed", run_id)
+        if isinstance(exc, NetworkInputError):
+            exc = RunFailed("; ".join(exc.problems))
         ReachRun.objects.filter(pk=run_id).exclude(status=RunStatus.CANCELLED).update(
             status=RunStatus.FAILED,
             finished_at=timezone.now(),
@@ -378,7 +493,7 @@ def _pg_array(values: np.ndarray, *, digits: int | None = None, ids: np.ndarray 
         return "{" + ",".join("NULL" if v < 0 else str(int(ids[v])) for v in values.tolist()) + "}"
     if digits is None:
         return "{" + ",".join(str(v) for v in values.tolist()) + "}"
-    return "{" + ",".join("NULL" if v != v else str(round(v, digits)) for v in values.tolist()) + "}"
+    return "{" + ",".join("NULL" if math.isnan(v) else str(round(v, digits)) for v in values.tolist()) + "}"
 
 
 def _store_results(*, run_id: int, snapshot: CatalogueSnapshot, result: ReachResult) -> None:
@@ -407,6 +522,8 @@ def _store_results(*, run_id: int, snapshot: CatalogueSnapshot, result: ReachRes
                 _pg_array(result.nearest_site["walk"][i], ids=snapshot.site_ids),
                 _pg_array(result.nearest_site["pt"][i], ids=snapshot.site_ids),
                 _pg_array(result.nearest_site["car"][i], ids=snapshot.site_ids),
+                _pg_array(result.nearest_minutes["cycle"][i], digits=2),
+                _pg_array(result.nearest_site["cycle"][i], ids=snapshot.site_ids),
                 _pg_array(result.accessibility_without_car[i], digits=6),
                 _pg_array(result.accessibility_with_car[i], digits=6),
             ]

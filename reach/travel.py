@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-MODES: tuple[str, ...] = ("walk", "pt", "car")
+MODES: tuple[str, ...] = ("walk", "pt", "car", "cycle")
 MODE_INDEX: dict[str, int] = {mode: i for i, mode in enumerate(MODES)}
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
@@ -23,15 +24,16 @@ EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 PairTriple = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+def haversine_km(lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike) -> np.ndarray:
     """Great-circle distance in km between points given in degrees (broadcasts)."""
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(a, dtype=np.float64)) for a in (lat1, lon1, lat2, lon2))
-    h = np.sin((lat2 - lat1) / 2.0) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
+    phi1, lam1, phi2, lam2 = (np.radians(np.asarray(a, dtype=np.float64)) for a in (lat1, lon1, lat2, lon2))
+    h = np.sin((phi2 - phi1) / 2.0) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2.0) ** 2
     # clip guards against h marginally above 1 from rounding on antipodal points
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    distance: np.ndarray = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return distance
 
 
-def unit_sphere_xyz_km(lat, lon) -> np.ndarray:
+def unit_sphere_xyz_km(lat: npt.ArrayLike, lon: npt.ArrayLike) -> np.ndarray:
     """3D points on a sphere of the earth's radius; their chord distance is 2R·sin(θ/2)."""
     lat_r = np.radians(np.asarray(lat, dtype=np.float64))
     lon_r = np.radians(np.asarray(lon, dtype=np.float64))
@@ -42,7 +44,7 @@ def unit_sphere_xyz_km(lat, lon) -> np.ndarray:
 def chord_for_arc_km(arc_km: float) -> float:
     """Chord length for a great-circle distance; chord ≤ arc, so it bounds a KD-tree search."""
     arc_km = min(max(arc_km, 0.0), np.pi * EARTH_RADIUS_KM)
-    return 2.0 * EARTH_RADIUS_KM * np.sin(arc_km / (2.0 * EARTH_RADIUS_KM))
+    return float(2.0 * EARTH_RADIUS_KM * np.sin(arc_km / (2.0 * EARTH_RADIUS_KM)))
 
 
 def _empty_triple() -> PairTriple:
@@ -176,6 +178,8 @@ def crowfly_travel_times(
     n_loc, n_sites = int(np.size(locality_lat)), int(np.size(site_lat))
     radius_km: dict[str, float] = {}
     for mode in MODES:
+        if not (mode in speeds_kmh and mode in access_minutes and mode in max_minutes):
+            continue  # a caller that gives a mode no speed, access time or limit gets no pairs for it
         speed = float(speeds_kmh[mode])
         spare = float(max_minutes[mode]) - float(access_minutes[mode])
         if speed > 0 and spare >= 0:
@@ -198,8 +202,8 @@ def crowfly_travel_times(
     return TravelTimes(pairs=pairs, n_localities=n_loc, n_sites=n_sites)
 
 
-def _mode_codes(mode_idx: np.ndarray | Sequence) -> np.ndarray:
-    """Mode column as int codes; accepts codes 0..2 or the strings in MODES."""
+def _mode_codes(mode_idx: np.ndarray | Sequence[str | int]) -> np.ndarray:
+    """Mode column as int codes; accepts codes into MODES or the strings in MODES."""
     arr = np.asarray(mode_idx)
     if arr.dtype.kind in "iu":
         codes = arr.astype(np.int64)
@@ -215,7 +219,7 @@ def matrix_travel_times(
     *,
     locality_idx: np.ndarray,
     site_idx: np.ndarray,
-    mode_idx: np.ndarray | Sequence,
+    mode_idx: np.ndarray | Sequence[str | int],
     minutes: np.ndarray,
     n_localities: int,
     n_sites: int,

@@ -15,11 +15,23 @@ class MenuOptionAdmin(CatalogueChangeAdmin):
     list_filter = ["category", "active"]
     search_fields = ["code", "name", "description"]
 
+    def get_changelist_form(self, request, **kwargs):
+        """Name each editable box in the list by its column and row: Django's list gives them no label."""
+        form_class = super().get_changelist_form(request, **kwargs)
+
+        class LabelledRowForm(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for name in MenuOptionAdmin.list_editable:
+                    field = self.fields[name]
+                    field.widget.attrs["aria-label"] = f"{field.label} of {self.instance.name}"
+
+        return LabelledRowForm
+
 
 class SiteInline(admin.TabularInline):
     model = Site
-    fields = ["code", "name", "postcode", "active"]
-    readonly_fields = fields
+    fields = readonly_fields = ("code", "name", "postcode", "active")
     extra = 0
     show_change_link = True
     can_delete = False
@@ -36,7 +48,19 @@ class ProviderAdmin(admin.ModelAdmin):
 class SiteOfferForm(forms.ModelForm):
     class Meta:
         model = SiteOffer
-        fields = "__all__"
+        fields = [
+            "site",
+            "option",
+            "delivery",
+            "capacity_per_week",
+            "waiting_weeks",
+            "min_age",
+            "max_age",
+            "outreach_localities",
+            "home_visit_km",
+            "opening_hours",
+            "active",
+        ]
 
     def clean(self):
         cleaned = super().clean()

@@ -12,7 +12,7 @@ dict means the offer may be saved. Messages follow the field name they are repor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.conf.locale import LANG_INFO
 
@@ -35,7 +35,7 @@ OFFER_RULE_FIELDS = [
 ]
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

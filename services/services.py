@@ -118,23 +118,24 @@ def import_providers(*, path: Path | str, dry_run: bool = False) -> ImportReport
 
 
 @dataclass(slots=True)  # half a million of these for a large file
-class _OfferRow:
+class OfferRow:
     row: int
     provider: str
     site_code: str
     site_name: str
     provider_kind: str
-    lat: float
-    lon: float
+    lat: float | int | None  # None only on a row with problems, which is never written
+    lon: float | int | None
     option_code: str
     delivery: str
     values: dict
     outreach_codes: list[str]
 
 
-def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
+def parse_catalogue_rows(reader: RowReader) -> list[OfferRow]:
+    """Rows of the import_catalogue format, every problem recorded on the reader (also the planner's candidates)."""
     parse = reader.parse
-    rows: list[_OfferRow] = []
+    rows: list[OfferRow] = []
     seen_offers: dict[tuple[str, str, str], int] = {}
     seen_sites: dict[str, tuple[int, tuple]] = {}
     for row_number, row in reader.rows():
@@ -185,13 +186,15 @@ def _parse_catalogue(reader: RowReader) -> list[_OfferRow]:
         site_facts = (provider, site_name, lat, lon)
         if site_code and None not in site_facts:
             first_row, first_facts = seen_sites.setdefault(site_code, (row_number, site_facts))
-            for name, mine, theirs in zip(("provider", "site_name", "lat", "lon"), site_facts, first_facts):
+            for name, mine, theirs in zip(
+                ("provider", "site_name", "lat", "lon"), site_facts, first_facts, strict=True
+            ):
                 if mine != theirs:
                     reader.problem(
                         where, name, f"site {site_code} has {name} {theirs!r} on row {first_row} but {mine!r} here"
                     )
         rows.append(
-            _OfferRow(
+            OfferRow(
                 row=row_number,
                 provider=provider,
                 site_code=site_code,
@@ -251,7 +254,7 @@ def _parse_offer_facts(parse, where: str, row: dict[str, str]) -> dict:
     return facts
 
 
-def _check_providers(reader: RowReader, rows: list[_OfferRow]) -> None:
+def _check_providers(reader: RowReader, rows: list[OfferRow]) -> None:
     """A new provider needs its kind; a known one keeps its kind (import_providers or the admin change it)."""
     kinds = dict(Provider.objects.filter(name__in={r.provider for r in rows}).values_list("name", "kind"))
     new_kinds: dict[str, tuple[str, int]] = {}
@@ -289,7 +292,7 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
     With `replace`, active offers missing from the file are deactivated, never deleted.
     """
     reader = RowReader(path, required=CATALOGUE_COLUMNS, optional=CATALOGUE_OPTIONAL_COLUMNS + CATALOGUE_FACT_COLUMNS)
-    rows = _parse_catalogue(reader)
+    rows = parse_catalogue_rows(reader)
     _check_providers(reader, rows)
     if reader.problems:
         raise ImportFailed(reader.problems)
@@ -360,7 +363,7 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
 CatalogueObject = MenuOption | Provider | Site | SiteOffer
 
 
-def _validate_and_save(instance: CatalogueObject) -> CatalogueObject:
+def _validate_and_save[Saved: CatalogueObject](instance: Saved) -> Saved:
     instance.full_clean()
     instance.save()
     catalogue_changed()

@@ -2,7 +2,8 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.contrib.gis.geos import Point
 
-from reach.services import ensure_default_profile
+from choicemap.celery import app
+from reach.services import COMPUTE_RUN_TASK, ensure_default_profile
 from tests.factories import LocalityFactory, MenuOptionFactory, ProviderFactory, SiteFactory, SiteOfferFactory
 
 
@@ -22,8 +23,6 @@ def tmp_csv(tmp_path):
 def sent_runs(monkeypatch):
     """Run ids sent to the worker by the task's name, recorded instead of reaching the broker
     (the send itself is tested with a real worker in the *_worker tests)."""
-    from choicemap.celery import app  # noqa: PLC0415  (after Django is set up)
-    from reach.services import COMPUTE_RUN_TASK  # noqa: PLC0415
 
     sent = []
     send_task = app.send_task
@@ -41,8 +40,6 @@ def sent_runs(monkeypatch):
 @pytest.fixture
 def reach_worker():
     """A real Celery worker (solo pool) on the test Redis, with an empty queue before and after."""
-    from choicemap.celery import app
-
     app.control.purge()
     with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
         yield

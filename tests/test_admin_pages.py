@@ -4,6 +4,8 @@ from django.urls import reverse
 
 from accounts.roles import ADMIN, COMMISSIONER
 from accounts.services import ensure_user
+from reach.models import ReachRun, RunStatus
+from reach.selectors import default_profile
 from tests.factories import LocalityFactory, SiteOfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,9 +82,6 @@ def test_demo_users_exist_with_their_roles():
 
 
 def test_compute_now_refuses_a_profile_with_an_active_run_with_a_message(client, sent_runs):
-    from reach.models import ReachRun, RunStatus  # noqa: PLC0415
-    from reach.selectors import default_profile  # noqa: PLC0415
-
     # Reach profiles are the superuser's (the demo admin is one); the admin role edits the catalogue.
     client.force_login(ensure_user(username="root", password="a-long-password-1", role=ADMIN, superuser=True))
     admin_client = client

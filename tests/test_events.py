@@ -9,6 +9,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.test import override_settings
 
+from choicemap import events
 from choicemap.events import catalogue_changed, disconnect_catalogue_changed, on_catalogue_changed
 from reach.models import ReachRun, RunStatus
 from reach.services import queue_default_recompute
@@ -48,8 +49,6 @@ def test_handlers_run_once_per_announcement_after_the_commit_and_never_after_a_r
 
 
 def test_reach_registers_its_recompute_in_its_app_config():
-    from choicemap import events  # noqa: PLC0415
-
     assert queue_default_recompute in events._catalogue_handlers
 
 

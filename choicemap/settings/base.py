@@ -1,6 +1,7 @@
 """Settings shared by every environment; values come from environment variables."""
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -142,6 +143,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
+# Built travel networks (OSRM graphs, Valhalla tiles): large, rebuilt from their inputs, never in git.
+NETWORK_DIR = Path(env("NETWORK_DIR", default=str(BASE_DIR / "var" / "networks")))
+# Origins per Celery task when a network matrix is split across workers.
+NETWORK_CHUNK_ORIGINS = env.int("NETWORK_CHUNK_ORIGINS", default=500)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -157,9 +162,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
-# One cache for every process (web workers, Celery): work such as the protected unmet-preference
-# publication is done once per version of its data, and anything counting requests in the cache
-# (DRF throttling, django-axes' cache handler) counts across processes.
+# One cache for every process (web workers, Celery): anything counting requests in the cache (DRF
+# throttling, django-axes' cache handler) counts across processes. (The unmet-preference figures are
+# stored publications in the database, not cached.)
 CACHES = {
     "default": {
         # django-redis, so that Redis being down costs the cache, not the page: errors are logged and
@@ -203,6 +208,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # one name per shared choice set: every mode's travel-time source, and a run's provider
+    "ENUM_NAME_OVERRIDES": {
+        "TravelSourceEnum": "reach.models.TravelSource",
+        "RunProviderEnum": "reach.models.TravelProvider",
+    },
 }
 
 # Basemap tiles are optional: with no tile server reachable the map still draws localities and sites.
@@ -246,11 +256,13 @@ CONTENT_SECURITY_POLICY = {
 
 # Demo logins created by load_demo; the password is only for the demo data set.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="choicemap-demo")
+# Where people report accessibility problems; the accessibility statement (/accessibility/) shows it.
+ACCESSIBILITY_CONTACT = env("ACCESSIBILITY_CONTACT", default="")
 
 # Every log line carries the id of the request it belongs to; LOG_FORMAT=json (production's default)
 # writes one JSON object per line, so values from users cannot forge lines.
 LOG_FORMAT = env("LOG_FORMAT", default="text")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "log_request_id.filters.RequestIDFilter"}},
@@ -280,10 +292,27 @@ CELERY_TASK_IGNORE_RESULT = True  # runs keep their own status in the database
 
 # Care records of a closed case are removed this many years after closure (a Celery beat task, daily).
 CAREPLANS_RETENTION_YEARS = env.int("CAREPLANS_RETENTION_YEARS", default=8)
+# The unmet-preference publication: built on this schedule (cron fields "minute hour day-of-month month
+# day-of-week"; default 02:00 on the first of each month) and served unchanged until the next one. A
+# new one is refused while the last is younger than UNMET_PUBLISH_MIN_DAYS, unless a superuser forces it.
+UNMET_PUBLISH_CRON = env("UNMET_PUBLISH_CRON", default="0 2 1 * *")
+UNMET_PUBLISH_MIN_DAYS = env.int("UNMET_PUBLISH_MIN_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "careplans-remove-expired-records": {
         "task": "careplans.remove_expired_records",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "careplans-publish-unmet": {
+        "task": "careplans.publish_unmet",
+        "schedule": crontab(
+            **dict(
+                zip(
+                    ["minute", "hour", "day_of_month", "month_of_year", "day_of_week"],
+                    UNMET_PUBLISH_CRON.split(),
+                    strict=True,
+                )
+            )
+        ),
     },
 }
 
@@ -307,5 +336,8 @@ CELERY_BEAT_SCHEDULE["reach-fail-stale-runs"] = {"task": "reach.fail_stale_runs"
 # worker's task at once and needs no such timeout: CELERY_BROKER_URL=amqp://…)
 REACH_RUN_TIME_LIMIT_SECONDS = env.int("REACH_RUN_TIME_LIMIT_SECONDS", default=30 * 60)
 CELERY_TASK_TIME_LIMIT = REACH_RUN_TIME_LIMIT_SECONDS
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REACH_RUN_TIME_LIMIT_SECONDS + 5 * 60}
+# CELERY_VISIBILITY_TIMEOUT overrides it (the worker-killed tests shorten it to redeliver in seconds).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=REACH_RUN_TIME_LIMIT_SECONDS + 5 * 60)
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -4,7 +4,7 @@ import os
 import uuid
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import CACHES, REDIS_URL, env
 
 SECRET_KEY = env("SECRET_KEY", default="test-only-not-secret-8d2b")
 DEBUG = False
@@ -16,7 +16,7 @@ LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}  # noqa: F405
 # Tests turn automatic recomputes on where they test them; elsewhere they would queue stray runs.
 REACH_AUTO_RECOMPUTE = False
 # A Redis database of its own, so test runs never meet a developer's queued tasks.
-REDIS_URL = env("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")  # noqa: F405
+REDIS_URL = env("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")
 # Celery prefers the CELERY_BROKER_URL environment variable to this setting, and var/env exports the
 # developer's broker: drop it, so a test worker never takes tasks from (or gives them to) other checkouts.
 os.environ.pop("CELERY_BROKER_URL", None)
@@ -27,7 +27,7 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CACHES = {
     "default": {
         **CACHES["default"],
-        "LOCATION": REDIS_URL,  # noqa: F405
+        "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
         "TIMEOUT": 3600,
     }

@@ -2,6 +2,7 @@
 
 import pytest
 import yaml
+from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -87,7 +88,5 @@ def test_docs_pages_load_their_assets_from_this_site(client, users, name):
 
 
 def test_schema_generates_without_warnings_and_validates(tmp_path):
-    from django.core.management import call_command
-
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert "/api/v1/runs/{id}/summary/" in (tmp_path / "schema.yaml").read_text()

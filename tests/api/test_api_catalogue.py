@@ -2,10 +2,12 @@
 
 import pytest
 from django.contrib.gis.geos import Point
+from rest_framework.authtoken.models import Token
 
 from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
+from areas.services import refresh_drawing_geometries
 from services.models import MenuOption, Site, SiteOffer
-from tests.factories import LocalityFactory, MenuOptionFactory, ProviderFactory, SiteFactory, SiteOfferFactory
+from tests.factories import LocalityFactory, MenuOptionFactory, ProviderFactory, SiteFactory, SiteOfferFactory, square
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +36,6 @@ def test_anonymous_callers_get_401_in_the_error_format(api, small_world):
 
 
 def test_a_user_without_a_role_is_refused(api, users, django_user_model):
-    from rest_framework.authtoken.models import Token
-
     nobody = django_user_model.objects.create_user("nobody", password="x")
     client = api(None)
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=nobody).key}")
@@ -181,7 +181,7 @@ def test_admin_adds_an_outreach_offer_and_moves_it_to_home_visits(api, small_wor
 
 def test_filters_and_pagination(api):
     provider = ProviderFactory()
-    for n in range(5):
+    for _ in range(5):
         SiteOfferFactory(site=SiteFactory(provider=provider), option=MenuOptionFactory(category="recovery"))
     MenuOptionFactory(code="LONE", category="psychosocial")
     client = api(COMMISSIONER)
@@ -194,9 +194,6 @@ def test_filters_and_pagination(api):
 
 
 def test_localities_are_geojson_with_simplified_boundaries(api):
-    from areas.services import refresh_drawing_geometries
-    from tests.factories import square
-
     LocalityFactory(code="A1", geometry=square(-2.5, 50.7)), LocalityFactory(code="A2", geometry=square(-2.49, 50.7))
     refresh_drawing_geometries()
     body = api(KEYWORKER).get("/api/v1/localities/").json()

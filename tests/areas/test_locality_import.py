@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from areas.models import Locality
+from areas.services import import_localities
 
 pytestmark = pytest.mark.django_db
 
@@ -194,8 +195,6 @@ def test_neighbours_keep_a_shared_border_after_simplification(tmp_path):
 def test_reimporting_the_same_file_changes_nothing_and_queues_no_recompute(
     tmp_path, settings, django_capture_on_commit_callbacks
 ):
-    from areas.services import import_localities
-
     path = write(tmp_path, feature(), feature(code="E01000002", population=99))
     import_localities(path=path)
     settings.REACH_AUTO_RECOMPUTE = True

@@ -3,8 +3,8 @@ from django.contrib.gis.geos import Point
 
 from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
 from accounts.services import ensure_user
-from careplans.models import Team
-from careplans.services import create_service_user, record_choice
+from careplans.models import PublicationTrigger, Team
+from careplans.services import Actor, create_service_user, publish, record_choice
 from reach.services import create_run, ensure_default_profile, execute_run
 from tests.careplans.records import PASSWORD, actor, choice_fields
 from tests.factories import LocalityFactory, MenuOptionFactory, ProviderFactory, SiteFactory, SiteOfferFactory
@@ -70,3 +70,10 @@ def team(users):
     team = Team.objects.create(name="North")
     team.members.add(users["keyworker"], users["other_keyworker"])
     return team
+
+
+@pytest.fixture
+def published_unmet(db):
+    """An unmet-preference publication of what is recorded so far, as the schedule would build it
+    (request it after the fixtures that record choices)."""
+    return publish(actor=Actor(user=None, path="test"), trigger=PublicationTrigger.SCHEDULE)

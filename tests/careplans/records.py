@@ -27,7 +27,7 @@ def choice_fields(preferred, agreed=None, **overrides) -> ChoiceFields:
     return ChoiceFields(**values)
 
 
-def people(world, users, locality, count, preferred, agreed=None):
+def people(world, users, locality, count, preferred, *, agreed=None):
     for _ in range(count):
         su = create_service_user(
             actor=actor(users["keyworker"]),

@@ -53,7 +53,7 @@ WHO = [None, "keyworker", "other_keyworker", "commissioner", "admin"]
 
 @pytest.mark.parametrize("page", sorted(MATRIX))
 @pytest.mark.parametrize("who", range(len(WHO)), ids=[w or "anonymous" for w in WHO])
-def test_role_url_matrix(client, caseloads, users, page, who):
+def test_role_url_matrix(client, caseloads, published_unmet, users, page, who):
     if WHO[who]:
         client.force_login(users[WHO[who]])
     url = urls(caseloads)[page]
@@ -109,7 +109,7 @@ def test_caseload_lists_only_own_people_until_they_share_a_team(client, caseload
     assert client.get(reverse("careplans:service_user", args=[theirs.pk])).status_code == 200
 
 
-def test_commissioner_pages_never_show_a_reference(client, caseloads, users):
+def test_commissioner_pages_never_show_a_reference(client, caseloads, published_unmet, users):
     client.force_login(users["commissioner"])
     for page in ("unmet", "unmet_csv", "unmet_json", "unmet_map"):
         body = client.get(urls(caseloads)[page]).content.decode()

@@ -67,7 +67,7 @@ def test_changes_through_pages_are_audited(client, caseloads, users, world):
     assert ("kw", "create", "care_plan_choice", new_choice.pk) in rows()
 
 
-def test_commissioner_reads_are_audited_as_aggregate(client, caseloads, users):
+def test_commissioner_reads_are_audited_as_aggregate(client, caseloads, published_unmet, users):
     AuditEvent.objects.all().delete()
     client.force_login(users["commissioner"])
     for name in ("unmet", "unmet_csv", "unmet_json"):

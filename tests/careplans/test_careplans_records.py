@@ -3,11 +3,13 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from careplans.models import CarePlanChoice, ServiceUser
+from careplans.models import AuditEvent, CarePlanChoice, ServiceUser
 from careplans.services import create_service_user, record_choice, update_choice
+from reach.models import ReachRun
 from reach.services import create_run, execute_run
 from services.models import SiteOffer
 from tests.careplans.records import actor, choice_fields
@@ -63,8 +65,6 @@ def test_snapshot_stays_true_after_the_catalogue_and_home_change(world, users):
 
 
 def test_without_any_run_reach_is_unknown(users, world):
-    from reach.models import ReachRun
-
     ReachRun.objects.all().delete()
     choice = record_choice(
         actor=actor(users["keyworker"]), service_user=person(users, world), fields=choice_fields(world["ost"])
@@ -153,6 +153,11 @@ def test_choice_page_shows_the_reachable_menu_option_by_option(client, world, us
     assert "What is on offer from Town" in html
     assert "Town clinic" in html and "wait 1.5 wk" in html
     assert "1 of 2 options reachable without a car, 1 with one" in html
+    # what the minutes rest on: this run is crow-fly, so the page says they are estimates
+    assert (
+        "Travel times: crow-fly estimates (walking 4.8 km/h, public transport 20 km/h +10 min, car 40 km/h +5 min, "
+        "cycling 15 km/h; detour × 1.3)" in html
+    )
 
 
 def test_add_service_user_form_keeps_input_and_generates_a_reference(client, world, users):
@@ -184,10 +189,6 @@ def test_closing_a_case_needs_a_date_and_history_records_the_change(client, worl
 
 
 def test_the_services_refuse_a_choice_that_breaks_a_rule_and_write_nothing(world, users):
-    from django.core.exceptions import ValidationError  # noqa: PLC0415
-
-    from careplans.models import AuditEvent  # noqa: PLC0415
-
     kw = users["keyworker"]
     person = create_service_user(actor=actor(kw), keyworker=kw, age_band="25_34", home_locality=world["town"])
     audited = AuditEvent.objects.count()

@@ -29,10 +29,11 @@ def linked_tables(rng, people, localities=4, options=3):
                 "same": 0 if same else 1,
                 "difference_reason": "" if same else rng.choice(DifferenceReason.values),
                 "preferred_reachable_without_car": rng.choice([True, False, None]),
+                "record_key": rng.randrange(2**32),
             }
         )
-    counts, shown, pooled = tally(rows, option_codes=option_codes)
-    return counts, publication_sums(sorted(shown) + (["OTHER"] if pooled else []), option_codes)
+    counted = tally(rows, option_codes=option_codes, locality_codes=codes)
+    return counted.counts, publication_sums(counted.columns, option_codes)
 
 
 def random_hidden(rng, values, share):

@@ -1,27 +1,34 @@
-"""The commissioners' unmet-preference figures: counted right, protected, and shaped for the equity map."""
+"""The commissioners' unmet-preference figures: counted right, protected, published on a schedule."""
 
 import csv
+import datetime
 import io
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
 from areas.models import Locality
-from careplans.disclosure import recoverable_cells
-from careplans.models import CarePlanChoice
-from careplans.services import record_choice, update_choice
+from careplans.disclosure import is_primary, recoverable_cells
+from careplans.models import AuditAction, AuditEvent, Publication, PublicationTrigger
+from careplans.services import PublicationRefused, publish, record_choice
 from careplans.unmet import (
     ALL,
     MEASURES,
     OTHER,
-    data_version,
-    protected_publication,
+    latest_choices,
     publication_sums,
-    raw_counts,
-    unmet_publication,
+    record_key,
+    tally,
+    unmet_of,
 )
+from services.models import MenuOption
+from tests.careplans.attacker import hidden_ranges
 from tests.careplans.records import actor, choice_fields, people
+from tests.factories import LocalityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +41,26 @@ def recorded(world, users):
     return world
 
 
-def test_raw_counts_follow_latest_choice_and_snapshot(recorded, users, world):
-    counts, localities, pooled, options, n = raw_counts()
-    assert n == 24 and pooled == [] and [code for code, _ in localities] == ["TOWN", "VILL"]
+def counted(cutoff=None):
+    rows = [
+        {**row, "record_key": record_key(row["service_user_id"])}
+        for row in latest_choices(cutoff=cutoff or timezone.now())
+    ]
+    options = list(MenuOption.objects.order_by("display_order", "code").values_list("code", flat=True))
+    return tally(rows, option_codes=options, locality_codes=list(Locality.objects.values_list("code", flat=True)))
+
+
+def published(users, **kwargs):
+    """A publication now, as the commissioner who reads it (a superuser forces a second one)."""
+    users["admin"].is_superuser = True
+    users["admin"].save()
+    trigger = PublicationTrigger.FORCED if Publication.objects.exists() else PublicationTrigger.COMMAND
+    return publish(actor=actor(users["admin"]), trigger=trigger, **kwargs)
+
+
+def test_counts_follow_latest_choice_and_snapshot(recorded, users, world):
+    counts = counted().counts
+    assert counted().shown == ["TOWN", "VILL"] and counted().others == []
     assert counts[("VILL", "OST", "preferred")] == 9
     assert counts[("VILL", "OST", "not_reachable")] == 9 and counts[("VILL", "OST", "reason_not_reachable")] == 9
     assert counts[("TOWN", "OST", "reachable")] == 12 and counts[("TOWN", "OST", "agreed_preferred")] == 12
@@ -48,41 +72,76 @@ def test_raw_counts_follow_latest_choice_and_snapshot(recorded, users, world):
         service_user=su,
         fields=choice_fields(world["nsp"], discussed_on=choice_fields(world["nsp"]).review_on),
     )
-    counts, *_ = raw_counts()
+    counts = counted().counts
     assert counts[("TOWN", "OST", "preferred")] == 11 and counts[("TOWN", "NSP", "preferred")] == 1
 
 
-def test_publication_suppresses_small_counts_and_nothing_hidden_is_recoverable(recorded):
-    counts, localities, pooled, options, _ = raw_counts()
-    publication = unmet_publication()
-    values = publication.values
+def test_choices_recorded_after_the_cutoff_are_not_counted(recorded, users, world):
+    cutoff = timezone.now()
+    people(world, users, "town", 2, "nsp")
+    assert counted(cutoff).counts[(ALL, ALL, "preferred")] == 24
+    assert counted().counts[(ALL, ALL, "preferred")] == 26
+    publication = published(users, cutoff=cutoff)
+    assert publication.data_cutoff == cutoff and publication.built_at >= cutoff
+    assert unmet_of(publication).values[("TOWN", "NSP", "preferred")] == 0
+
+
+def test_publication_suppresses_small_counts_and_no_hidden_one_can_be_narrowed(recorded, users):
+    counts = counted()
+    values = unmet_of(published(users)).values
     assert values[("VILL", "NSP", "preferred")] is None  # 3 people
-    assert values[(ALL, ALL, "preferred")] == 25  # 24, rounded
-    for key, count in counts.items():
-        if 1 <= count <= 7:
-            assert values[key] is None
+    assert values[(ALL, ALL, "preferred")] in (None, 20, 25)  # 24, rounded by its cell key (or hidden)
     hidden = {key for key, value in values.items() if value is None}
-    sums = publication_sums([c for c, _ in localities], [c for c, _ in options])
+    sums = publication_sums(counts.columns, ["OST", "NSP"])
     assert recoverable_cells(hidden, sums) == []
-    # NSP's 3 in the village must not be derivable: with the village total and OST there both shown it would be.
-    assert values[("VILL", ALL, "preferred")] is None or values[("VILL", "OST", "preferred")] is None
-    shown = [key for key, value in values.items() if value not in (None, 0)]
-    assert shown and all(values[key] % 5 == 0 for key in shown)
+    ranges = hidden_ranges(values, sums, counts.known_bounds())
+    for key, count in counts.counts.items():
+        if is_primary(count):
+            assert values[key] is None
+            assert ranges[key][0] == 0 and ranges[key][1] >= 8, (key, count, ranges[key])
+        elif values[key] is not None:
+            assert values[key] % 5 == 0 and abs(values[key] - count) <= 4
+            assert (values[key] == 0) == (count == 0)
 
 
-def test_small_localities_are_pooled(world, users):
-    people(world, users, "town", 9, "ost")
+def test_localities_with_few_people_or_none_are_counted_in_other_and_never_named(client, world, users):
+    LocalityFactory(code="HAM", name="Hamlet")
+    people(world, users, "town", 12, "ost")
     people(world, users, "village", 2, "ost")
-    publication = unmet_publication()
+    publication = unmet_of(published(users))
     assert [code for code, _ in publication.localities] == ["TOWN", OTHER]
-    assert publication.pooled == [("VILL", "Village")]
+    assert publication.other_localities == 2  # the village (2 people) and the hamlet (none) alike
     assert publication.values[(OTHER, ALL, "preferred")] is None
+    client.force_login(users["commissioner"])
+    url = reverse("careplans:unmet_json")
+    everything = client.get(url)
+    assert "VILL" not in everything.content.decode() and "Village" not in everything.content.decode()
+    assert everything.json()["other_localities"] == 2
+    # A locality filter answers the same for a few people as for none: OTHER's figures.
+    village, hamlet = (client.get(url, {"locality": code}).json() for code in ("VILL", "HAM"))
+    assert village == hamlet and [loc["code"] for loc in village["localities"]] == [OTHER]
+    csv_text = client.get(reverse("careplans:unmet_csv")).content.decode()
+    page = client.get(reverse("careplans:unmet")).content.decode()
+    for text in (csv_text, page):
+        assert "VILL" not in text and "Village" not in text and "HAM\n" not in text and "Hamlet" not in text
 
 
 def test_json_shape_for_the_equity_map(client, recorded, users):
+    stored = published(users)
     client.force_login(users["commissioner"])
     body = client.get(reverse("careplans:unmet_json")).json()
-    assert set(body) == {"basis", "disclosure", "measures", "options", "area", "localities", "pooled_localities"}
+    assert set(body) == {
+        "published",
+        "basis",
+        "disclosure",
+        "measures",
+        "options",
+        "area",
+        "localities",
+        "other_localities",
+    }
+    assert body["published"]["id"] == stored.pk
+    assert body["published"]["data_cutoff"] == stored.data_cutoff.isoformat()
     assert [m["code"] for m in body["measures"]] == MEASURES
     assert set(body["area"]) == {"OST", "NSP", ALL}
     village = next(loc for loc in body["localities"] if loc["code"] == "VILL")
@@ -95,18 +154,27 @@ def test_json_shape_for_the_equity_map(client, recorded, users):
     assert bad.status_code == 400 and "unknown locality code" in bad.json()["locality"]
 
 
+def test_nothing_is_shown_before_the_first_publication(client, recorded, users):
+    client.force_login(users["commissioner"])
+    assert client.get(reverse("careplans:unmet_json")).status_code == 404
+    assert client.get(reverse("careplans:unmet_csv")).status_code == 404
+    page = client.get(reverse("careplans:unmet"))
+    assert page.status_code == 200 and "Nothing has been published yet" in page.content.decode()
+
+
 def test_csv_export_and_page_show_the_same_protected_figures(client, recorded, users):
+    stored = published(users)
     client.force_login(users["commissioner"])
     response = client.get(reverse("careplans:unmet_csv"))
-    assert response["Content-Disposition"] == 'attachment; filename="unmet-preference.csv"'
+    assert response["Content-Disposition"] == f'attachment; filename="unmet-preference-{stored.pk}.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    values = unmet_publication().values
+    values = unmet_of(stored).values
     for row in rows:
         for measure in MEASURES:
             expected = values[(row["locality_code"], row["option_code"], measure)]
             assert row[measure] == ("suppressed" if expected is None else str(expected))
     everyone = next(r for r in rows if r["locality_code"] == ALL and r["option_code"] == ALL)
-    assert everyone["preferred"] == "25"
+    assert everyone["preferred"] in ("suppressed", "20", "25")
     village_nsp = next(r for r in rows if r["locality_code"] == "VILL" and r["option_code"] == "NSP")
     assert village_nsp["preferred"] == "suppressed"
     for row in rows:
@@ -115,62 +183,64 @@ def test_csv_export_and_page_show_the_same_protected_figures(client, recorded, u
     page = client.get(reverse("careplans:unmet"), {"option": "OST"}).content.decode()
     assert "Village" in page and "suppressed" in page
     assert Locality.objects.get(code="TOWN").name in page
+    assert f"Publication {stored.pk}: built" in page
+    assert stored.data_cutoff.isoformat() in page and stored.built_at.isoformat() in page
 
 
-def counting_protections(monkeypatch):
-    """Count the protections computed (rather than read from the cache)."""
-    import careplans.unmet as unmet
-
-    calls = []
-    original = unmet.protect
-
-    def protect(counts, sums):
-        calls.append(len(counts))
-        return original(counts, sums)
-
-    monkeypatch.setattr(unmet, "protect", protect)
-    return calls
-
-
-def test_publication_is_protected_once_per_data_version_and_every_care_plan_write_renews_it(
-    recorded, users, world, monkeypatch
-):
-    calls = counting_protections(monkeypatch)
-
-    def read_after_write():
-        """The publication read once a write is done: computed afresh, then served from the cache."""
-        before = len(calls)
-        publication = unmet_publication()
-        assert len(calls) == before + 1
-        assert unmet_publication() == publication and len(calls) == before + 1
-        return publication
-
-    assert read_after_write().people == 24
-    # A new person's choice, then a newer choice of someone already counted: the figures are the new data's.
-    people(world, users, "town", 1, "ost")
-    assert read_after_write().people == 25
-    su = users["keyworker"].caseload.filter(home_locality=world["village"]).first()
-    record_choice(
-        actor=actor(users["keyworker"]),
-        service_user=su,
-        fields=choice_fields(world["nsp"], discussed_on=choice_fields(world["nsp"]).review_on),
-    )
-    assert read_after_write() == protected_publication()
-    # A corrected choice, with the same number of choices and the same newest id.
-    choice = CarePlanChoice.objects.order_by("id").first()
-    update_choice(actor=actor(users["keyworker"]), choice=choice, fields=choice_fields(world["nsp"]))
-    assert read_after_write() == protected_publication()
-    # A removed choice.
-    CarePlanChoice.objects.filter(pk=choice.pk).delete()
-    assert read_after_write().people == 24
-    # A renamed locality changes what is shown, so it is a new version too.
-    Locality.objects.filter(code="TOWN").update(name="Market town", updated_at=timezone.now())
-    assert ("TOWN", "Market town") in read_after_write().localities
+def test_a_publication_is_served_unchanged_until_the_next_and_past_ones_stay_readable(client, recorded, users, world):
+    first = published(users)
+    client.force_login(users["commissioner"])
+    url = reverse("careplans:unmet_json")
+    before = client.get(url).json()
+    people(world, users, "town", 8, "nsp")
+    assert client.get(url).json() == before  # new records wait for the next publication
+    second = published(users)
+    after = client.get(url).json()
+    assert after["published"]["id"] == second.pk and after != before
+    assert after["area"]["NSP"]["preferred"] != before["area"]["NSP"]["preferred"]
+    assert client.get(url, {"publication": first.pk}).json() == before
+    page = client.get(reverse("careplans:unmet"), {"publication": first.pk}).content.decode()
+    assert f"Publication {first.pk}: built" in page and f'<option value="{second.pk}"' in page
 
 
-def test_different_data_never_share_a_cached_publication(recorded, users, world):
-    before = data_version()
-    unmet_publication()
-    people(world, users, "town", 1, "nsp")
-    assert data_version() != before
-    assert unmet_publication().people == 25
+def test_publishing_is_audited_and_refused_within_the_minimum_interval(recorded, users):
+    users["admin"].is_superuser = True
+    users["admin"].save()
+    first = publish(actor=actor(users["commissioner"]), trigger=PublicationTrigger.COMMAND)
+    event = AuditEvent.objects.get(action=AuditAction.PUBLISH)
+    assert (event.object_id, event.username) == (first.pk, "com")
+    with pytest.raises(PublicationRefused, match=f"younger than {settings.UNMET_PUBLISH_MIN_DAYS} days"):
+        publish(actor=actor(users["commissioner"]), trigger=PublicationTrigger.COMMAND)
+    with pytest.raises(PublicationRefused, match="only a superuser"):
+        publish(actor=actor(users["commissioner"]), trigger=PublicationTrigger.FORCED)
+    assert Publication.objects.count() == 1
+    forced = publish(actor=actor(users["admin"]), trigger=PublicationTrigger.FORCED)
+    assert forced.trigger == PublicationTrigger.FORCED and forced.built_by == users["admin"]
+    later = first.built_at + datetime.timedelta(days=settings.UNMET_PUBLISH_MIN_DAYS, minutes=1)
+    on_time = publish(actor=actor(None), trigger=PublicationTrigger.SCHEDULE, now=later)
+    assert on_time.built_by_name == "system"
+    assert AuditEvent.objects.filter(action=AuditAction.PUBLISH).count() == 3
+
+
+def test_publish_unmet_command_names_the_user_and_needs_a_superuser_to_force(recorded, users):
+    out = io.StringIO()
+    call_command("publish_unmet", "--user", "com", stdout=out)
+    assert "Published number" in out.getvalue()
+    with pytest.raises(CommandError, match="younger than"):
+        call_command("publish_unmet", "--user", "com")
+    with pytest.raises(CommandError, match="only a superuser"):
+        call_command("publish_unmet", "--user", "com", "--force")
+    with pytest.raises(CommandError, match="no active user"):
+        call_command("publish_unmet", "--user", "nobody")
+    users["admin"].is_superuser = True
+    users["admin"].save()
+    call_command("publish_unmet", "--user", "adm", "--force", "--cutoff", "2026-01-01", stdout=out)
+    latest = Publication.objects.first()
+    assert latest.trigger == PublicationTrigger.FORCED and latest.data_cutoff.date() == datetime.date(2026, 1, 1)
+    assert not unmet_of(latest).recorded or unmet_of(latest).values[(ALL, ALL, "preferred")] is not None
+
+
+def test_the_schedule_publishes_monthly_by_default():
+    entry = settings.CELERY_BEAT_SCHEDULE["careplans-publish-unmet"]
+    assert entry["task"] == "careplans.publish_unmet"
+    assert entry["schedule"].day_of_month == {1} and entry["schedule"].hour == {2}

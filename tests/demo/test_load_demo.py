@@ -5,6 +5,8 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from areas.models import Locality
+from careplans.models import CarePlanChoice, ServiceUser, Team
+from demo.services import DEMO_DIR
 from services.models import Delivery, MenuOption, Provider, Site, SiteOffer
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +66,6 @@ def test_demo_users_can_sign_in_with_their_roles(rf):
 
 
 def test_demo_care_plans_are_synthetic_idempotent_and_snapshotted():
-    from careplans.models import CarePlanChoice, ServiceUser, Team
-
     call_command("load_demo")
     first = (ServiceUser.objects.count(), CarePlanChoice.objects.count())
     call_command("load_demo")
@@ -85,8 +85,6 @@ def test_demo_care_plans_are_synthetic_idempotent_and_snapshotted():
 
 
 def test_demo_files_are_valid_geojson_with_the_contract_properties():
-    from demo.services import DEMO_DIR
-
     collection = json.loads((DEMO_DIR / "localities.geojson").read_text())
     keys = set(collection["features"][0]["properties"])
     assert {

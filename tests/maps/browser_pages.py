@@ -18,6 +18,13 @@ def sign_in(page, live_server, username: str, next_url: str = "/map/"):
 def open_map(page, live_server, *, settle: bool = True):
     sign_in(page, live_server, "commissioner")
     page.wait_for_selector("html[data-map-painted]")
+    # The page sets no globals: the test's own `equityMap` is the main module's `inspect`, imported
+    # again from the page's URL, which gives the same module instance the page runs.
+    assert page.evaluate("typeof equityMap") == "undefined"
+    page.evaluate(
+        "async () => { const main = document.querySelector('script[data-map-main]').src;"
+        " window.equityMap = (await import(main)).inspect; }"
+    )
     if settle:  # sites, outreach and charts loaded too (not while the page polls a run)
         page.wait_for_load_state("networkidle")
 

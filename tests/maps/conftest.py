@@ -48,9 +48,12 @@ def page(browser):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    not_found = []  # e.g. a missing /favicon.ico or module file, which the console would log
+    page.on("response", lambda response: response.status == 404 and not_found.append(response.url))
     yield page
     context.close()
     assert errors == []
+    assert not_found == []
 
 
 @pytest.fixture

@@ -1,26 +1,31 @@
 """Unmet preference on the equity map, in Debian's Chromium: the layer and the panel section show
 careplans' protected publication, for commissioners only.
 
-The demo's 80 people are spread over 43 localities, none with 8 or more, so every one of them is pooled.
+The demo's 80 people are spread over 43 localities, none with 8 or more, so every one of them is in OTHER.
 The fixture records 20 more people in each of three demo localities, through the keyworker services, so
-that some localities are shown on their own. That the endpoint serves exactly careplans' publication is
-tested in test_map_unmet.py; here the page's copy is checked against the raw counts (cheap), since
-protecting the demo's publication takes tens of seconds.
+that some localities are shown on their own, and publishes (as a superuser, before the minimum
+interval). That the endpoint serves exactly careplans' publication is tested in test_map_unmet.py;
+here the page's copy is checked against the raw counts.
 """
 
 import datetime
+import os
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from areas.models import Locality
+from careplans.models import PublicationTrigger
 from careplans.selectors import preferred_reach_snapshot
-from careplans.services import Actor, ChoiceFields, create_service_user, record_choice
-from careplans.unmet import ALL, OTHER, raw_counts
+from careplans.services import Actor, ChoiceFields, create_service_user, publish, record_choice
+from careplans.unmet import ALL, OTHER, latest_choices
 from services.models import MenuOption
+from tests.careplans.test_unmet import counted
 from tests.maps.browser_pages import ARTIFACTS, open_map, screenshot, sign_in
 
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # as test_map_browser: Playwright's sync API runs an event loop
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOWN = ["Dorchester 02", "Bridport 01", "Weymouth 01"]
@@ -53,6 +58,9 @@ def recorded(demo_run) -> None:
                     review_on=day + datetime.timedelta(weeks=6),
                 ),
             )
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser
+    publish(actor=Actor(user=admin, path="test"), trigger=PublicationTrigger.FORCED)
 
 
 def marked(page) -> dict[int, dict]:
@@ -101,7 +109,8 @@ def published_cells(publication: dict) -> dict[tuple[str, str, str], int | None]
 
 
 def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_server, recorded):
-    counts, localities, pooled, options, _ = raw_counts()
+    counts = counted().counts
+    options = list(MenuOption.objects.order_by("display_order", "code").values_list("code", "name"))
     open_map(page, live_server)
 
     # The layer is in the switch, off until chosen.
@@ -113,7 +122,10 @@ def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_serv
     publication = data["publication"]
     shown = [loc for loc in publication["localities"] if loc["code"] != OTHER]
     assert {loc["name"] for loc in shown} == set(SHOWN)  # the fixture's localities, and only those
-    assert [(loc["code"], loc["name"]) for loc in publication["pooled_localities"]] == pooled
+    # Every other locality is in OTHER, with people or none, and listed only as the map's locality codes.
+    assert {loc["code"] for loc in publication["pooled_localities"]} == set(
+        Locality.objects.exclude(name__in=SHOWN).values_list("code", flat=True)
+    )
     assert [(o["code"], o["name"]) for o in publication["options"]] == options
     cells = published_cells(publication)
     assert set(cells) == set(counts)
@@ -136,7 +148,10 @@ def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_serv
     screenshot(page, "map-unmet-layer")
 
     # The option chosen in the map's option selector is the layer's option.
-    option = next(o for o in publication["options"] if any(loc["options"][o["code"]]["not_reachable"] for loc in shown))
+    # An option someone in a shown locality preferred (its count shown or suppressed, not 0).
+    option = next(
+        o for o in publication["options"] if any(loc["options"][o["code"]]["preferred"] != 0 for loc in shown)
+    )
     page.select_option("#measure-select", "providers_without_car")
     page.select_option("#option-select", option["code"])
     page.wait_for_function(f"equityMap.unmet.shownKey === {option['code']!r}")
@@ -174,18 +189,20 @@ def test_the_commissioner_sees_the_unmet_layer_and_panel_section(page, live_serv
     expect(section.locator("#unmet-csv")).to_have_attribute("href", "/careplans/unmet.csv")
     panel_screenshot(page, "map-unmet-panel")
 
-    # A pooled locality says so, and a locality with no records says that.
-    pooled = publication["pooled_localities"][0]
-    open_locality(page, pooled["code"])
-    expect(section.locator("[data-unmet-status=pooled]")).to_contain_text("Pooled with other small localities")
+    # A locality with a few people and one with none read the same: both are in OTHER.
+    people = {row["home_locality__code"] for row in latest_demo_choices()}
+    few = Locality.objects.exclude(name__in=SHOWN).filter(code__in=people).order_by("name").first()
+    none = Locality.objects.exclude(code__in=people).order_by("name").first()
+    assert few and none
+    for locality in (few, none):
+        open_locality(page, locality.code)
+        expect(section.locator("[data-unmet-status=pooled]")).to_contain_text("Pooled with other small localities")
+        expect(section.locator("[data-unmet-status=none]")).to_have_count(0)
     panel_screenshot(page, "map-unmet-panel-pooled")
-    recorded_codes = {loc["code"] for loc in publication["localities"]} | {
-        loc["code"] for loc in publication["pooled_localities"]
-    }
-    empty = Locality.objects.exclude(code__in=recorded_codes).order_by("name").first()
-    open_locality(page, empty.code)
-    expect(section.locator("[data-unmet-status=none]")).to_contain_text("No records")
-    panel_screenshot(page, "map-unmet-panel-no-records")
+
+
+def latest_demo_choices():
+    return latest_choices(cutoff=timezone.now())
 
 
 def test_the_keyworker_never_sees_unmet_preference(page, live_server, demo_run):

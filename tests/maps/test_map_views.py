@@ -158,13 +158,13 @@ def test_coarse_shapes_hold_every_locality_as_encoded_rings(commissioner_client,
     localities = {loc.pk: loc for loc in Locality.objects.all()}
     assert data["band"] == "coarse" and data["precision"] == 4
     assert data["ids"] == sorted(localities)
-    for locality_id, polygons in zip(data["ids"], data["shapes"]):
+    for locality_id, polygons in zip(data["ids"], data["shapes"], strict=True):
         expected = localities[locality_id].geometry_coarse
         assert len(polygons) == len(expected)
         ring = decode_polyline(polygons[0][0], data["precision"])
         exterior = expected[0].exterior_ring.coords[:-1]  # the closing point is not sent
         assert len(ring) == len(exterior)
-        for (lat, lon), (x, y) in zip(ring, exterior):
+        for (lat, lon), (x, y) in zip(ring, exterior, strict=True):
             assert abs(lat - y) <= 0.00006 and abs(lon - x) <= 0.00006
 
 

@@ -9,7 +9,9 @@ import json
 import math
 from typing import Any
 
+import access  # pinned in requirements.txt: a missing package must fail, not skip
 import numpy as np
+import pandas as pd
 import pytest
 
 from reach.engine import (
@@ -83,7 +85,7 @@ def matrix(rows: list[tuple[int, int, str, float]], n_loc: int, n_sites: int) ->
     """rows: (locality, site, mode, minutes)."""
     if not rows:
         return TravelTimes(pairs={}, n_localities=n_loc, n_sites=n_sites)
-    loc, site, mode, minutes = zip(*rows)
+    loc, site, mode, minutes = zip(*rows, strict=True)
     return matrix_travel_times(
         locality_idx=np.array(loc),
         site_idx=np.array(site),
@@ -131,9 +133,10 @@ def test_delivery_codes_and_param_defaults() -> None:
     assert (p.walk_access_minutes, p.pt_access_minutes, p.car_access_minutes) == (0, 10, 5)
     assert (p.detour_factor, p.max_wait_weeks, p.count_remote) == (1.3, 3, False)
     assert (p.real_choice_providers, p.default_car_share) == (2, 0.77)
-    assert p.max_minutes() == {"walk": 30.0, "pt": 45.0, "car": 30.0}
-    assert p.speeds_kmh() == {"walk": 4.8, "pt": 20.0, "car": 40.0}
-    assert p.access_minutes() == {"walk": 0.0, "pt": 10.0, "car": 5.0}
+    assert p.max_minutes() == {"walk": 30.0, "pt": 45.0, "car": 30.0, "cycle": 30.0}
+    assert (p.cycle_kmh, p.count_cycle) == (15, False)  # cycling is off in the menu measures by default
+    assert p.speeds_kmh() == {"walk": 4.8, "pt": 20.0, "car": 40.0, "cycle": 15.0}
+    assert p.access_minutes() == {"walk": 0.0, "pt": 10.0, "car": 5.0, "cycle": 0.0}
 
 
 # --------------------------------------------------------------------------------------
@@ -606,7 +609,9 @@ def test_rejects_mismatched_travel_and_bad_indices() -> None:
 # --------------------------------------------------------------------------------------
 
 
-def random_case(seed: int, n_loc: int = 60, n_sites: int = 12, n_offers: int = 50, n_options: int = 5, n_prov: int = 6):
+def random_case(
+    seed: int, *, n_loc: int = 60, n_sites: int = 12, n_offers: int = 50, n_options: int = 5, n_prov: int = 6
+):
     rng = np.random.default_rng(seed)
     localities = LocalityArrays(
         lat=rng.uniform(50.6, 50.9, n_loc),
@@ -636,14 +641,16 @@ def random_case(seed: int, n_loc: int = 60, n_sites: int = 12, n_offers: int = 5
 
 
 def travel_dict(travel: TravelTimes) -> dict[str, dict[tuple[int, int], float]]:
-    return {m: {(int(l), int(s)): float(t) for l, s, t in zip(*travel.pairs[m])} for m in MODES}
+    return {m: {(int(loc), int(site)): float(t) for loc, site, t in zip(*travel.pairs[m], strict=True)} for m in MODES}
 
 
 def naive_reachability(localities, sites, offers, travel, params) -> np.ndarray:
     """bool (n_loc, n_offers, 2): offer reachable [without car, with car], from the design text."""
     minutes = travel_dict(travel)
     limits = params.max_minutes()
-    outreach = {(int(o), int(loc)) for o, loc in zip(offers.outreach_offer_idx, offers.outreach_locality_idx)}
+    outreach = {
+        (int(o), int(loc)) for o, loc in zip(offers.outreach_offer_idx, offers.outreach_locality_idx, strict=True)
+    }
     R = np.zeros((localities.n, offers.n, 2), bool)
     for loc in range(localities.n):
         for j in range(offers.n):
@@ -664,7 +671,7 @@ def naive_reachability(localities, sites, offers, travel, params) -> np.ndarray:
     return R
 
 
-def naive_reach(localities, sites, offers, travel, params, n_options):
+def naive_reach(localities, sites, offers, travel, params, *, n_options):
     """Straight loops over localities × offers."""
     n_loc = localities.n
     minutes = travel_dict(travel)
@@ -720,7 +727,7 @@ def test_engine_matches_naive_reference(seed: int, count_remote: bool) -> None:
         n_providers=n_prov,
         params=params,
     )
-    want = naive_reach(localities, sites, offers, travel, params, n_options)
+    want = naive_reach(localities, sites, offers, travel, params, n_options=n_options)
     for scen in ("without_car", "with_car"):
         np.testing.assert_array_equal(getattr(res, f"providers_{scen}"), want[f"providers_{scen}"])
         np.testing.assert_array_equal(getattr(res, f"reachable_{scen}"), want[f"reachable_{scen}"])
@@ -767,8 +774,6 @@ def test_engine_matches_naive_reference(seed: int, count_remote: bool) -> None:
 
 @pytest.mark.filterwarnings("ignore:The inplace keyword")  # access's own pandas usage
 def test_2sfca_matches_pysal_access() -> None:
-    import access  # pinned in requirements.txt: a missing package must fail, not skip
-    import pandas as pd
 
     localities, sites, offers, n_options, n_prov = random_case(7, n_loc=80, n_sites=15, n_offers=70)
     localities.population[:] = np.random.default_rng(7).integers(

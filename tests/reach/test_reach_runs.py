@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from reach.models import LocalityResult, ReachRun, RunStatus
 from reach.selectors import current_run, load_snapshot
 from reach.services import cancel_run, create_run, execute_run, parse_overrides
+from services.models import MenuOption, Site, SiteOffer
 
 pytestmark = pytest.mark.django_db
 
@@ -86,15 +87,11 @@ def test_a_cancelled_run_never_becomes_current(small_world):
 def test_the_snapshot_id_changes_with_the_catalogue(small_world):
     before = load_snapshot().snapshot_id
     assert load_snapshot().snapshot_id == before
-    from services.models import SiteOffer
-
     SiteOffer.objects.filter(option__code="NSP").update(waiting_weeks=5)
     assert load_snapshot().snapshot_id != before
 
 
 def test_inactive_sites_and_options_leave_the_snapshot(small_world):
-    from services.models import MenuOption, Site
-
     MenuOption.objects.filter(code="NSP").update(active=False)
     Site.objects.filter(code="T1").update(active=False)
     snapshot = load_snapshot()
@@ -151,8 +148,10 @@ def test_export_csv_has_exactly_the_contract_columns(small_world, tmp_path):
         "real_choice_with_car",
         "options_without_car",
         "options_with_car",
+        "travel_times",
     ]
     village = next(r for r in rows if r["locality_code"] == "VILL")
+    assert village["travel_times"].startswith("crow-fly estimates (walking 4.8 km/h, public transport 20 km/h +10 min")
     assert village["expected_menu"] == "1.770"
     assert village["options_without_car"] == "OST"
     assert village["options_with_car"] == "NSP;OST"

@@ -2,6 +2,7 @@
 
 import psycopg2
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
 
@@ -56,7 +57,7 @@ def test_worker_runs_a_run_to_success_with_progress_observed(worker, lock_table)
     assert final.progress == 100 and final.started_at <= final.finished_at
     assert LocalityResult.objects.filter(run=final).count() == 2
     assert current_run() == final
-    assert set(final.timings) == {"load_seconds", "compute_seconds", "store_seconds"}
+    assert set(final.timings) == {"load_seconds", "travel_seconds", "compute_seconds", "store_seconds"}
 
 
 def test_a_failing_run_on_the_worker_leaves_current_results_intact(worker):
@@ -88,8 +89,6 @@ def test_catalogue_changes_queue_one_coalesced_recompute(small_world):
 
 
 def test_compute_reach_command_queues_on_the_worker_and_prints_progress(worker, capsys):
-    from django.core.management import call_command
-
     call_command("compute_reach", "--set", "car_minutes=25")
     out = capsys.readouterr().out
     run = ReachRun.objects.get()

@@ -23,9 +23,9 @@ R = 6371.0088
 POOLE = (50.7167, -2.0)
 BOURNEMOUTH = (50.7205, -1.8795)
 
-SPEEDS = {"walk": 4.8, "pt": 20.0, "car": 40.0}
-ACCESS = {"walk": 0.0, "pt": 10.0, "car": 5.0}
-LIMITS = {"walk": 30.0, "pt": 45.0, "car": 30.0}
+SPEEDS = {"walk": 4.8, "pt": 20.0, "car": 40.0, "cycle": 15.0}
+ACCESS = {"walk": 0.0, "pt": 10.0, "car": 5.0, "cycle": 0.0}
+LIMITS = {"walk": 30.0, "pt": 45.0, "car": 30.0, "cycle": 30.0}
 
 
 def hand_haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -35,7 +35,7 @@ def hand_haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def test_modes() -> None:
-    assert MODES == ("walk", "pt", "car")
+    assert MODES == ("walk", "pt", "car", "cycle")
 
 
 def test_haversine_poole_bournemouth() -> None:
@@ -187,7 +187,7 @@ def test_matrix_accepts_integer_mode_codes() -> None:
         {"locality_idx": [2], "site_idx": [0], "mode_idx": [0], "minutes": [1.0]},  # locality out of range
         {"locality_idx": [0], "site_idx": [5], "mode_idx": [0], "minutes": [1.0]},  # site out of range
         {"locality_idx": [0], "site_idx": [0], "mode_idx": ["bike"], "minutes": [1.0]},
-        {"locality_idx": [0], "site_idx": [0], "mode_idx": [3], "minutes": [1.0]},
+        {"locality_idx": [0], "site_idx": [0], "mode_idx": [4], "minutes": [1.0]},
         {"locality_idx": [0], "site_idx": [0], "mode_idx": [0], "minutes": [-1.0]},
     ],
 )
@@ -217,5 +217,5 @@ def test_providers_follow_protocol() -> None:
         "site_lat": np.array([BOURNEMOUTH[0]]),
         "site_lon": np.array([BOURNEMOUTH[1]]),
     }
-    assert crowfly.travel_times(**coords).n_pairs() == {"walk": 0, "pt": 1, "car": 1}
+    assert crowfly.travel_times(**coords).n_pairs() == {"walk": 0, "pt": 1, "car": 1, "cycle": 0}
     assert matrix.travel_times(**coords).pairs["walk"][2].tolist() == [7.0]

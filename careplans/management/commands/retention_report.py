@@ -21,7 +21,7 @@ class Command(BaseCommand):
             try:
                 today = datetime.date.fromisoformat(options["today"])
             except ValueError:
-                raise CommandError(f"--today {options['today']!r} is not a date such as 2031-01-31")
+                raise CommandError(f"--today {options['today']!r} is not a date such as 2031-01-31") from None
         if options["years"] is not None and options["years"] < 0:
             raise CommandError("--years cannot be negative")
         report = remove_expired_records(today=today, years=options["years"], dry_run=True)

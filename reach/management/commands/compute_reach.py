@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reach.models import ReachProfile, ReachRun, RunStatus, TravelProvider
+from reach.models import ReachProfile, ReachRun, RunStatus, TravelSource
 from reach.selectors import default_profile
 from reach.services import RunAlreadyActive, execute_run, parse_overrides, start_run
 
@@ -15,7 +15,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--profile", help="reach profile name (default: the default profile)")
-        parser.add_argument("--provider", choices=TravelProvider.values, default=TravelProvider.CROWFLY)
+        parser.add_argument(
+            "--provider",
+            choices=TravelSource.values,
+            help="every mode from this one source (default: the profile's source per mode)",
+        )
         parser.add_argument(
             "--set",
             action="append",
@@ -31,17 +35,19 @@ class Command(BaseCommand):
             profile = ReachProfile.objects.get(name=options["profile"]) if options["profile"] else default_profile()
         except ReachProfile.DoesNotExist:
             names = ", ".join(ReachProfile.objects.values_list("name", flat=True)) or "none"
-            raise CommandError(f"No reach profile {options['profile']!r} (profiles: {names}).")
+            raise CommandError(f"No reach profile {options['profile']!r} (profiles: {names}).") from None
         try:
             overrides = parse_overrides(options["set"])
         except ValueError as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from None
         try:
             run = start_run(
                 profile=profile, provider=options["provider"], overrides=overrides, send=not options["sync"]
             )
         except RunAlreadyActive as exc:
             raise CommandError(f"{exc} Wait for it or cancel it in the admin.") from None
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(f"Run {run.pk}: profile {run.profile_name}, provider {run.provider}")
         if options["sync"]:
             run = execute_run(run_id=run.pk)

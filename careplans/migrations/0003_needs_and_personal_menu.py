@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("areas", "0003_postcode"),
-        ("careplans", "0001_initial"),
+        ("careplans", "0002_publication"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

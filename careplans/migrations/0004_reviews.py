@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("careplans", "0002_needs_and_personal_menu"),
+        ("careplans", "0003_needs_and_personal_menu"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,178 @@
+"""Protection against a reader with integer programming: pure numpy and scipy (HiGHS), no Django.
+
+`disclosure.suppressed_cells` makes sure no hidden cell follows from the sums alone. A reader knows
+more than the sums: counts are whole and never negative, a shown value only says its count lies in
+its rounding interval (`disclosure.shown_interval`), and the method gives bounds of its own (a
+locality published on its own has at least 8 people). Put together as an integer programme, those
+can narrow a hidden count of 1 to 7 to, say, [0, 4] or [6, 14]: as good as given away.
+
+The guarantee here is τ-ARGUS's protection interval: every hidden count of 1 to 7 can, for that
+reader, be anything from 0 to 8 (or up to the most the method allows it, when that is less: OTHER
+made of a single locality holds at most 7). Some whole, non-negative table consistent with everything published
+has it at 0, and another at 8 or more. Each is a witness found by HiGHS (`scipy.optimize.milp`), and
+one solve usually witnesses many cells at once. Where no witness exists, a second programme finds
+the cheapest shown cells whose hiding would make one: the witness may leave a shown cell's interval
+at a cost per unit, smallest counts cheapest. Those cells are hidden and the search goes on. Hiding
+more only loosens the programme, so a witness once found stays good; and a cell hidden this way is
+moved by its witness, so it is not recoverable either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from .disclosure import SMALLEST_SHOWN, Sum, is_primary, shown_interval
+
+_DEAR_FROM = 16  # hiding any number of counts below this is preferred to one count above it
+_SECONDS = 600.0  # per programme; a publication is built in the background, not per request
+
+
+class IntegerReader:
+    """Everything a reader can know of a publication, as an integer programme over its cells."""
+
+    def __init__(
+        self,
+        values: Mapping[Hashable, int],
+        sums: Sequence[Sum],
+        known: Mapping[Hashable, tuple[int, int | None]],
+    ):
+        self.keys = list(values)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        self.values = np.array([values[key] for key in self.keys], dtype=float)
+        rows, columns, data = [], [], []
+        for number, relation in enumerate(sums):
+            cells = [self.index[key] for key in relation.parts] + [self.index[relation.total]]
+            rows += [number] * len(cells)
+            columns += cells
+            data += [1.0] * len(relation.parts) + [-1.0]
+        # Duplicate entries add up: a cell counted twice in a sum has coefficient 2.
+        self.sums = sparse.csr_matrix((data, (rows, columns)), shape=(len(sums), len(self.keys)))
+        # No count exceeds the largest one: a cap that keeps every programme bounded and the truth feasible.
+        cap = 2 * float(self.values.max(initial=0)) + 2 * SMALLEST_SHOWN
+        self.known_low = np.zeros(len(self.keys))
+        self.known_high = np.full(len(self.keys), cap)
+        for key, (low, high) in known.items():
+            i = self.index[key]
+            self.known_low[i] = max(self.known_low[i], low)
+            if high is not None:
+                self.known_high[i] = min(self.known_high[i], high)
+
+    def bounds(self, rounded: Mapping[Hashable, int], hidden: set[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's range before the sums: its rounding interval if shown, the known bounds always."""
+        low, high = self.known_low.copy(), self.known_high.copy()
+        for i, key in enumerate(self.keys):
+            if i not in hidden:
+                interval = shown_interval(rounded[key])
+                low[i], high[i] = max(low[i], interval[0]), min(high[i], interval[1])
+        return low, high
+
+    def solve(self, objective: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray | None:
+        """A whole table meeting every sum within the bounds, best for `objective`; None when there is none."""
+        result = milp(
+            objective,
+            constraints=LinearConstraint(self.sums, 0, 0),
+            bounds=Bounds(low, high),
+            integrality=np.ones(len(self.keys)),
+            options={"time_limit": _SECONDS},
+        )
+        if result.x is None:
+            if result.status == 2:  # infeasible
+                return None
+            raise RuntimeError(f"the integer reader did not finish: {result.message}")
+        return np.round(result.x)
+
+    def method_ceiling(self, cell: int) -> int:
+        """The most a cell can hold by the sums and the known bounds alone, whatever is published."""
+        objective = np.zeros(len(self.keys))
+        objective[cell] = -1
+        table = self.solve(objective, self.known_low, self.known_high)
+        if table is None:
+            raise RuntimeError("the sums and the known bounds rule out the true table: a bug in the caller")
+        return int(table[cell])
+
+    def cheapest_opening(
+        self, low: np.ndarray, high: np.ndarray, shown: list[int]
+    ) -> tuple[set[int], np.ndarray] | None:
+        """The shown cells to hide so that a table within `low`/`high` exists once they are free, cheapest
+        first, with that table. Shown cells may leave their interval at a price per unit moved."""
+        n, m = len(self.keys), len(shown)
+        rows = np.arange(m)
+        pick = sparse.csr_matrix((np.ones(m), (rows, shown)), shape=(m, n))
+        slack = sparse.identity(m, format="csr")
+        zeros = sparse.csr_matrix((self.sums.shape[0], m))
+        constraints = [
+            LinearConstraint(sparse.hstack([self.sums, zeros, zeros]), 0, 0),
+            LinearConstraint(sparse.hstack([pick, -slack, sparse.csr_matrix((m, m))]), -np.inf, high[shown]),
+            LinearConstraint(sparse.hstack([pick, sparse.csr_matrix((m, m)), slack]), low[shown], np.inf),
+        ]
+        # Hidden cells keep their bounds (the target among them); shown ones only the known bounds.
+        free_low, free_high = low.copy(), high.copy()
+        free_low[shown], free_high[shown] = self.known_low[shown], self.known_high[shown]
+        price = np.where(self.values[shown] < _DEAR_FROM, 1.0, self.values[shown])
+        result = milp(
+            np.concatenate([np.zeros(n), price, price]),
+            constraints=constraints,
+            bounds=Bounds(
+                np.concatenate([free_low, np.zeros(2 * m)]), np.concatenate([free_high, np.full(2 * m, np.inf)])
+            ),
+            integrality=np.concatenate([np.ones(n), np.zeros(2 * m)]),
+            options={"time_limit": _SECONDS},
+        )
+        if result.x is None:
+            if result.status == 2:  # infeasible
+                return None
+            raise RuntimeError(f"the cheapest opening did not finish: {result.message}")
+        moved = result.x[n : n + m] + result.x[n + m :]
+        return {shown[k] for k in np.flatnonzero(moved > 0.5)}, np.round(result.x[:n])
+
+
+def protect_ranges(
+    values: Mapping[Hashable, int],
+    sums: Sequence[Sum],
+    *,
+    hidden: set[Hashable],
+    rounded: Mapping[Hashable, int],
+    known: Mapping[Hashable, tuple[int, int | None]],
+) -> set[Hashable]:
+    """The cells to hide as well, so that every hidden count of 1 to 7 could be 0 and could be 8."""
+    reader = IntegerReader(values, sums, known)
+    hidden_cells = {reader.index[key] for key in hidden}
+    primary = [i for i, key in enumerate(reader.keys) if is_primary(values[key])]
+    needs_zero, needs_eight = set(primary), set(primary)
+    added: set[int] = set()
+    low, high = reader.bounds(rounded, hidden_cells)
+    ceilings: dict[int, int] = {}
+    while needs_zero or needs_eight:
+        cell = min(needs_zero | needs_eight)
+        target_low, target_high = low.copy(), high.copy()
+        if cell in needs_eight:
+            target_low[cell] = ceilings.get(cell, SMALLEST_SHOWN)
+        else:
+            target_high[cell] = 0
+        # Push every cell still lacking a witness towards the side it lacks: one solve witnesses many.
+        objective = np.zeros(len(reader.keys))
+        objective[list(needs_eight)] -= 1
+        objective[list(needs_zero)] += 1
+        table = reader.solve(objective, target_low, target_high)
+        if table is None and cell in needs_eight and cell not in ceilings:
+            # A cell the method itself caps below 8 (a pool of one locality holds at most 7) is protected
+            # when it could be anything up to that cap.
+            ceilings[cell] = min(SMALLEST_SHOWN, reader.method_ceiling(cell))
+            if ceilings[cell] < SMALLEST_SHOWN:
+                continue
+        if table is None:
+            shown = sorted(set(range(len(reader.keys))) - hidden_cells)
+            opening = reader.cheapest_opening(target_low, target_high, shown)
+            if opening is None:
+                raise RuntimeError(f"cannot protect {reader.keys[cell]!r}: no table has it at its target")
+            opened, table = opening
+            hidden_cells |= opened
+            added |= opened
+            low, high = reader.bounds(rounded, hidden_cells)
+        needs_eight -= {i for i in needs_eight if table[i] >= ceilings.get(i, SMALLEST_SHOWN)}
+        needs_zero -= {i for i in needs_zero if table[i] <= 0}
+    return {reader.keys[i] for i in added}

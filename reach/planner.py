@@ -1,0 +1,445 @@
+"""The planner: which candidate offers to add, under a budget, for the most reach (pure numpy/scipy).
+
+No Django. The caller (reach.plan_services) turns a base run and a candidate file into a
+`PlanningProblem`: each candidate's coverage, computed by the reach engine itself, as sparse rows
+over cells (locality × option). Objectives, population-weighted (the weight may carry deprivation):
+
+- ``expected_menu``: Σ weight × (car share × menu with a car + (1 − car share) × menu without);
+- ``real_choice``: Σ weight × options with at least k distinct providers without a car;
+- ``min_menu``: Σ weight over localities whose menu without a car has at least N options.
+
+`plan` solves it exactly as a mixed-integer programme with HiGHS (`scipy.optimize.milp`) and says
+whether it proved optimality (else the MIP gap it reached). Above `max_exact_variables` it falls
+back to lazy greedy (CELF): for ``expected_menu``, a coverage function and so monotone submodular,
+the better of cost-benefit and plain greedy is within (1 − 1/e)/2 of the optimum, (1 − 1/e) with
+equal costs (Leskovec et al. 2007, Nemhauser et al. 1978), and the data-dependent bound
+f(S) + fractional knapsack of the marginal gains is printed. The two threshold objectives are not
+submodular: greedy there has no guarantee and none is claimed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+OBJECTIVES = ("expected_menu", "real_choice", "min_menu")
+DEFAULT_MAX_EXACT_VARIABLES = 2_000_000
+
+
+@dataclass
+class PlanningProblem:
+    """Base reach per cell (cell = locality × n_options + option) and what each candidate adds.
+
+    ``cover_without``/``cover_with``: (n_candidates, n_cells) 0/1, the cells a candidate reaches without
+    / with a car (with includes without). ``new_provider``: the cells it reaches without a car with a
+    provider that does not reach them today; ``provider``: each candidate's provider (any integer id).
+    """
+
+    weight: np.ndarray
+    car_share: np.ndarray
+    base_without: np.ndarray  # bool (n_localities, n_options)
+    base_with: np.ndarray
+    base_providers: np.ndarray  # int (n_localities, n_options), without a car
+    cost: np.ndarray
+    provider: np.ndarray
+    cover_without: sp.csr_matrix
+    cover_with: sp.csr_matrix
+    new_provider: sp.csr_matrix
+    real_choice_providers: int = 2
+    min_options: int = 1
+
+    def __post_init__(self) -> None:
+        self.weight = np.asarray(self.weight, dtype=np.float64)
+        self.car_share = np.asarray(self.car_share, dtype=np.float64)
+        self.base_without = np.asarray(self.base_without, dtype=bool)
+        self.base_with = np.asarray(self.base_with, dtype=bool) | self.base_without
+        self.base_providers = np.asarray(self.base_providers, dtype=np.int64)
+        self.cost = np.asarray(self.cost, dtype=np.float64)
+        self.provider = np.asarray(self.provider, dtype=np.int64)
+        self.cover_without, self.cover_with, self.new_provider = (
+            sp.csr_matrix(m, dtype=np.float64) for m in (self.cover_without, self.cover_with, self.new_provider)
+        )
+        union = self.cover_with + self.cover_without  # whatever is reachable without a car is with one
+        union.data[:] = 1.0
+        self.cover_with = union
+        n_cells = self.base_without.size
+        for name in ("cover_without", "cover_with", "new_provider"):
+            if getattr(self, name).shape != (self.cost.size, n_cells):
+                raise ValueError(f"{name} must be (n_candidates, n_localities × n_options)")
+        if np.any(self.cost < 0) or not np.all(np.isfinite(self.cost)):
+            raise ValueError("costs must be finite and not negative")
+
+    @property
+    def n_localities(self) -> int:
+        return int(self.base_without.shape[0])
+
+    @property
+    def n_options(self) -> int:
+        return int(self.base_without.shape[1])
+
+    @property
+    def n_candidates(self) -> int:
+        return int(self.cost.size)
+
+
+@dataclass
+class Outcome:
+    """Reach after adding a set of candidates."""
+
+    reach_without: np.ndarray
+    reach_with: np.ndarray
+    providers_without: np.ndarray
+
+    def expected_menu(self, car_share: np.ndarray) -> np.ndarray:
+        return car_share * self.reach_with.sum(axis=1) + (1 - car_share) * self.reach_without.sum(axis=1)
+
+
+def outcome(problem: PlanningProblem, chosen) -> Outcome:
+    """Reach with the chosen candidates added: union of cells, distinct new providers per cell."""
+    chosen = np.asarray(sorted(set(int(a) for a in chosen)), dtype=np.int64)
+    shape = problem.base_without.shape
+    without = problem.base_without.ravel().copy()
+    with_car = problem.base_with.ravel().copy()
+    providers = problem.base_providers.ravel().copy()
+    if chosen.size:
+        without[problem.cover_without[chosen].indices] = True
+        with_car[problem.cover_with[chosen].indices] = True
+        with_car |= without
+        rows = problem.new_provider[chosen].tocoo()
+        pairs = np.unique(np.column_stack((rows.col, problem.provider[chosen][rows.row])), axis=0)
+        np.add.at(providers, pairs[:, 0], 1)
+    return Outcome(without.reshape(shape), with_car.reshape(shape), providers.reshape(shape))
+
+
+def locality_values(problem: PlanningProblem, objective: str, result: Outcome) -> np.ndarray:
+    """Each locality's weighted contribution to the objective."""
+    if objective == "expected_menu":
+        return problem.weight * result.expected_menu(problem.car_share)
+    if objective == "real_choice":
+        return problem.weight * (result.providers_without >= problem.real_choice_providers).sum(axis=1)
+    if objective == "min_menu":
+        return problem.weight * (result.reach_without.sum(axis=1) >= problem.min_options)
+    raise ValueError(f"unknown objective {objective!r} (one of {', '.join(OBJECTIVES)})")
+
+
+def objective_value(problem: PlanningProblem, objective: str, chosen) -> float:
+    return float(locality_values(problem, objective, outcome(problem, chosen)).sum())
+
+
+@dataclass
+class Plan:
+    objective: str
+    chosen: list[int]  # candidate indices, in the order of their marginal gains
+    marginal_gains: list[float]
+    value_before: float
+    value_after: float
+    cost: float
+    method: str  # "milp" or "lazy_greedy"
+    optimal: bool
+    gap: float | None  # MIP relative gap reached (0 when proved optimal); None for greedy
+    bound: float | None  # an upper bound on the optimum, when one is known
+    guarantee: str
+    seconds: float
+    solver_status: str = ""
+    before: Outcome | None = field(default=None, repr=False)
+    after: Outcome | None = field(default=None, repr=False)
+
+
+def plan(
+    problem: PlanningProblem,
+    *,
+    objective: str,
+    budget: float,
+    time_limit: float = 60.0,
+    max_exact_variables: int = DEFAULT_MAX_EXACT_VARIABLES,
+) -> Plan:
+    """The best set of candidates whose costs fit the budget: exact (MILP) when the programme is small
+    enough, lazy greedy with its guarantee above that or when HiGHS stops at its time limit (then the
+    better of its incumbent and greedy, with the tighter of the two bounds and the gap to it)."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r} (one of {', '.join(OBJECTIVES)})")
+    if not np.isfinite(budget) or budget < 0:
+        raise ValueError("the budget must be a finite number, not negative")
+    started = time.perf_counter()
+    programme = _programme(problem, objective)
+    chosen, optimal, gap, bound, status = None, False, None, None, ""
+    if programme.n_variables <= max_exact_variables:
+        chosen, optimal, gap, bound, status = _solve_milp(problem, programme, budget, time_limit)
+    method, guarantee = "milp", "optimal"
+    if not optimal:
+        # too large, or HiGHS stopped at its time limit: greedy, kept when it is better
+        greedy, greedy_bound, guarantee = _lazy_greedy(problem, objective, budget)
+        if chosen is None or objective_value(problem, objective, greedy) > objective_value(problem, objective, chosen):
+            chosen, method = greedy, "lazy_greedy"
+        else:
+            guarantee = f"HiGHS stopped ({status}); its incumbent beats greedy"
+        bound = min(b for b in (bound, greedy_bound, np.inf) if b is not None)
+        bound = None if np.isinf(bound) else float(bound)
+        value = objective_value(problem, objective, chosen)
+        gap = (bound - value) / abs(value) if bound is not None and value else None
+    ordered, gains = _order_by_gain(problem, objective, chosen)
+    before = outcome(problem, [])
+    after = outcome(problem, chosen)
+    return Plan(
+        objective=objective,
+        chosen=ordered,
+        marginal_gains=gains,
+        value_before=float(locality_values(problem, objective, before).sum()),
+        value_after=float(locality_values(problem, objective, after).sum()),
+        cost=float(problem.cost[ordered].sum()) if ordered else 0.0,
+        method=method,
+        optimal=optimal,
+        gap=gap,
+        bound=bound,
+        guarantee=guarantee,
+        seconds=time.perf_counter() - started,
+        solver_status=status,
+        before=before,
+        after=after,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the mixed-integer programme
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Programme:
+    """Variables: x (candidates, binary) then auxiliaries; maximise gain·v subject to rows ≤ upper."""
+
+    gain: np.ndarray  # objective coefficient per variable (to maximise)
+    integral: np.ndarray  # 1 for binary variables
+    rows: sp.csr_matrix
+    upper: np.ndarray
+    constant: float
+
+    @property
+    def n_variables(self) -> int:
+        return int(self.gain.size)
+
+
+def _cover_rows(cover: sp.csr_matrix, cells: np.ndarray, first_var: int, n_vars: int) -> sp.csr_matrix:
+    """One row per cell: y_cell − Σ_{a covers cell} x_a ≤ 0."""
+    n = cells.size
+    part = cover[:, cells].T.tocsr()  # (cells, candidates)
+    identity = sp.csr_matrix((np.ones(n), (np.arange(n), first_var + np.arange(n))), shape=(n, n_vars))
+    minus_x = sp.csr_matrix((-part.data, part.indices, part.indptr), shape=(n, n_vars))
+    return identity + minus_x
+
+
+def _new_cells(cover: sp.csr_matrix, base: np.ndarray) -> np.ndarray:
+    covered = np.unique(cover.indices)
+    return covered[~base.ravel()[covered]]
+
+
+def _programme(problem: PlanningProblem, objective: str) -> _Programme:
+    n_cand, n_opt = problem.n_candidates, problem.n_options
+    w, c = problem.weight, problem.car_share
+    base_value = float(locality_values(problem, objective, outcome(problem, [])).sum())
+    if objective == "expected_menu":
+        cells0 = _new_cells(problem.cover_without, problem.base_without)
+        cells1 = _new_cells(problem.cover_with, problem.base_with)
+        n = n_cand + cells0.size + cells1.size
+        loc0, loc1 = cells0 // n_opt, cells1 // n_opt
+        gain = np.concatenate((np.zeros(n_cand), w[loc0] * (1 - c[loc0]), w[loc1] * c[loc1]))
+        rows = sp.vstack(
+            (
+                _cover_rows(problem.cover_without, cells0, n_cand, n),
+                _cover_rows(problem.cover_with, cells1, n_cand + cells0.size, n),
+            )
+        )
+        return _Programme(
+            gain, np.r_[np.ones(n_cand), np.zeros(n - n_cand)], rows.tocsr(), np.zeros(rows.shape[0]), base_value
+        )
+    if objective == "min_menu":
+        return _min_menu_programme(problem, base_value)
+    return _real_choice_programme(problem, base_value)
+
+
+def _min_menu_programme(problem: PlanningProblem, base_value: float) -> _Programme:
+    """t_i (binary) ≤ (today's menu_i + Σ_o y_io) / N for localities short of N today."""
+    n_cand, n_opt, need = problem.n_candidates, problem.n_options, problem.min_options
+    cells = _new_cells(problem.cover_without, problem.base_without)
+    base_menu = problem.base_without.sum(axis=1)
+    locs = np.flatnonzero(base_menu < need)
+    locs = locs[base_menu[locs] + np.bincount(cells // n_opt, minlength=problem.n_localities)[locs] >= need]
+    n = n_cand + cells.size + locs.size
+    t_of_loc = np.full(problem.n_localities, -1)
+    t_of_loc[locs] = n_cand + cells.size + np.arange(locs.size)
+    cover = _cover_rows(problem.cover_without, cells, n_cand, n)
+    cell_loc = cells // n_opt
+    in_t = t_of_loc[cell_loc] >= 0
+    threshold = sp.csr_matrix(
+        (
+            np.r_[np.full(locs.size, float(need)), -np.ones(int(in_t.sum()))],
+            (
+                np.r_[np.arange(locs.size), np.searchsorted(locs, cell_loc[in_t])],
+                np.r_[t_of_loc[locs], n_cand + np.flatnonzero(in_t)],
+            ),
+        ),
+        shape=(locs.size, n),
+    )
+    gain = np.zeros(n)
+    gain[t_of_loc[locs]] = problem.weight[locs]
+    integral = np.zeros(n)
+    integral[:n_cand] = 1
+    integral[t_of_loc[locs]] = 1
+    rows = sp.vstack((cover, threshold)).tocsr()
+    return _Programme(gain, integral, rows, np.r_[np.zeros(cells.size), base_menu[locs]], base_value)
+
+
+def _real_choice_programme(problem: PlanningProblem, base_value: float) -> _Programme:
+    """u_{cell,p} ≤ Σ x_a of provider p new to the cell; z_cell (binary) ≤ (today's providers + Σ_p u) / k."""
+    n_cand, n_opt, k = problem.n_candidates, problem.n_options, problem.real_choice_providers
+    entries = problem.new_provider.tocoo()
+    keys, pair_of_entry = np.unique(
+        np.column_stack((entries.col, problem.provider[entries.row])), axis=0, return_inverse=True
+    )
+    pair_of_entry = pair_of_entry.ravel()
+    base = problem.base_providers.ravel()
+    pair_cells = keys[:, 0] if keys.size else np.empty(0, np.int64)
+    cells, pairs_per_cell = np.unique(pair_cells, return_counts=True)
+    short = (base[cells] < k) & (base[cells] + pairs_per_cell >= k)
+    cells = cells[short]
+    n_pairs = keys.shape[0]
+    n = n_cand + n_pairs + cells.size
+    u_rows = sp.csr_matrix(
+        (
+            np.r_[np.ones(n_pairs), -np.ones(entries.nnz)],
+            (np.r_[np.arange(n_pairs), pair_of_entry], np.r_[n_cand + np.arange(n_pairs), entries.row]),
+        ),
+        shape=(n_pairs, n),
+    )
+    z_of_cell = {int(cell): n_cand + n_pairs + i for i, cell in enumerate(cells.tolist())}
+    z_pairs = np.array([z_of_cell.get(int(cell), -1) for cell in pair_cells], dtype=np.int64)
+    in_z = z_pairs >= 0
+    z_index = np.searchsorted(cells, pair_cells[in_z])
+    z_rows = sp.csr_matrix(
+        (
+            np.r_[np.full(cells.size, float(k)), -np.ones(int(in_z.sum()))],
+            (
+                np.r_[np.arange(cells.size), z_index],
+                np.r_[n_cand + n_pairs + np.arange(cells.size), n_cand + np.flatnonzero(in_z)],
+            ),
+        ),
+        shape=(cells.size, n),
+    )
+    gain = np.zeros(n)
+    gain[n_cand + n_pairs :] = problem.weight[cells // n_opt]
+    integral = np.zeros(n)
+    integral[:n_cand] = 1
+    integral[n_cand + n_pairs :] = 1
+    rows = sp.vstack((u_rows, z_rows)).tocsr()
+    return _Programme(gain, integral, rows, np.r_[np.zeros(n_pairs), base[cells]], base_value)
+
+
+def _solve_milp(problem: PlanningProblem, programme: _Programme, budget: float, time_limit: float):
+    n = programme.n_variables
+    budget_row = sp.csr_matrix(
+        (problem.cost, (np.zeros(problem.n_candidates, dtype=np.int64), np.arange(problem.n_candidates))), shape=(1, n)
+    )
+    rows = sp.vstack((programme.rows, budget_row)).tocsr()
+    upper = np.r_[programme.upper, budget]
+    result = milp(
+        -programme.gain,
+        integrality=programme.integral,
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(rows, -np.inf, upper),
+        options={"time_limit": time_limit, "mip_rel_gap": 1e-9},
+    )
+    bound = programme.constant - float(result.mip_dual_bound) if result.mip_dual_bound is not None else None
+    if result.x is None:  # stopped (time limit) before any incumbent
+        return None, False, None, bound, str(result.message)
+    chosen = np.flatnonzero(result.x[: problem.n_candidates] > 0.5).tolist()
+    gap = float(result.mip_gap) if result.mip_gap is not None else None
+    optimal = result.status == 0 and (gap is None or gap <= 1e-6)
+    return chosen, optimal, (0.0 if optimal else gap), bound, str(result.message)
+
+
+# --------------------------------------------------------------------------------------------
+# lazy greedy and the order of marginal gains
+# --------------------------------------------------------------------------------------------
+
+
+def _gain(problem: PlanningProblem, objective: str, chosen: list[int], candidate: int, base_value: float) -> float:
+    return objective_value(problem, objective, [*chosen, candidate]) - base_value
+
+
+def _order_by_gain(problem: PlanningProblem, objective: str, chosen: list[int]) -> tuple[list[int], list[float]]:
+    """The chosen candidates, each next one the one adding most to those before it."""
+    ordered: list[int] = []
+    gains: list[float] = []
+    remaining = list(chosen)
+    current = objective_value(problem, objective, [])
+    while remaining:
+        values = [objective_value(problem, objective, [*ordered, a]) for a in remaining]
+        best = int(np.argmax(values))
+        ordered.append(remaining.pop(best))
+        gains.append(values[best] - current)
+        current = values[best]
+    return ordered, gains
+
+
+def _celf(problem: PlanningProblem, objective: str, budget: float, *, per_cost: bool) -> list[int]:
+    """Lazy greedy (CELF): stale gains are upper bounds of fresh ones for a submodular objective."""
+    chosen: list[int] = []
+    spent = 0.0
+    current = objective_value(problem, objective, [])
+    cost = np.where(problem.cost > 0, problem.cost, 1e-12)
+    stale = {a: _gain(problem, objective, [], a, current) for a in range(problem.n_candidates)}
+    fresh_round = dict.fromkeys(stale, 0)
+    round_number = 0
+    while stale:
+        key = (lambda a: stale[a] / cost[a]) if per_cost else (lambda a: stale[a])
+        best = max(stale, key=key)
+        if spent + problem.cost[best] > budget + 1e-9:
+            del stale[best]
+            continue
+        if fresh_round[best] != round_number:
+            stale[best] = _gain(problem, objective, chosen, best, current)
+            fresh_round[best] = round_number
+            continue
+        if stale[best] <= 0:
+            break
+        chosen.append(best)
+        spent += problem.cost[best]
+        current += stale.pop(best)
+        round_number += 1
+    return chosen
+
+
+def _lazy_greedy(problem: PlanningProblem, objective: str, budget: float) -> tuple[list[int], float | None, str]:
+    equal_costs = np.ptp(problem.cost) == 0 if problem.n_candidates else True
+    picks = [_celf(problem, objective, budget, per_cost=False)]
+    if not equal_costs:
+        picks.append(_celf(problem, objective, budget, per_cost=True))
+    chosen = max(picks, key=lambda s: objective_value(problem, objective, s))
+    if objective != "expected_menu":
+        return chosen, None, "none: this objective is not submodular, so greedy promises no ratio"
+    bound = _online_bound(problem, objective, chosen, budget)
+    ratio = "(1 − 1/e) ≈ 0.632" if equal_costs else "(1 − 1/e)/2 ≈ 0.316"
+    return chosen, bound, f"at least {ratio} × optimum; optimum ≤ {bound:.6g}"
+
+
+def _online_bound(problem: PlanningProblem, objective: str, chosen: list[int], budget: float) -> float:
+    """f(S) + the best fractional knapsack of marginal gains over S: ≥ the optimum for submodular f."""
+    current = objective_value(problem, objective, chosen)
+    others = [a for a in range(problem.n_candidates) if a not in set(chosen)]
+    gains = np.array([objective_value(problem, objective, [*chosen, a]) - current for a in others])
+    costs = problem.cost[others] if others else np.empty(0)
+    bound, room = current, float(budget)
+    free = costs <= 0
+    bound += float(gains[free].clip(min=0).sum())
+    order = np.argsort(-(gains[~free] / costs[~free]))
+    for gain, cost in zip(gains[~free][order], costs[~free][order], strict=True):
+        if gain <= 0 or room <= 0:
+            break
+        take = min(1.0, room / cost)
+        bound += take * gain
+        room -= take * cost
+    return float(bound)

@@ -1,0 +1,48 @@
+/* The choropleth: the shown run's figures for the chosen measure (and option), one colour per locality. */
+
+import {getJSON} from "./api.js";
+import {measureInfo, urls} from "./config.js";
+import {coarseIds, latlngsFor} from "./geometry.js";
+import {colourFor, renderLegend} from "./legend.js";
+import {updateLinks} from "./links.js";
+import {view} from "./view.js";
+
+export function drawValues(payload) {
+  view.values = payload;
+  const shapes = view.choropleth;
+  const present = new Set(payload.ids);
+  for (const id of shapes.ids()) if (!present.has(id)) shapes.removeFeature(id);
+  payload.ids.forEach((id, i) => {
+    const colour = colourFor(payload.values[i], payload.legend);
+    if (shapes.has(id)) {
+      shapes.setColour(id, colour);
+    } else {
+      const latlngs = latlngsFor(id);
+      if (latlngs) shapes.setFeature(id, latlngs, colour);  // else deleted since the run: nothing to draw
+    }
+  });
+  renderLegend(payload);
+}
+
+export function drawWithoutRun() {
+  // No run yet: still show where the localities are.
+  const legend = {classes: [], no_data: {label: "No reach run yet", colour: "#d9d9d9"}};
+  const ids = coarseIds();
+  drawValues({ids: ids, values: ids.map(() => null), legend: legend, measure: {label: "No run"}});
+}
+
+export function fetchValues() {
+  const params = {measure: view.measure};
+  if (measureInfo(view.measure).per_option) params.option = view.option;
+  return getJSON(`${urls.runs}${view.runId}/values/?${new URLSearchParams(params)}`);
+}
+
+let valuesRequest = 0;
+export async function loadValues() {
+  if (!view.runId) return;
+  const request = ++valuesRequest;
+  const payload = await fetchValues();
+  if (request !== valuesRequest) return;  // a later choice overtook this one
+  drawValues(payload);
+  updateLinks();
+}

@@ -1,0 +1,16 @@
+/* What the map shows now, shared by the modules that change it. Each module keeps the rest of its
+ * state to itself (geometry its shapes, unmet its layer, charts its charts). */
+
+import {config} from "./config.js";
+
+export const view = {
+  map: null,
+  choropleth: null,     // ChoroplethCanvas: one shape per locality of the shown run
+  runId: config.run,
+  run: null,            // the shown run's status and options
+  measure: config.measure,
+  option: config.option || "",
+  values: null,         // the last measure payload: ids, values, legend
+  selectedId: null,
+  selectedCode: null,
+};
