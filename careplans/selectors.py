@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 from dataclasses import dataclass
 
@@ -313,14 +314,18 @@ def offer_facts(snapshot: CatalogueSnapshot, *, today: datetime.date) -> OfferFa
     rows = [by_pk[int(pk)] for pk in snapshot.offer_ids]
     sessions = [open_sessions(row["opening_hours"], start=today) for row in rows]
     return OfferFacts(
-        min_age=[np.nan if row["min_age"] is None else row["min_age"] for row in rows],
-        max_age=[np.nan if row["max_age"] is None else row["max_age"] for row in rows],
-        is_group=[FORMAT_IS_GROUP[row["session_format"]] for row in rows],
-        worker_genders=[sum(WORKER_GENDER_BITS[g] for g in row["worker_genders"]) for row in rows],
-        creche=[-1 if row["creche"] is None else int(row["creche"]) for row in rows],
+        min_age=np.array([np.nan if row["min_age"] is None else row["min_age"] for row in rows], dtype=np.float64),
+        max_age=np.array([np.nan if row["max_age"] is None else row["max_age"] for row in rows], dtype=np.float64),
+        is_group=np.array([FORMAT_IS_GROUP[row["session_format"]] for row in rows], dtype=np.int8),
+        worker_genders=np.array(
+            [sum(WORKER_GENDER_BITS[g] for g in row["worker_genders"]) for row in rows], dtype=np.uint8
+        ),
+        creche=np.array([-1 if row["creche"] is None else int(row["creche"]) for row in rows], dtype=np.int8),
         languages=[frozenset(row["languages"]) for row in rows],
-        open_sessions=[s or (False,) * len(SESSIONS) for s in sessions],
-        hours_known=[s is not None for s in sessions],
+        open_sessions=np.array([s or (False,) * len(SESSIONS) for s in sessions], dtype=bool).reshape(
+            -1, len(SESSIONS)
+        ),
+        hours_known=np.array([s is not None for s in sessions], dtype=bool),
     )
 
 
@@ -400,8 +405,8 @@ def _reason_text(code: str, minutes: float | None, mode: str, params: ReachParam
     return text
 
 
-def _what_would_change(service_user: ServiceUser) -> list[tuple[str, dict]]:
-    changes = []
+def _what_would_change(service_user: ServiceUser) -> list[tuple[str, dict[str, object]]]:
+    changes: list[tuple[str, dict[str, object]]] = []
     if service_user.travel_access == "no_car":
         changes.append(("with lifts", {"travel_access": "lifts"}))
     if service_user.can_attend and "weekday_evening" not in service_user.can_attend:
@@ -430,19 +435,20 @@ def personal_menu(
     snapshot = load_snapshot()
     params = _profile_params()
     home = int(np.flatnonzero(snapshot.locality_ids == locality.pk)[0])
-    inputs = {
-        "params": params,
-        "offers": snapshot.offers,
-        "facts": offer_facts(snapshot, today=today),
-        "n_options": snapshot.n_options,
-        "home_locality": home,
-        "home_lat": float(snapshot.localities.lat[home]),
-        "home_lon": float(snapshot.localities.lon[home]),
-        "site_lat": snapshot.sites.lat,
-        "site_lon": snapshot.sites.lon,
-        "site_minutes": home_minutes(snapshot, home=home, params=params),
-    }
-    menu = compute_personal_menu(person=person_needs(service_user), **inputs)
+    menu_for = functools.partial(
+        compute_personal_menu,
+        params=params,
+        offers=snapshot.offers,
+        facts=offer_facts(snapshot, today=today),
+        n_options=snapshot.n_options,
+        home_locality=home,
+        home_lat=float(snapshot.localities.lat[home]),
+        home_lon=float(snapshot.localities.lon[home]),
+        site_lat=snapshot.sites.lat,
+        site_lon=snapshot.sites.lon,
+        site_minutes=home_minutes(snapshot, home=home, params=params),
+    )
+    menu = menu_for(person=person_needs(service_user))
     options = {o.code: o for o in MenuOption.objects.filter(code__in=snapshot.option_codes)}
     rows = []
     for k, code in enumerate(snapshot.option_codes):
@@ -461,7 +467,7 @@ def personal_menu(
         )
     changes = []
     for label, what_if in _what_would_change(service_user):
-        changed: PersonalMenu = compute_personal_menu(person=person_needs(service_user, **what_if), **inputs)
+        changed: PersonalMenu = menu_for(person=person_needs(service_user, **what_if))
         gained = np.flatnonzero((changed.reason == REACHABLE) & (menu.reason != REACHABLE))
         changes.append((label, [options[snapshot.option_codes[k]].name for k in gained]))
     return PersonalMenuView(locality=locality, rows=rows, changes=changes)
