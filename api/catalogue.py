@@ -120,6 +120,10 @@ class OfferSerializer(serializers.ModelSerializer):
             "outreach_localities",
             "home_visit_km",
             "opening_hours",
+            "session_format",
+            "worker_genders",
+            "creche",
+            "languages",
             "active",
         ]
         extra_kwargs = {

@@ -6,11 +6,11 @@ import django_filters
 from django import forms
 
 from areas.models import Locality
-from services.models import MenuOption
+from services.models import MenuOption, WorkerGender
 
-from .models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Team
-from .rules import choice_problems, service_user_problems
-from .services import ChoiceFields
+from .models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Session, Team, TravelAccess
+from .rules import LANGUAGES, choice_problems, needs_problems, review_problems, service_user_problems
+from .services import ChoiceFields, Needs
 
 # Browsers' date pickers read and write ISO dates whatever the site's locale.
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -50,6 +50,101 @@ class ServiceUserEditForm(ServiceUserForm):
     def clean(self):
         cleaned = super().clean()
         add_rule_errors(self, service_user_problems(cleaned))
+        return cleaned
+
+
+def _yes_no_not_asked(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        required=False,
+        choices=[("", "Not asked"), ("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+    )
+
+
+class NeedsForm(forms.Form):
+    """The person's needs and constraints. Every field is optional: "not asked" rules nothing out."""
+
+    travel_access = forms.ChoiceField(
+        label="Travel", required=False, choices=[("", "Not asked")] + TravelAccess.choices, widget=forms.RadioSelect
+    )
+    walking_limited = _yes_no_not_asked("Is their walking limited?")
+    longest_journey_minutes = forms.IntegerField(
+        label="Longest journey they will make (minutes)",
+        required=False,
+        error_messages={"invalid": "Enter a whole number of minutes, such as 45."},
+    )
+    can_attend = forms.MultipleChoiceField(
+        label="When they can attend",
+        required=False,
+        choices=Session.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick none if not asked.",
+    )
+    accepts_remote = _yes_no_not_asked("Would they accept remote sessions?")
+    accepts_home_visits = _yes_no_not_asked("Would they accept home visits?")
+    accepts_groups = _yes_no_not_asked("Would they accept groups?")
+    worker_gender = forms.ChoiceField(
+        label="Worker they need", required=False, choices=[("", "No preference")] + WorkerGender.choices
+    )
+    needs_childcare = _yes_no_not_asked("Do they need childcare at the session?")
+    interpreter_language = forms.ChoiceField(
+        label="Interpreter needed in",
+        required=False,
+        choices=[("", "No interpreter")] + sorted(LANGUAGES.items(), key=lambda item: item[1]),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        add_rule_errors(self, needs_problems(cleaned))
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, service_user: ServiceUser) -> dict:
+        """The stored needs as the form shows them (yes / no / not asked as radio values)."""
+        initial = {name: getattr(service_user, name) for name in cls.base_fields}
+        for name, value in initial.items():
+            if isinstance(cls.base_fields[name], forms.TypedChoiceField):
+                initial[name] = {True: "yes", False: "no"}.get(value, "")
+        return initial
+
+    def needs(self) -> Needs:
+        return Needs(**{name: self.cleaned_data[name] for name in self.fields})
+
+
+def _score(label: str, high: int) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=f"{label} (0–{high})",
+        required=False,
+        error_messages={"invalid": f"Enter a whole number from 0 to {high}."},
+    )
+
+
+class ReviewForm(forms.Form):
+    """Outcomes at a review. Only the date is required; a goal's score needs the goal."""
+
+    reviewed_on = forms.DateField(label="Date of the review", widget=DATE_INPUT)
+    goal_1 = forms.CharField(label="First goal, in the person's words", required=False, max_length=200)
+    goal_1_score = _score("How things are now for the first goal", 10)
+    goal_2 = forms.CharField(label="Second goal", required=False, max_length=200)
+    goal_2_score = _score("How things are now for the second goal", 10)
+    goal_3 = forms.CharField(label="Third goal", required=False, max_length=200)
+    goal_3_score = _score("How things are now for the third goal", 10)
+    psychological_health = _score("TOP psychological health", 20)
+    physical_health = _score("TOP physical health", 20)
+    quality_of_life = _score("TOP overall quality of life", 20)
+    days_of_use = _score("Days of use in the last 28 days", 28)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewed_on"].error_messages["required"] = "Give the date of the review."
+        self.fields["reviewed_on"].error_messages["invalid"] = "Enter a date such as 2025-03-14."
+
+    def clean(self):
+        cleaned = super().clean()
+        add_rule_errors(self, review_problems(cleaned))
         return cleaned
 
 

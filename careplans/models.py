@@ -1,9 +1,12 @@
 """Pseudonymous service users, their care-plan choices, and the audit trail of every access to them."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
+
+from services.models import WorkerGender
 
 
 class AgeBand(models.TextChoices):
@@ -19,6 +22,25 @@ class AgeBand(models.TextChoices):
 class CaseStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     CLOSED = "closed", "Closed"
+
+
+class TravelAccess(models.TextChoices):
+    CAR = "car", "Car in the household"
+    LIFTS = "lifts", "Can get lifts"
+    NO_CAR = "no_car", "No car"
+
+
+class Session(models.TextChoices):
+    """When a person can attend; an offer's opening hours are matched against the same four."""
+
+    WEEKDAY_MORNING = "weekday_morning", "Weekday mornings"
+    WEEKDAY_AFTERNOON = "weekday_afternoon", "Weekday afternoons"
+    WEEKDAY_EVENING = "weekday_evening", "Weekday evenings"
+    WEEKEND = "weekend", "Weekends"
+
+
+# The person's needs: every one optional. Empty or null means "not asked", which rules nothing out.
+LONGEST_JOURNEY_MINUTES = (5, 240)
 
 
 class Team(models.Model):
@@ -44,6 +66,18 @@ class ServiceUser(models.Model):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="service_users")
     status = models.CharField(max_length=6, choices=CaseStatus.choices, default=CaseStatus.ACTIVE)
     closed_on = models.DateField(null=True, blank=True, help_text="When the case closed; retention counts from here.")
+    travel_access = models.CharField(max_length=6, choices=TravelAccess.choices, blank=True)
+    walking_limited = models.BooleanField(null=True, blank=True)
+    longest_journey_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    can_attend = ArrayField(models.CharField(max_length=20, choices=Session.choices), default=list, blank=True)
+    accepts_remote = models.BooleanField(null=True, blank=True)
+    accepts_home_visits = models.BooleanField(null=True, blank=True)
+    accepts_groups = models.BooleanField(null=True, blank=True)
+    worker_gender = models.CharField(max_length=6, choices=WorkerGender.choices, blank=True)
+    needs_childcare = models.BooleanField(null=True, blank=True)
+    interpreter_language = models.CharField(
+        max_length=10, blank=True, help_text="A language code (as Django's LANG_INFO names them); empty for none."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Retention removes a record's history with it, or the history would outlive the record.
@@ -58,6 +92,24 @@ class ServiceUser(models.Model):
                 | (Q(status=CaseStatus.CLOSED) & Q(closed_on__isnull=False)),
                 name="serviceuser_closed_date_only_and_always_when_closed",
                 violation_error_message="A closed case needs the date it closed; an active one has none.",
+            ),
+            models.CheckConstraint(
+                condition=Q(travel_access="") | Q(travel_access__in=TravelAccess.values),
+                name="serviceuser_travel_access_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(worker_gender="") | Q(worker_gender__in=WorkerGender.values),
+                name="serviceuser_worker_gender_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(can_attend__contained_by=Session.values),
+                name="serviceuser_sessions_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(longest_journey_minutes__isnull=True)
+                | Q(longest_journey_minutes__range=LONGEST_JOURNEY_MINUTES),
+                name="serviceuser_longest_journey_in_range",
+                violation_error_message="The longest journey must be between 5 and 240 minutes.",
             ),
         ]
 
@@ -99,6 +151,9 @@ class CarePlanChoice(models.Model):
     reach_run = models.ForeignKey("reach.ReachRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     preferred_reachable_without_car = models.BooleanField(null=True)
     preferred_reachable_with_car = models.BooleanField(null=True)
+    # The person's own menu at save: per option its reason code, providers and nearest time (see
+    # careplans.selectors.PersonalMenuView.as_snapshot). Null for choices recorded before it existed.
+    personal_menu = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(cascade_delete_history=True, m2m_fields=[options_discussed])
@@ -133,6 +188,67 @@ class CarePlanChoice(models.Model):
         return f"Choice {self.pk} for {self.service_user_id}"
 
 
+GOAL_SCORE = (0, 10)
+TOP_SCORE = (0, 20)
+DAYS_IN_PERIOD = 28
+
+
+class Review(models.Model):
+    """Outcomes that matter to the person, recorded at a review: up to three goals in their own words,
+    each rated 0–10 for how things are now; the three Treatment Outcomes Profile health and well-being
+    scores (0–20); and days of use in the last 28. Every score is optional."""
+
+    service_user = models.ForeignKey(ServiceUser, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_on = models.DateField()
+    goal_1 = models.CharField(max_length=200, blank=True)
+    goal_1_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    goal_2 = models.CharField(max_length=200, blank=True)
+    goal_2_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    goal_3 = models.CharField(max_length=200, blank=True)
+    goal_3_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    psychological_health = models.PositiveSmallIntegerField(null=True, blank=True)
+    physical_health = models.PositiveSmallIntegerField(null=True, blank=True)
+    quality_of_life = models.PositiveSmallIntegerField(null=True, blank=True)
+    days_of_use = models.PositiveSmallIntegerField("days of use in the last 28", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(cascade_delete_history=True)
+
+    class Meta:
+        ordering = ["service_user", "reviewed_on", "id"]
+        constraints = [
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"goal_{n}_score__isnull": True}) | Q(**{f"goal_{n}_score__range": GOAL_SCORE}),
+                    name=f"review_goal_{n}_score_in_range",
+                )
+                for n in (1, 2, 3)
+            ],
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": TOP_SCORE}),
+                    name=f"review_{name}_in_range",
+                )
+                for name in ("psychological_health", "physical_health", "quality_of_life")
+            ],
+            models.CheckConstraint(
+                condition=Q(days_of_use__isnull=True) | Q(days_of_use__range=(0, DAYS_IN_PERIOD)),
+                name="review_days_of_use_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review {self.pk} for {self.service_user_id}"
+
+    def goals(self) -> list[tuple[str, int | None]]:
+        return [
+            (getattr(self, f"goal_{n}"), getattr(self, f"goal_{n}_score"))
+            for n in (1, 2, 3)
+            if getattr(self, f"goal_{n}")
+        ]
+
+
 class AuditAction(models.TextChoices):
     LIST = "list", "Listed"
     VIEW = "view", "Viewed"
@@ -146,6 +262,7 @@ class AuditAction(models.TextChoices):
 class AuditedKind(models.TextChoices):
     SERVICE_USER = "service_user", "Service user"
     CARE_PLAN_CHOICE = "care_plan_choice", "Care-plan choice"
+    REVIEW = "review", "Review"
     PUBLICATION = "publication", "Publication"
 
 

@@ -14,7 +14,19 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import CaseStatus, DifferenceReason
+from services.models import WorkerGender
+from services.rules import LANGUAGES
+
+from .models import (
+    DAYS_IN_PERIOD,
+    GOAL_SCORE,
+    LONGEST_JOURNEY_MINUTES,
+    TOP_SCORE,
+    CaseStatus,
+    DifferenceReason,
+    Session,
+    TravelAccess,
+)
 
 
 def service_user_problems(entered: Mapping[str, Any], *, today: datetime.date | None = None) -> dict[str, str]:
@@ -46,4 +58,54 @@ def choice_problems(entered: Mapping[str, Any], *, today: datetime.date | None =
         problems["discussed_on"] = "The conversation cannot be in the future."
     if discussed and review and review < discussed:
         problems["review_on"] = "The review date cannot be before the conversation."
+    return problems
+
+
+def needs_problems(entered: Mapping[str, Any]) -> dict[str, str]:
+    """`entered`: the needs fields of a service user (models.ServiceUser); any of them may be empty."""
+    problems = {}
+    travel = entered.get("travel_access") or ""
+    if travel and travel not in TravelAccess.values:
+        problems["travel_access"] = f"Choose car, lifts or no car, not {travel!r}."
+    minutes = entered.get("longest_journey_minutes")
+    low, high = LONGEST_JOURNEY_MINUTES
+    if minutes is not None and not low <= minutes <= high:
+        problems["longest_journey_minutes"] = f"The longest journey must be between {low} and {high} minutes."
+    unknown_sessions = [s for s in entered.get("can_attend") or [] if s not in Session.values]
+    if unknown_sessions:
+        problems["can_attend"] = f"Unknown session {unknown_sessions[0]!r}: choose from {', '.join(Session.values)}."
+    gender = entered.get("worker_gender") or ""
+    if gender and gender not in WorkerGender.values:
+        problems["worker_gender"] = f"Choose a woman, a man or no preference, not {gender!r}."
+    language = entered.get("interpreter_language") or ""
+    if language and language not in LANGUAGES:
+        problems["interpreter_language"] = f"Unknown language code {language!r}: choose a language from the list."
+    return problems
+
+
+def review_problems(entered: Mapping[str, Any], *, today: datetime.date | None = None) -> dict[str, str]:
+    """`entered`: reviewed_on, goal_1..3 with goal_1_score..3, psychological_health, physical_health,
+    quality_of_life, days_of_use. A goal's score needs the goal in the person's words."""
+    today = today or timezone.localdate()
+    problems = {}
+    reviewed = entered.get("reviewed_on")
+    if reviewed and reviewed > today:
+        problems["reviewed_on"] = "The review cannot be in the future."
+    for n in (1, 2, 3):
+        goal, score = (entered.get(f"goal_{n}") or "").strip(), entered.get(f"goal_{n}_score")
+        if score is not None and not GOAL_SCORE[0] <= score <= GOAL_SCORE[1]:
+            problems[f"goal_{n}_score"] = f"Rate the goal from {GOAL_SCORE[0]} to {GOAL_SCORE[1]}."
+        elif score is not None and not goal:
+            problems[f"goal_{n}"] = "Write the goal in the person's words before rating it."
+    for name, label in (
+        ("psychological_health", "Psychological health"),
+        ("physical_health", "Physical health"),
+        ("quality_of_life", "Quality of life"),
+    ):
+        value = entered.get(name)
+        if value is not None and not TOP_SCORE[0] <= value <= TOP_SCORE[1]:
+            problems[name] = f"{label} is scored from {TOP_SCORE[0]} to {TOP_SCORE[1]}."
+    days = entered.get("days_of_use")
+    if days is not None and not 0 <= days <= DAYS_IN_PERIOD:
+        problems["days_of_use"] = f"Days of use in the last {DAYS_IN_PERIOD} days are from 0 to {DAYS_IN_PERIOD}."
     return problems

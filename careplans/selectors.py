@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
 
 from areas.models import Locality
+from reach.engine import ReachParams
+from reach.hours import open_sessions
 from reach.models import LocalityResult, ReachProfile, ReachRun
-from reach.selectors import current_run, default_profile, option_detail, run_provenance_text
+from reach.personal import (
+    REACHABLE,
+    REASON_CODES,
+    SESSIONS,
+    WORKER_GENDER_BITS,
+    OfferFacts,
+    PersonalMenu,
+    PersonNeeds,
+    modes_for,
+)
+from reach.personal import personal_menu as compute_personal_menu
+from reach.selectors import (
+    CatalogueSnapshot,
+    current_run,
+    default_profile,
+    load_snapshot,
+    option_detail,
+    run_provenance_text,
+)
+from reach.travel import MODES, crowfly_travel_times
 from services.models import MenuOption, Site, SiteOffer
 
 from .models import CarePlanChoice, CaseStatus, Publication, ServiceUser, Team
@@ -230,6 +254,257 @@ def expired_service_users(*, today: datetime.date, years: int) -> QuerySet[Servi
     return ServiceUser.objects.filter(
         status=CaseStatus.CLOSED, closed_on__lte=retention_cutoff(today=today, years=years)
     )
+
+
+# The ages an age band may hold: offers' age limits are matched by overlap (the exact age is never kept).
+AGE_RANGES: dict[str, tuple[float, float]] = {
+    "under_18": (0, 17),
+    "18_24": (18, 24),
+    "25_34": (25, 34),
+    "35_44": (35, 44),
+    "45_54": (45, 54),
+    "55_64": (55, 64),
+    "65_plus": (65, 120),
+}
+# How far the personal menu looks for a "nearest time" beyond the limits (the longest journey allowed).
+SEARCH_MINUTES = 240
+
+
+def person_needs(service_user: ServiceUser, **what_if) -> PersonNeeds:
+    """The engine's view of a person's needs; `what_if` overrides stored fields (e.g. travel_access="lifts")."""
+    fields = {
+        name: what_if.get(name, getattr(service_user, name))
+        for name in (
+            "travel_access",
+            "walking_limited",
+            "longest_journey_minutes",
+            "can_attend",
+            "accepts_remote",
+            "accepts_home_visits",
+            "accepts_groups",
+            "worker_gender",
+            "needs_childcare",
+            "interpreter_language",
+            "age_band",
+        )
+    }
+    return PersonNeeds(
+        modes=modes_for(travel_access=fields["travel_access"], walking_limited=fields["walking_limited"]),
+        max_minutes=fields["longest_journey_minutes"],
+        age_range=AGE_RANGES.get(fields["age_band"]),
+        can_attend=tuple(fields["can_attend"]),
+        accepts_remote=fields["accepts_remote"],
+        accepts_home_visits=fields["accepts_home_visits"],
+        accepts_groups=fields["accepts_groups"],
+        worker_gender=fields["worker_gender"],
+        needs_childcare=fields["needs_childcare"],
+        interpreter_language=fields["interpreter_language"],
+    )
+
+
+FORMAT_IS_GROUP = {"": -1, "one_to_one": 0, "both": 0, "group": 1}  # "both" offers one-to-one too
+
+
+def offer_facts(snapshot: CatalogueSnapshot, *, today: datetime.date) -> OfferFacts:
+    """The matching facts of the snapshot's offers, in its order; opening hours as the four sessions."""
+    columns = ("min_age", "max_age", "opening_hours", "session_format", "worker_genders", "creche", "languages")
+    by_pk = {
+        row["pk"]: row for row in SiteOffer.objects.filter(pk__in=snapshot.offer_ids.tolist()).values("pk", *columns)
+    }
+    rows = [by_pk[int(pk)] for pk in snapshot.offer_ids]
+    sessions = [open_sessions(row["opening_hours"], start=today) for row in rows]
+    return OfferFacts(
+        min_age=np.array([np.nan if row["min_age"] is None else row["min_age"] for row in rows], dtype=np.float64),
+        max_age=np.array([np.nan if row["max_age"] is None else row["max_age"] for row in rows], dtype=np.float64),
+        is_group=np.array([FORMAT_IS_GROUP[row["session_format"]] for row in rows], dtype=np.int8),
+        worker_genders=np.array(
+            [sum(WORKER_GENDER_BITS[g] for g in row["worker_genders"]) for row in rows], dtype=np.uint8
+        ),
+        creche=np.array([-1 if row["creche"] is None else int(row["creche"]) for row in rows], dtype=np.int8),
+        languages=[frozenset(row["languages"]) for row in rows],
+        open_sessions=np.array([s or (False,) * len(SESSIONS) for s in sessions], dtype=bool).reshape(
+            -1, len(SESSIONS)
+        ),
+        hours_known=np.array([s is not None for s in sessions], dtype=bool),
+    )
+
+
+def home_minutes(snapshot: CatalogueSnapshot, *, home: int, params: ReachParams) -> dict[str, np.ndarray]:
+    """Crow-fly minutes from one locality to every site by mode, up to SEARCH_MINUTES (NaN beyond)."""
+    travel = crowfly_travel_times(
+        locality_lat=snapshot.localities.lat[home : home + 1],
+        locality_lon=snapshot.localities.lon[home : home + 1],
+        site_lat=snapshot.sites.lat,
+        site_lon=snapshot.sites.lon,
+        speeds_kmh=params.speeds_kmh(),
+        access_minutes=params.access_minutes(),
+        detour_factor=params.detour_factor,
+        max_minutes=dict.fromkeys(MODES, float(SEARCH_MINUTES)),
+    )
+    minutes = {}
+    for mode in MODES:
+        _, site, mode_minutes = travel.pairs[mode]
+        minutes[mode] = np.full(snapshot.sites.n, np.nan)
+        minutes[mode][site] = mode_minutes
+    return minutes
+
+
+@dataclass(frozen=True)
+class PersonalRow:
+    option: MenuOption
+    reason: str  # a key of REASON_TEXT
+    text: str
+    providers: int
+    nearest_minutes: float | None
+    nearest_mode: str
+
+
+@dataclass(frozen=True)
+class PersonalMenuView:
+    """The person's own menu from their home, and what a change in their circumstances would add."""
+
+    locality: Locality
+    rows: list[PersonalRow]
+    changes: list[tuple[str, list[str]]]  # (the change, the options it would bring within reach)
+
+    @property
+    def count_reachable(self) -> int:
+        return sum(row.reason == "reachable" for row in self.rows)
+
+    def as_snapshot(self) -> list[dict]:
+        """What a care-plan choice keeps of it (option codes, reasons, times), as JSON."""
+        return [
+            {
+                "option": row.option.code,
+                "reason": row.reason,
+                "providers": row.providers,
+                "nearest_minutes": row.nearest_minutes,
+                "nearest_mode": row.nearest_mode,
+            }
+            for row in self.rows
+        ]
+
+
+REASON_TEXT = {
+    "reachable": "Within reach",
+    "too_far": "Too far by the ways they can travel",
+    "wait_over_limit": "The wait is over the limit",
+    "not_open_when_available": "Not open when they can attend",
+    "not_eligible": "Not eligible at their age",
+    "format_not_acceptable": "Not offered in a way they accept",
+    "no_provider": "No provider offers it",
+}
+
+
+def _reason_text(code: str, minutes: float | None, mode: str, params: ReachParams) -> str:
+    text = REASON_TEXT[code]
+    if code == "too_far":
+        return f"{text}: nearest {minutes:.0f} min {MODE_LABELS[mode]}" if minutes is not None else text
+    if code == "wait_over_limit":
+        return f"{text} of {params.max_wait_weeks:g} weeks"
+    return text
+
+
+def _what_would_change(service_user: ServiceUser) -> list[tuple[str, dict[str, object]]]:
+    changes: list[tuple[str, dict[str, object]]] = []
+    if service_user.travel_access == "no_car":
+        changes.append(("with lifts", {"travel_access": "lifts"}))
+    if service_user.can_attend and "weekday_evening" not in service_user.can_attend:
+        changes.append(("with evenings", {"can_attend": [*service_user.can_attend, "weekday_evening"]}))
+    if service_user.walking_limited:
+        changes.append(("if walking were not limited", {"walking_limited": False}))
+    return changes
+
+
+def _profile_params() -> ReachParams:
+    try:
+        return ReachParams(**default_profile().params())
+    except ReachProfile.DoesNotExist:
+        return ReachParams()  # the engine's own defaults, as a fresh profile would have
+
+
+def personal_menu(
+    *, service_user: ServiceUser, locality: Locality | None = None, today: datetime.date | None = None
+) -> PersonalMenuView:
+    """The menu for this person from their home: the engine with their modes, time limit, sessions,
+    formats and age band, on the default profile and crow-fly times (the profile's matrix or network
+    sources are not used here yet). Every active option gets a reason. `locality`: the home to look
+    from, when not today's (a choice's snapshot is taken from the home of the conversation)."""
+    today = today or timezone.localdate()
+    locality = locality or service_user.home_locality
+    snapshot = load_snapshot()
+    params = _profile_params()
+    home = int(np.flatnonzero(snapshot.locality_ids == locality.pk)[0])
+    menu_for = functools.partial(
+        compute_personal_menu,
+        params=params,
+        offers=snapshot.offers,
+        facts=offer_facts(snapshot, today=today),
+        n_options=snapshot.n_options,
+        home_locality=home,
+        home_lat=float(snapshot.localities.lat[home]),
+        home_lon=float(snapshot.localities.lon[home]),
+        site_lat=snapshot.sites.lat,
+        site_lon=snapshot.sites.lon,
+        site_minutes=home_minutes(snapshot, home=home, params=params),
+    )
+    menu = menu_for(person=person_needs(service_user))
+    options = {o.code: o for o in MenuOption.objects.filter(code__in=snapshot.option_codes)}
+    rows = []
+    for k, code in enumerate(snapshot.option_codes):
+        reason = REASON_CODES[int(menu.reason[k])]
+        minutes = None if np.isnan(menu.nearest_minutes[k]) else round(float(menu.nearest_minutes[k]), 1)
+        mode = menu.nearest_mode[k]
+        rows.append(
+            PersonalRow(
+                option=options[code],
+                reason=reason,
+                text=_reason_text(reason, minutes, mode, params),
+                providers=int(menu.providers[k]),
+                nearest_minutes=minutes,
+                nearest_mode=mode,
+            )
+        )
+    changes = []
+    for label, what_if in _what_would_change(service_user):
+        changed: PersonalMenu = menu_for(person=person_needs(service_user, **what_if))
+        gained = np.flatnonzero((changed.reason == REACHABLE) & (menu.reason != REACHABLE))
+        changes.append((label, [options[snapshot.option_codes[k]].name for k in gained]))
+    return PersonalMenuView(locality=locality, rows=rows, changes=changes)
+
+
+@dataclass(frozen=True)
+class OutcomeLine:
+    label: str
+    colour: str
+    points: str  # SVG polyline points, "x,y x,y …"
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN = 320, 120, 10
+TOP_LINES = (
+    ("psychological_health", "Psychological health", "#1b6ca8"),
+    ("physical_health", "Physical health", "#b35900"),
+    ("quality_of_life", "Quality of life", "#2e7d32"),
+)
+
+
+def outcome_lines(reviews: list) -> list[OutcomeLine]:
+    """The TOP scores (0–20) over the reviews, oldest first, evenly spaced, as SVG polylines. A score not
+    missing at a review is skipped: the line joins the reviews that have it."""
+    if len(reviews) < 2:
+        return []
+    step = (CHART_WIDTH - 2 * CHART_MARGIN) / (len(reviews) - 1)
+    height = CHART_HEIGHT - 2 * CHART_MARGIN
+    lines = []
+    for field_name, label, colour in TOP_LINES:
+        points = [
+            f"{CHART_MARGIN + n * step:.1f},{CHART_MARGIN + height * (1 - score / 20):.1f}"
+            for n, review in enumerate(reviews)
+            if (score := getattr(review, field_name)) is not None
+        ]
+        if len(points) >= 2:
+            lines.append(OutcomeLine(label=label, colour=colour, points=" ".join(points)))
+    return lines
 
 
 def latest_publication() -> Publication | None:

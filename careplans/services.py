@@ -23,11 +23,19 @@ from .models import (
     CaseStatus,
     Publication,
     PublicationTrigger,
+    Review,
     ServiceUser,
+    Session,
     Team,
 )
-from .rules import choice_problems, service_user_problems
-from .selectors import expired_service_users, latest_publication, preferred_reach_snapshot, retention_cutoff
+from .rules import choice_problems, needs_problems, review_problems, service_user_problems
+from .selectors import (
+    expired_service_users,
+    latest_publication,
+    personal_menu,
+    preferred_reach_snapshot,
+    retention_cutoff,
+)
 from .unmet import METHOD, TABLE, build_unmet
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a reference is read out on the phone.
@@ -150,6 +158,72 @@ def update_service_user(
 
 
 @dataclass
+class Needs:
+    """What the person can do and will accept (see models.ServiceUser); empty or None means not asked."""
+
+    travel_access: str = ""
+    walking_limited: bool | None = None
+    longest_journey_minutes: int | None = None
+    can_attend: list[str] = field(default_factory=list)
+    accepts_remote: bool | None = None
+    accepts_home_visits: bool | None = None
+    accepts_groups: bool | None = None
+    worker_gender: str = ""
+    needs_childcare: bool | None = None
+    interpreter_language: str = ""
+
+
+@transaction.atomic
+def update_needs(*, actor: Actor, service_user: ServiceUser, needs: Needs) -> ServiceUser:
+    """Record the person's needs and constraints, kept in the record's history and audited.
+
+    Raises ValidationError, by field, for needs that break a rule of careplans/rules.py.
+    """
+    _refuse_broken_rules(needs_problems(vars(needs)))
+    for name, value in vars(needs).items():
+        setattr(service_user, name, value)
+    # One entry per session, in the order the sessions are listed, so history shows only real changes.
+    service_user.can_attend = [s for s in Session.values if s in set(needs.can_attend)]
+    _save_with_history(service_user, actor)
+    record_access(actor=actor, action=AuditAction.CHANGE, kind=AuditedKind.SERVICE_USER, records=[service_user])
+    return service_user
+
+
+REVIEW_FIELDS = [
+    "reviewed_on",
+    "goal_1",
+    "goal_1_score",
+    "goal_2",
+    "goal_2_score",
+    "goal_3",
+    "goal_3_score",
+    "psychological_health",
+    "physical_health",
+    "quality_of_life",
+    "days_of_use",
+]
+
+
+@transaction.atomic
+def record_review(*, actor: Actor, service_user: ServiceUser, outcomes: dict) -> Review:
+    """Record a review's outcomes (`outcomes`: REVIEW_FIELDS; all but reviewed_on optional), audited.
+
+    Raises ValidationError, by field, for outcomes that break a rule of careplans/rules.py.
+    """
+    unknown = set(outcomes) - set(REVIEW_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown review fields: {sorted(unknown)}")
+    _refuse_broken_rules(review_problems(outcomes))
+    values = {name: outcomes.get(name) for name in REVIEW_FIELDS}
+    for n in (1, 2, 3):
+        values[f"goal_{n}"] = (values[f"goal_{n}"] or "").strip()
+    review = Review(service_user=service_user, recorded_by=actor.user, **values)
+    _save_with_history(review, actor)
+    record_access(actor=actor, action=AuditAction.CREATE, kind=AuditedKind.REVIEW, records=[review])
+    return review
+
+
+@dataclass
 class ChoiceFields:
     discussed_on: datetime.date
     options_discussed: list[MenuOption]
@@ -183,6 +257,7 @@ def _take_reach_snapshot(choice: CarePlanChoice) -> None:
     choice.reach_run = snapshot.run
     choice.preferred_reachable_without_car = snapshot.reachable_without_car
     choice.preferred_reachable_with_car = snapshot.reachable_with_car
+    choice.personal_menu = personal_menu(service_user=choice.service_user, locality=choice.home_locality).as_snapshot()
 
 
 @transaction.atomic
@@ -261,6 +336,8 @@ def remove_expired_records(
     if dry_run or not expired:
         return report
     record_access(actor=actor, action=AuditAction.DELETE, kind=AuditedKind.CARE_PLAN_CHOICE, records=choices)
+    reviews = list(Review.objects.filter(service_user__in=expired).select_related("service_user"))
+    record_access(actor=actor, action=AuditAction.DELETE, kind=AuditedKind.REVIEW, records=reviews)
     record_access(actor=actor, action=AuditAction.DELETE, kind=AuditedKind.SERVICE_USER, records=expired)
     # The historical m2m rows of the choices go with their historical choices (cascade_delete_history).
     ServiceUser.objects.filter(pk__in=[su.pk for su in expired]).delete()

@@ -22,12 +22,15 @@ from areas.models import Locality
 from services.models import MenuOption
 
 from .access import UNMET_ROLES, actor_for
-from .forms import CarePlanChoiceForm, CaseloadFilter, ServiceUserEditForm, ServiceUserForm
-from .models import AuditAction, AuditedKind, ServiceUser
+from .forms import CarePlanChoiceForm, CaseloadFilter, NeedsForm, ReviewForm, ServiceUserEditForm, ServiceUserForm
+from .models import AuditAction, AuditedKind, ServiceUser, Session
+from .rules import LANGUAGES
 from .selectors import (
     caseload,
     choices_over_time,
+    outcome_lines,
     past_publications,
+    personal_menu,
     publication_or_latest,
     reachable_menu,
     record_changes,
@@ -40,7 +43,9 @@ from .services import (
     record_access,
     record_aggregate_read,
     record_choice,
+    record_review,
     update_choice,
+    update_needs,
     update_service_user,
 )
 from .unmet import (
@@ -177,17 +182,92 @@ class ServiceUserEditView(KeyworkerView, FormView):
         return redirect("careplans:service_user", pk=self.record.pk)
 
 
+class NeedsEditView(KeyworkerView, FormView):
+    """The person's needs and constraints: how they travel, when they can attend, what they will accept."""
+
+    template_name = "careplans/needs_form.html"
+    form_class = NeedsForm
+
+    def get(self, request, *args, **kwargs):
+        self.record = self.service_user()
+        record_access(
+            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[self.record]
+        )
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.record = self.service_user()
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        return NeedsForm.initial_for(self.record)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(service_user=self.record, **kwargs)
+
+    def form_valid(self, form):
+        update_needs(actor=actor_for(self.request), service_user=self.record, needs=form.needs())
+        messages.success(self.request, f"Saved the needs of {self.record.reference}.")
+        return redirect("careplans:service_user", pk=self.record.pk)
+
+    def form_invalid(self, form):
+        messages.error(self.request, "Nothing was saved: please correct the fields marked below.")
+        return super().form_invalid(form)
+
+
+class ReviewCreateView(KeyworkerView, FormView):
+    """Record the outcomes of a review: the person's goals in their words, TOP scores, days of use."""
+
+    template_name = "careplans/review_form.html"
+    form_class = ReviewForm
+
+    def get(self, request, *args, **kwargs):
+        self.record = self.service_user()
+        record_access(
+            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[self.record]
+        )
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.record = self.service_user()
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"reviewed_on": timezone.localdate()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(service_user=self.record, **kwargs)
+
+    def form_valid(self, form):
+        record_review(actor=actor_for(self.request), service_user=self.record, outcomes=form.cleaned_data)
+        messages.success(self.request, f"Recorded the review of {self.record.reference}.")
+        return redirect("careplans:service_user", pk=self.record.pk)
+
+    def form_invalid(self, form):
+        messages.error(self.request, "Nothing was saved: please correct the fields marked below.")
+        return super().form_invalid(form)
+
+
 class ServiceUserDetailView(KeyworkerView, TemplateView):
     template_name = "careplans/service_user.html"
 
     def get_context_data(self, **kwargs):
         service_user = self.service_user()
         choices = list(choices_over_time(service_user=service_user))
+        reviews = list(service_user.reviews.order_by("reviewed_on", "id"))
         actor = actor_for(self.request)
         record_access(actor=actor, action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[service_user])
         record_access(actor=actor, action=AuditAction.VIEW, kind=AuditedKind.CARE_PLAN_CHOICE, records=choices)
+        record_access(actor=actor, action=AuditAction.VIEW, kind=AuditedKind.REVIEW, records=reviews)
         return super().get_context_data(
-            service_user=service_user, choices=choices, changes=record_changes(record=service_user), **kwargs
+            service_user=service_user,
+            choices=choices,
+            reviews=reviews,
+            outcome_lines=outcome_lines(reviews),
+            changes=record_changes(record=service_user),
+            can_attend=[Session(value).label for value in service_user.can_attend],
+            interpreter_language=LANGUAGES.get(service_user.interpreter_language, service_user.interpreter_language),
+            **kwargs,
         )
 
 
@@ -242,7 +322,11 @@ class ChoiceFormView(KeyworkerView, FormView):
         # The menu is from the home the choice was made from: today's home for a new choice.
         locality = self.choice.home_locality if self.choice else self.record.home_locality
         return super().get_context_data(
-            service_user=self.record, choice=self.choice, menu=reachable_menu(locality=locality), **kwargs
+            service_user=self.record,
+            choice=self.choice,
+            menu=reachable_menu(locality=locality),
+            personal=personal_menu(service_user=self.record),
+            **kwargs,
         )
 
     def form_valid(self, form):

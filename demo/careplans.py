@@ -13,9 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from areas.models import Locality
-from careplans.models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Team
+from careplans.models import AgeBand, CaseStatus, DifferenceReason, ServiceUser, Session, Team, TravelAccess
 from careplans.selectors import preferred_reach_snapshot, reference_run
-from careplans.services import Actor, ChoiceFields, create_service_user, record_choice, update_service_user
+from careplans.services import (
+    Actor,
+    ChoiceFields,
+    Needs,
+    create_service_user,
+    record_choice,
+    update_needs,
+    update_service_user,
+)
 from reach.services import create_run, ensure_default_profile, execute_run
 from services.models import MenuOption
 
@@ -97,6 +105,7 @@ def load_demo_careplans(*, keyworkers: list, today: datetime.date | None = None)
             team=team if in_team else None,
             reference=reference,
         )
+        update_needs(actor=actor, service_user=service_user, needs=_demo_needs(random.Random(15_000 + n)))  # noqa: S311 (synthetic data)
         day = first_day
         for preferred_code, agree_draw, reason_draw, extra, review_weeks in plans:
             if day > today:  # a review still to come is not a conversation yet (careplans/rules.py)
@@ -125,6 +134,29 @@ def load_demo_careplans(*, keyworkers: list, today: datetime.date | None = None)
             )
         added += 1
     return added
+
+
+def _demo_needs(rng: random.Random) -> Needs:
+    """Synthetic needs, drawn from their own generator so the people themselves stay as they were.
+    About a third are not asked at all; the rest mostly lack a car, as many people in treatment do."""
+    if rng.random() < 0.33:
+        return Needs()
+    sessions = [s for s in Session.values if rng.random() < 0.5] or [Session.WEEKDAY_AFTERNOON.value]
+
+    def maybe() -> bool | None:
+        return rng.choice([None, True, True, False])
+
+    return Needs(
+        travel_access=rng.choices(TravelAccess.values, weights=[3, 2, 5])[0],
+        walking_limited=rng.random() < 0.15,
+        longest_journey_minutes=rng.choice([None, 30, 45, 60]),
+        can_attend=sessions,
+        accepts_remote=maybe(),
+        accepts_home_visits=maybe(),
+        accepts_groups=maybe(),
+        worker_gender=rng.choice(["", "", "", "female", "male"]),
+        needs_childcare=rng.random() < 0.1,
+    )
 
 
 def _demo_choice(options, home, *, preferred_code, agree_draw, reason_draw, extra, day, review_weeks) -> ChoiceFields:

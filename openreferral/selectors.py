@@ -17,6 +17,7 @@ from django.db.models.functions import Greatest
 
 from areas.models import Locality
 from services.models import MenuOption, OptionCategory, Provider, Site, SiteOffer
+from services.rules import LANGUAGES
 
 from . import mapping as m
 
@@ -225,11 +226,19 @@ def service_record(offer: SiteOffer, *, base_url: str = "", nested: bool = False
         }
         for t in terms
     ]
+    record["languages"] = [
+        {"id": m.stable_id("language", sid, code), "service_id": sid, "name": LANGUAGES.get(code, code), "code": code}
+        for code in offer.languages
+    ]
     record[m.EXTENSION] = {
         "active": offer.active,
         "capacity_per_week": offer.capacity_per_week,
         "waiting_weeks": offer.waiting_weeks,
         "home_visit_km": offer.home_visit_km,
+        # Matching facts HSDS has no field for (null or empty: not recorded).
+        "session_format": offer.session_format or None,
+        "worker_genders": list(offer.worker_genders),
+        "creche": offer.creche,
     }
     if nested:
         record["organization"] = organization_record(offer.site.provider)

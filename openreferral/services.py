@@ -39,11 +39,12 @@ from services.models import (
     OptionCategory,
     Provider,
     ProviderKind,
+    SessionFormat,
     Site,
     SiteOffer,
     opening_hours_validator,
 )
-from services.rules import offer_problems
+from services.rules import LANGUAGES, offer_problems
 
 from . import feeds
 from . import mapping as m
@@ -425,7 +426,47 @@ def _offer_values(reader: _Reader, where: str, item: dict) -> dict:
         ),
         "active": _boolean(reader, where, extension, "active", item.get("status") == "active"),
         "opening_hours": _opening_hours(reader, where, item),
+        **_matching_facts(reader, where, item, extension),
     }
+
+
+def _matching_facts(reader: _Reader, where: str, item: dict, extension: dict) -> dict:
+    """HSDS languages (by their ISO 639 code) and the extension's session format, worker genders and
+    creche; the offer rules check the codes afterwards."""
+    ext = f"{m.EXTENSION}."
+    languages = item.get("languages") or []
+    codes = []
+    by_name = {name.casefold(): code for code, name in LANGUAGES.items()}
+    for index, entry in enumerate(languages if isinstance(languages, list) else []):
+        language = entry if isinstance(entry, dict) else {}
+        code, name = language.get("code"), language.get("name")
+        if isinstance(code, str) and code:
+            codes.append(code)
+        elif isinstance(name, str) and name:
+            if name.casefold() in by_name:
+                codes.append(by_name[name.casefold()])
+            else:
+                reader.problem(
+                    where, f"languages[{index}].code", f"is needed: the name {name!r} is not a language choicemap knows"
+                )
+        # A language object with neither code nor name (as in the UK profile's examples) says nothing to keep.
+    if not isinstance(languages, list):
+        reader.problem(where, "languages", "must be a list")
+    session_format = extension.get("session_format") or ""
+    if session_format not in ["", *SessionFormat.values]:
+        reader.problem(
+            where, ext + "session_format", f"{session_format!r} is not one of: {', '.join(SessionFormat.values)}"
+        )
+        session_format = ""
+    genders = extension.get("worker_genders") or []
+    if not isinstance(genders, list) or not all(isinstance(g, str) for g in genders):
+        reader.problem(where, ext + "worker_genders", "must be a list of codes")
+        genders = []
+    creche = extension.get("creche")
+    if creche is not None and not isinstance(creche, bool):
+        reader.problem(where, ext + "creche", f"{creche!r} is not true, false or null")
+        creche = None
+    return {"languages": codes, "session_format": session_format, "worker_genders": genders, "creche": creche}
 
 
 def _opening_hours(reader: _Reader, where: str, item: dict) -> str:

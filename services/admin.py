@@ -87,6 +87,7 @@ class SiteOfferInline(admin.StackedInline):
                 ]
             },
         ),
+        ("Who it suits", {"fields": ["session_format", "worker_genders", "creche", "languages"]}),
         ("Where it reaches", {"fields": ["outreach_localities", "home_visit_km"]}),
     ]
 

@@ -1,4 +1,5 @@
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db.models import F, Q
 
@@ -92,6 +93,17 @@ class Delivery(models.TextChoices):
     REMOTE = "remote", "Remote"
 
 
+class SessionFormat(models.TextChoices):
+    ONE_TO_ONE = "one_to_one", "One-to-one"
+    GROUP = "group", "Group"
+    BOTH = "both", "Group or one-to-one"
+
+
+class WorkerGender(models.TextChoices):
+    FEMALE = "female", "A woman"
+    MALE = "male", "A man"
+
+
 opening_hours_validator = RegexValidator(
     r"^((Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))?(,(Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))?)*"
     r" ([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d(,([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d)*"
@@ -133,6 +145,21 @@ class SiteOffer(models.Model):
         validators=[opening_hours_validator],
         help_text="Weekly hours, e.g. 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.",
     )
+    # Matching facts for personal menus; empty or null = not recorded, which rules nobody out.
+    session_format = models.CharField(max_length=10, choices=SessionFormat.choices, blank=True)
+    worker_genders = ArrayField(
+        models.CharField(max_length=6, choices=WorkerGender.choices),
+        default=list,
+        blank=True,
+        help_text="Genders of the workers a person can ask for.",
+    )
+    creche = models.BooleanField(null=True, blank=True, help_text="Childcare at the session.")
+    languages = ArrayField(
+        models.CharField(max_length=10),
+        default=list,
+        blank=True,
+        help_text="Language codes sessions can be held in, e.g. en, pl.",
+    )
     active = models.BooleanField(default=True)
     modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -145,6 +172,13 @@ class SiteOffer(models.Model):
                 violation_error_message="This site already offers this option in this delivery mode.",
             ),
             models.CheckConstraint(condition=Q(delivery__in=Delivery.values), name="siteoffer_delivery_known"),
+            models.CheckConstraint(
+                condition=Q(session_format="") | Q(session_format__in=SessionFormat.values),
+                name="siteoffer_session_format_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(worker_genders__contained_by=WorkerGender.values), name="siteoffer_worker_genders_known"
+            ),
             models.CheckConstraint(
                 condition=Q(waiting_weeks__isnull=True) | Q(waiting_weeks__gte=0),
                 name="siteoffer_waiting_weeks_not_negative",

@@ -14,11 +14,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeGuard
 
-from .models import Delivery
+from django.conf.locale import LANG_INFO
+
+from .models import Delivery, WorkerGender
+
+# Languages, for offers and for a person's interpreter: the ISO 639 codes Django itself names.
+LANGUAGES: dict[str, str] = {code: info["name"] for code, info in LANG_INFO.items() if "name" in info}
 
 AGE_LIMIT = 130
 # The offer's own fields the rules read; outreach_localities comes from the many-to-many.
-OFFER_RULE_FIELDS = ["delivery", "home_visit_km", "capacity_per_week", "waiting_weeks", "min_age", "max_age"]
+OFFER_RULE_FIELDS = [
+    "delivery",
+    "home_visit_km",
+    "capacity_per_week",
+    "waiting_weeks",
+    "min_age",
+    "max_age",
+    "worker_genders",
+    "languages",
+]
 
 
 def _number(value: Any) -> TypeGuard[int | float]:
@@ -27,8 +41,9 @@ def _number(value: Any) -> TypeGuard[int | float]:
 
 def offer_problems(entered: Mapping[str, Any]) -> dict[str, str]:
     """`entered`: delivery, home_visit_km, outreach_localities (codes or objects), capacity_per_week,
-    waiting_weeks, min_age, max_age. A value that is present but could not be read (e.g. the raw
-    text of a bad number) counts as present and is not checked further."""
+    waiting_weeks, min_age, max_age, worker_genders and languages (lists of codes). A value that is
+    present but could not be read (e.g. the raw text of a bad number) counts as present and is not
+    checked further."""
     delivery = entered.get("delivery")
     radius = entered.get("home_visit_km")
     localities = entered.get("outreach_localities") or []
@@ -54,4 +69,20 @@ def offer_problems(entered: Mapping[str, Any]) -> dict[str, str]:
             problems[name] = f"must be from 0 to {AGE_LIMIT}"
     if _number(min_age) and _number(max_age) and "min_age" not in problems and min_age > max_age:
         problems["min_age"] = f"min_age {min_age} is above max_age {max_age}"
+    problems.update(_listed_problems(entered))
+    return problems
+
+
+def _listed_problems(entered: Mapping[str, Any]) -> dict[str, str]:
+    problems = {}
+    genders = list(entered.get("worker_genders") or [])
+    if unknown := [g for g in genders if g not in WorkerGender.values]:
+        problems["worker_genders"] = f"{unknown[0]!r} is not one of: {', '.join(WorkerGender.values)}"
+    elif len(set(genders)) != len(genders):
+        problems["worker_genders"] = "a gender is listed twice"
+    languages = list(entered.get("languages") or [])
+    if unknown := [code for code in languages if code not in LANGUAGES]:
+        problems["languages"] = f"unknown language code {unknown[0]!r} (use codes such as en, pl, ur)"
+    elif len(set(languages)) != len(languages):
+        problems["languages"] = "a language is listed twice"
     return problems

@@ -47,5 +47,9 @@ def catalogue_rows() -> Iterator[dict[str, str]]:
             "home_visit_km": _blank_if_none(offer.home_visit_km),
             "active": "true" if offer.active else "false",
             "provider_kind": site.provider.kind,
+            "session_format": offer.session_format,
+            "worker_genders": ";".join(offer.worker_genders),
+            "creche": "" if offer.creche is None else ("true" if offer.creche else "false"),
+            "languages": ";".join(offer.languages),
         }
         yield row

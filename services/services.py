@@ -22,6 +22,7 @@ from .models import (
     OptionCategory,
     Provider,
     ProviderKind,
+    SessionFormat,
     Site,
     SiteOffer,
 )
@@ -47,6 +48,9 @@ CATALOGUE_COLUMNS = [
 ]
 # Needed only for a provider the catalogue does not have yet: a new provider is never created without a kind.
 CATALOGUE_OPTIONAL_COLUMNS = ["provider_kind"]
+# Matching facts for personal menus: optional on import (a file without a column leaves that fact as it
+# is); the export always writes them. Lists are ";"-separated codes, kept in the order given.
+CATALOGUE_FACT_COLUMNS = ["session_format", "worker_genders", "creche", "languages"]
 
 
 def import_options(*, path: Path | str, dry_run: bool = False) -> ImportReport:
@@ -152,6 +156,7 @@ def parse_catalogue_rows(reader: RowReader) -> list[OfferRow]:
         )
         active = parse.boolean(where, "active", row["active"], default=True)
         outreach_codes = [c.strip() for c in row["outreach_localities"].split(";") if c.strip()]
+        facts = _parse_offer_facts(parse, where, row)
 
         entered = {
             "delivery": delivery,
@@ -162,6 +167,7 @@ def parse_catalogue_rows(reader: RowReader) -> list[OfferRow]:
             "waiting_weeks": waiting,
             "min_age": min_age,
             "max_age": max_age,
+            **facts,
         }
         for field_name, message in offer_problems(entered).items():
             reader.problem(where, field_name, message)
@@ -211,6 +217,7 @@ def parse_catalogue_rows(reader: RowReader) -> list[OfferRow]:
                     "max_age": max_age,
                     "home_visit_km": radius,
                     "active": active,
+                    **facts,
                 },
             )
         )
@@ -225,6 +232,26 @@ def parse_catalogue_rows(reader: RowReader) -> list[OfferRow]:
         if unknown:
             reader.problem(f"row {r.row}", "outreach_localities", "unknown locality code(s): " + ", ".join(unknown))
     return rows
+
+
+def _codes(cell: str) -> list[str]:
+    return [code.strip() for code in cell.split(";") if code.strip()]
+
+
+def _parse_offer_facts(parse, where: str, row: dict[str, str]) -> dict:
+    """The matching-fact columns present in the file (absent columns leave the offer's facts alone)."""
+    facts: dict = {}
+    if "session_format" in row:
+        facts["session_format"] = parse.choice(
+            where, "session_format", row["session_format"], SessionFormat.values, required=False
+        )
+    if "worker_genders" in row:
+        facts["worker_genders"] = _codes(row["worker_genders"])
+    if "creche" in row:
+        facts["creche"] = None if row["creche"] == "" else parse.boolean(where, "creche", row["creche"], default=False)
+    if "languages" in row:
+        facts["languages"] = _codes(row["languages"])
+    return facts
 
 
 def _check_providers(reader: RowReader, rows: list[OfferRow]) -> None:
@@ -264,7 +291,7 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
 
     With `replace`, active offers missing from the file are deactivated, never deleted.
     """
-    reader = RowReader(path, required=CATALOGUE_COLUMNS, optional=CATALOGUE_OPTIONAL_COLUMNS)
+    reader = RowReader(path, required=CATALOGUE_COLUMNS, optional=CATALOGUE_OPTIONAL_COLUMNS + CATALOGUE_FACT_COLUMNS)
     rows = parse_catalogue_rows(reader)
     _check_providers(reader, rows)
     if reader.problems:

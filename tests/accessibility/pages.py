@@ -44,6 +44,8 @@ PAGES: list[Page] = [
     Page("/careplans/people/new/", (KEYWORKER,)),
     Page("/careplans/people/{mine}/", (KEYWORKER,)),
     Page("/careplans/people/{mine}/edit/", (KEYWORKER,)),
+    Page("/careplans/people/{mine}/needs/", (KEYWORKER,)),
+    Page("/careplans/people/{mine}/reviews/new/", (KEYWORKER,)),
     Page("/careplans/people/{mine}/choices/new/", (KEYWORKER,)),
     Page("/careplans/people/{mine}/choices/{my_choice}/edit/", (KEYWORKER,)),
     # The REST API as a browser sees it (Django REST framework's browsable API).

@@ -54,3 +54,34 @@ def test_keyworker_records_a_choice(live_server, page, caseloads, world):
     assert "Not reachable from home" in choices and "15 Jan 2099" in choices
     assert mine.choices.count() == 2
     assert mine.choices.order_by("-id").first().preferred_reachable_without_car is False
+
+
+def test_keyworker_records_needs_and_sees_the_reasons(live_server, page, caseloads, world):
+    mine = caseloads["mine"]  # lives in the village, 11 km from the only clinic
+    page.goto(f"{live_server.url}/accounts/login/?next=/careplans/people/{mine.pk}/")
+    page.fill("#id_username", "kw")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.click("text=Edit needs and constraints")
+    page.get_by_label("No car").check()
+    page.get_by_label("Weekday evenings").check()
+    page.fill("#id_longest_journey_minutes", "500")
+    page.click("text=Save the needs")
+    # Refused, saying why, and keeping what was typed.
+    assert page.locator("text=between 5 and 240 minutes").is_visible()
+    assert page.get_by_label("No car").is_checked() and page.get_by_label("Weekday evenings").is_checked()
+    page.fill("#id_longest_journey_minutes", "40")
+    page.click("text=Save the needs")
+    page.wait_for_url(f"**/careplans/people/{mine.pk}/")
+    needs = page.locator("#needs").inner_text()
+    assert "No car" in needs and "Weekday evenings" in needs and "at most 40 minutes" in needs
+
+    page.click("text=Record a choice")
+    ost = page.locator('#personal-menu tr[data-option="OST"]').inner_text()
+    assert "Too far by the ways they can travel: nearest 53 min by public transport" in ost
+    assert "No provider offers it" in page.locator('#personal-menu tr[data-option="NSP"]').inner_text()
+    assert "With lifts: Opioid substitution would come within reach" in page.locator("#what-would-change").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "careplans-personal-menu.png"), full_page=True)
+    mine.refresh_from_db()
+    assert (mine.travel_access, mine.can_attend, mine.longest_journey_minutes) == ("no_car", ["weekday_evening"], 40)

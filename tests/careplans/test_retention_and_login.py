@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from careplans.models import AuditEvent, CarePlanChoice, ServiceUser
+from careplans.models import AuditEvent, CarePlanChoice, Review, ServiceUser
 from careplans.selectors import retention_cutoff
-from careplans.services import remove_expired_records
+from careplans.services import Actor, record_review, remove_expired_records
 from careplans.tasks import remove_expired_records_task
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,11 @@ def test_cutoff_counts_whole_years_and_handles_29_february():
 
 def test_removes_only_cases_closed_longer_ago_than_the_period_with_their_history(caseloads, capsys):
     mine, theirs = caseloads["mine"], caseloads["theirs"]
+    review = record_review(
+        actor=Actor(user=None, path="/test"),
+        service_user=mine,
+        outcomes={"reviewed_on": datetime.date(2016, 12, 1), "goal_1": "Work", "goal_1_score": 4},
+    )
     close(mine, datetime.date(2017, 1, 31))
     close(theirs, datetime.date(2017, 2, 1))
     today = datetime.date(2025, 1, 31)
@@ -50,11 +55,13 @@ def test_removes_only_cases_closed_longer_ago_than_the_period_with_their_history
     assert not CarePlanChoice.objects.filter(pk=caseloads["my_choice"].pk).exists()
     assert not ServiceUser.history.filter(id=mine.pk).exists()
     assert not CarePlanChoice.history.filter(id=caseloads["my_choice"].pk).exists()
+    assert not Review.objects.filter(pk=review.pk).exists() and not Review.history.filter(id=review.pk).exists()
     assert ServiceUser.objects.filter(pk=theirs.pk).exists()
     deleted = AuditEvent.objects.filter(action="delete")
     assert set(deleted.values_list("kind", "reference", "username")) == {
         ("service_user", mine.reference, "system"),
         ("care_plan_choice", mine.reference, "system"),
+        ("review", mine.reference, "system"),
     }
 
 

@@ -76,6 +76,12 @@ def test_demo_care_plans_are_synthetic_idempotent_and_snapshotted():
     assert Team.objects.get().members.count() == 2
     assert not CarePlanChoice.objects.filter(reach_run__isnull=True).exists()
     assert CarePlanChoice.objects.filter(preferred_reachable_without_car=False).exists()
+    # Synthetic needs for about two thirds, and every choice keeps the person's own menu with reasons.
+    with_needs = ServiceUser.objects.exclude(travel_access="").count()
+    assert 0.5 * first[0] <= with_needs <= 0.85 * first[0]
+    assert not CarePlanChoice.objects.filter(personal_menu__isnull=True).exists()
+    reasons = {row["reason"] for choice in CarePlanChoice.objects.all() for row in choice.personal_menu}
+    assert {"reachable", "too_far"} <= reasons
 
 
 def test_demo_files_are_valid_geojson_with_the_contract_properties():

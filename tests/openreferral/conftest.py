@@ -42,7 +42,15 @@ def catalogue(db):
         opening_hours="Mo-Fr 09:00-12:30,13:30-17:00; Sa 10:00-12:00",
     )
     outreach = SiteOfferFactory(
-        site=hub, option=ost, delivery="outreach", capacity_per_week=10, opening_hours="Tu 10:00-13:00"
+        site=hub,
+        option=ost,
+        delivery="outreach",
+        capacity_per_week=10,
+        opening_hours="Tu 10:00-13:00",
+        session_format="group",
+        worker_genders=["female", "male"],
+        creche=True,
+        languages=["pl", "en"],
     )
     outreach.outreach_localities.add(village)
     SiteOfferFactory(site=hub, option=nsp, delivery="home_visit", home_visit_km=8.5, active=False)

@@ -50,6 +50,10 @@ def catalogue_facts() -> list:
                 o.opening_hours,
                 o.active,
                 sorted(loc.code for loc in o.outreach_localities.all()),
+                o.session_format,
+                o.worker_genders,
+                o.creche,
+                o.languages,
             )
             for o in SiteOffer.objects.order_by("site__code", "option__code", "delivery")
         ],
@@ -108,9 +112,20 @@ def test_the_mapping_of_one_offer(catalogue, tmp_path):
         "capacity_per_week": 40,
         "waiting_weeks": 1.5,
         "home_visit_km": None,
+        "session_format": None,
+        "worker_genders": [],
+        "creche": None,
     }
+    assert service["languages"] == []
     outreach = next(s for s in document["services"] if s["id"] == m.service_id(("HUB", "OST", "outreach")))
     assert [a["uri"] for a in outreach["service_areas"]] == ["urn:choicemap:locality:VILL"]
+    # Languages where HSDS has a place for them, in the order kept; the other matching facts in the extension.
+    assert [(lang["code"], lang["name"]) for lang in outreach["languages"]] == [("pl", "Polish"), ("en", "English")]
+    assert {k: outreach["choicemap"][k] for k in ("session_format", "worker_genders", "creche")} == {
+        "session_format": "group",
+        "worker_genders": ["female", "male"],
+        "creche": True,
+    }
     remote = next(s for s in document["services"] if s["id"] == m.service_id(("SHUT/1", "NSP", "remote")))
     assert remote["status"] == "inactive" and remote["choicemap"]["active"] is True  # the site is closed
     hub = next(loc for loc in document["locations"] if loc["external_identifier"] == "HUB")
@@ -152,6 +167,30 @@ def test_a_bad_file_lists_every_problem_by_item_and_writes_nothing(catalogue, tm
     assert "locations[0]" in message and "latitude: 123 is out of range" in message
     assert "organizations[" in message and "duplicate organization name" in message
     assert not (MenuOption.objects.exists() or Provider.objects.exists() or Site.objects.exists())
+
+
+def test_bad_matching_facts_are_named_and_nothing_is_written(catalogue, tmp_path):
+    document = export(tmp_path / "good.json")
+    index = next(i for i, s in enumerate(document["services"]) if s["id"] == m.service_id(("HUB", "OST", "outreach")))
+    service = document["services"][index]
+    service["languages"] = [{"id": "l1", "code": "zz"}, {"id": "l2", "name": "Elvish"}, {"id": "l3"}]
+    service["choicemap"].update(session_format="pairs", worker_genders=["other"], creche="yes")
+    (tmp_path / "bad.json").write_text(json.dumps(document))
+    empty_the_catalogue()
+    with pytest.raises(CommandError) as failure:
+        call_command("import_openreferral", str(tmp_path / "bad.json"))
+    message = str(failure.value)
+    where = f"services[{index}] (id {service['id']})"
+    for fragment in (
+        f"{where}, languages[1].code: is needed: the name 'Elvish' is not a language choicemap knows",
+        f"{where}, choicemap.session_format: 'pairs' is not one of",
+        f"{where}, choicemap.creche: 'yes' is not true, false or null",
+        f"{where}, worker_genders: 'other' is not one of",
+        f"{where}, languages: unknown language code 'zz'",
+    ):
+        assert fragment in message, message
+    assert "languages[2]" not in message  # an empty language object carries nothing to keep
+    assert "nothing was written" in message and not SiteOffer.objects.exists()
 
 
 @pytest.mark.parametrize(

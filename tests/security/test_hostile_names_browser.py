@@ -41,6 +41,8 @@ PAGES = [
     ("/careplans/people/new/", "picker"),
     ("/careplans/people/{person}/", None),
     ("/careplans/people/{person}/edit/", "picker"),
+    ("/careplans/people/{person}/needs/", None),
+    ("/careplans/people/{person}/reviews/new/", None),
     ("/careplans/people/{person}/choices/new/", None),
     ("/careplans/people/{person}/choices/{choice}/edit/", None),
     ("/careplans/unmet/", None),

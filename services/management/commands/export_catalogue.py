@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from choicemap import csvsafe
 from services.selectors import catalogue_rows
-from services.services import CATALOGUE_COLUMNS, CATALOGUE_OPTIONAL_COLUMNS
+from services.services import CATALOGUE_COLUMNS, CATALOGUE_FACT_COLUMNS, CATALOGUE_OPTIONAL_COLUMNS
 
 
 class Command(BaseCommand):
@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         output = open(options["output"], "w", newline="", encoding="utf-8") if options["output"] else sys.stdout
         try:
-            writer = csvsafe.DictWriter(output, fieldnames=CATALOGUE_COLUMNS + CATALOGUE_OPTIONAL_COLUMNS)
+            writer = csvsafe.DictWriter(
+                output, fieldnames=CATALOGUE_COLUMNS + CATALOGUE_OPTIONAL_COLUMNS + CATALOGUE_FACT_COLUMNS
+            )
             writer.writeheader()
             count = 0
             for row in catalogue_rows():

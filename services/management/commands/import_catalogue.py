@@ -6,7 +6,8 @@ class Command(ImportCommand):
     help = (
         "Import sites and offers from a CSV, one row per offer: provider,site_code,site_name,lat,lon,"
         "option_code,delivery,capacity_per_week,waiting_weeks,min_age,max_age,outreach_localities,"
-        "home_visit_km,active. Upserts by site_code + option_code + delivery."
+        "home_visit_km,active; optionally session_format,worker_genders,creche,languages. "
+        "Upserts by site_code + option_code + delivery."
     )
     noun = "offers"
 
