@@ -30,6 +30,7 @@ from reach.selectors import (
     CatalogueSnapshot,
     current_run,
     default_profile,
+    engine_params,
     load_snapshot,
     option_detail,
     run_provenance_text,
@@ -171,7 +172,7 @@ class ReachableMenu:
         return run_provenance_text(self.run) if self.run else ""
 
 
-MODE_LABELS = {"walk": "on foot", "pt": "by public transport", "car": "by car"}
+MODE_LABELS = {"walk": "on foot", "pt": "by public transport", "car": "by car", "cycle": "by bike"}
 
 
 def reachable_menu(*, locality: Locality) -> ReachableMenu:
@@ -418,7 +419,7 @@ def _what_would_change(service_user: ServiceUser) -> list[tuple[str, dict[str, o
 
 def _profile_params() -> ReachParams:
     try:
-        return ReachParams(**default_profile().params())
+        return ReachParams(**engine_params(default_profile().params()))
     except ReachProfile.DoesNotExist:
         return ReachParams()  # the engine's own defaults, as a fresh profile would have
 

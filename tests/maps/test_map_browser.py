@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from areas.models import Locality
 from maps.measures import MEASURES
 from reach.models import LocalityResult, ReachProfile, ReachRun, RunStatus
+from reach.selectors import run_provenance_text
 from reach.services import create_run, enqueue_run
 from tests.maps.browser_pages import open_map, screenshot, sign_in
 
@@ -98,6 +99,10 @@ def test_the_map_draws_one_shape_per_locality_and_the_panel_shows_the_databases_
     assert field("expected_menu") == f"{result.expected_menu:.2f}"
     assert field("real_choice_without_car") == str(result.real_choice_without_car)
     assert field("real_choice_with_car") == str(result.real_choice_with_car)
+    # what the figures rest on, in the panel as in the legend (the demo is crow-fly, labelled as estimates)
+    demo_run.refresh_from_db()
+    assert field("travel") == f"Travel times: {run_provenance_text(demo_run)}"
+    assert "crow-fly estimates" in field("travel")
     assert field("imd_decile") == str(locality.imd_decile)
     for k, code in enumerate(demo_run.option_codes):
         row = panel.locator(f"tr[data-option='{code}']")

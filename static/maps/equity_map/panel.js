@@ -39,6 +39,9 @@ function renderPanel(panel) {
       el("dt", {}, "Households with a car"),
       el("dd", {}, field("car_share", percent(loc.car_share)), loc.car_share_is_default ? " (profile default)" : ""),
       loc.la_name ? [el("dt", {}, "Local authority"), el("dd", {}, loc.la_name)] : null),
+    view.run && view.run.travel
+      ? el("p", {class: "panel-travel", dataset: {field: "travel"}}, `Travel times: ${view.run.travel}`)
+      : null,
     el("dl", {class: "figures"},
       el("dt", {}, "Menu without a car"),
       el("dd", {}, field("menu_without_car", fig.menu_without_car), ` of ${fig.n_options}`),
