@@ -138,7 +138,9 @@ def personal_menu(
     if facts.min_age.shape[0] != offers.n:
         raise ValueError("offer facts and offers differ in length")
     stage = np.full(offers.n, REACHABLE, np.int8)
-    onsite_minutes = _onsite_minutes(person, offers, site_minutes)
+    # The person's modes that the profile counts: cycling only when it counts cycling, as the engine does.
+    modes = tuple(m for m in person.modes if m in params.modes_with_car())
+    onsite_minutes = _onsite_minutes(modes, offers, site_minutes)
     limits = params.max_minutes() if person.max_minutes is None else dict.fromkeys(MODES, float(person.max_minutes))
     # Later checks first, so that the earliest failed check is the one left standing.
     travelled = _within_travel(
@@ -159,11 +161,11 @@ def personal_menu(
     return _by_option(offers, stage, onsite_minutes, n_options)
 
 
-def _onsite_minutes(person: PersonNeeds, offers: OfferArrays, site_minutes: dict[str, np.ndarray]) -> np.ndarray:
-    """(modes, offers) minutes to each on-site offer by each of the person's modes; NaN elsewhere."""
+def _onsite_minutes(modes: tuple[str, ...], offers: OfferArrays, site_minutes: dict[str, np.ndarray]) -> np.ndarray:
+    """(MODES, offers) minutes to each on-site offer by each of `modes`; NaN elsewhere."""
     table = np.full((len(MODES), offers.n), np.nan)
     for m, mode in enumerate(MODES):
-        if mode in person.modes and mode in site_minutes:
+        if mode in modes and mode in site_minutes:
             table[m] = np.asarray(site_minutes[mode], dtype=np.float64)[offers.site_idx]
     table[:, offers.delivery != ON_SITE] = np.nan
     return table

@@ -11,6 +11,7 @@ from django.conf import settings
 from rest_framework.authtoken.models import Token
 
 from accounts.models import RoleChange
+from reach.models import ChangeKind, NetworkBuild, Scenario, ScenarioChange, TravelNetwork
 from tests.accessibility.axe import audit, install_axe, report
 from tests.accessibility.pages import ADMIN, ANONYMOUS, COMMISSIONER, EVERYONE, KEYWORKER, PAGES, admin_pages, sign_in
 
@@ -40,6 +41,13 @@ def site_objects(world, users, caseloads, team) -> dict[str, int]:
     AccessFailureLog.objects.create(**record)
     AccessLog.objects.create(**record)
     RoleChange.objects.create(actor_username="adm", username="kw", change="joined team North", path="/admin/")
+    # reach's networks and scenarios: rows only (no network is built, no scenario applied).
+    network = TravelNetwork.objects.create(name="north", description="The north of the area")
+    NetworkBuild.objects.create(
+        network=network, modes=["walk", "cycle"], osm_file="north.osm.pbf", osm_sha256="0" * 64, osm_size=1024
+    )
+    scenario = Scenario.objects.create(name="Evening clinic", description="One more evening session", owner=admin)
+    ScenarioChange.objects.create(scenario=scenario, position=0, kind=ChangeKind.CLOSE_SITE, values={})
     return {"mine": caseloads["mine"].pk, "my_choice": caseloads["my_choice"].pk}
 
 

@@ -7,6 +7,8 @@ import pytest
 import redis
 from django.core.cache import cache
 
+from careplans.models import PublicationTrigger
+from careplans.services import Actor, publish
 from reach.queue import forget_queue_status
 from reach.services import create_run, execute_run
 from tests.ops.conftest import redis_and_broker_at
@@ -30,6 +32,7 @@ PAGES = [
 def commissioner_client(commissioner_client, small_world):
     run = execute_run(run_id=create_run().pk)
     assert run.status == "succeeded", run.error
+    publish(actor=Actor(user=None, path="test"), trigger=PublicationTrigger.SCHEDULE)  # the unmet pages serve it
     return commissioner_client
 
 

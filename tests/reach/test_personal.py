@@ -58,7 +58,12 @@ def menu_for(rows, person=None, *, minutes=None, n_options=1, outreach=(), param
     """One home (locality 0 at 50N 0E) and one site per row's `site`; minutes[mode] per site."""
     person = person or PersonNeeds()
     n_sites = max([r.get("site", 0) for r in rows], default=0) + 1
-    minutes = minutes or {"walk": [NaN] * n_sites, "pt": [NaN] * n_sites, "car": [10.0] * n_sites}
+    minutes = minutes or {
+        "walk": [NaN] * n_sites,
+        "pt": [NaN] * n_sites,
+        "car": [10.0] * n_sites,
+        "cycle": [NaN] * n_sites,
+    }
     site_lat = np.full(n_sites, 50.0) if site_km is None else 50.0 + np.asarray(site_km) / 111.195
     return personal_menu(
         person=person,
@@ -109,6 +114,15 @@ def test_walking_limited_drops_walking_and_own_limit_replaces_the_profiles():
     bus = {"walk": [NaN], "pt": [50.0], "car": [NaN]}
     assert menu_for([{}], PersonNeeds(), minutes=bus).reason[0] == TOO_FAR
     assert menu_for([{}], PersonNeeds(max_minutes=60), minutes=bus).reason[0] == REACHABLE
+
+
+def test_cycling_counts_only_when_the_profile_counts_it():
+    minutes = {"walk": [NaN], "pt": [NaN], "car": [NaN], "cycle": [20.0]}
+    no_car = PersonNeeds(modes=modes_for(travel_access="no_car", walking_limited=False))
+    menu = menu_for([{}], no_car, minutes=minutes)
+    assert menu.reason[0] == TOO_FAR and math.isnan(menu.nearest_minutes[0])
+    cycling = menu_for([{}], no_car, minutes=minutes, params=ReachParams(count_cycle=True))
+    assert cycling.reason[0] == REACHABLE and cycling.nearest_mode[0] == "cycle"
 
 
 def test_a_slower_mode_within_its_own_limit_reaches():
@@ -238,13 +252,14 @@ def test_every_reason_code_has_a_name():
 def naive_menu(*, person, params, rows, outreach, n_options, minutes, site_km):
     """Each offer checked one rule at a time in plain Python; an option takes its best offer's stage."""
     limits = params.max_minutes() if person.max_minutes is None else dict.fromkeys(MODES, person.max_minutes)
+    counted = params.modes_with_car()  # cycling counts only when the profile counts it
     stages: dict[int, list[int]] = {}
     nearest: dict[int, float] = {}
     for k, row in enumerate(rows):
         if not row.get("active", True):
             continue
         delivery = row.get("delivery", "on_site")
-        times = {m: minutes[m][row.get("site", 0)] for m in person.modes}
+        times = {m: minutes[m][row.get("site", 0)] for m in person.modes if m in counted}
         times = {m: t for m, t in times.items() if delivery == "on_site" and not math.isnan(t)}
         lo, hi = person.age_range or (-math.inf, math.inf)
         remote_ok = params.count_remote if person.accepts_remote is None else person.accepts_remote
@@ -308,7 +323,7 @@ offer_rows = st.fixed_dictionaries(
 )
 people = st.builds(
     PersonNeeds,
-    modes=st.sampled_from([MODES, ("walk", "pt"), ("pt",), ("car",), ()]),
+    modes=st.sampled_from([MODES, ("walk", "pt"), ("walk", "pt", "cycle"), ("pt",), ("car",), ("cycle",), ()]),
     max_minutes=st.sampled_from([None, 20.0, 60.0]),
     age_range=st.sampled_from([None, (18.0, 24.0), (65.0, 120.0)]),
     can_attend=st.sampled_from([(), ("weekday_evening",), ("weekday_morning", "weekend")]),
@@ -329,10 +344,12 @@ site_minutes = st.lists(st.sampled_from([NaN, 5.0, 25.0, 40.0, 90.0]), min_size=
     walk=site_minutes,
     pt=site_minutes,
     car=site_minutes,
+    cycle=site_minutes,
     held=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 2)), max_size=6, unique=True),
     count_remote=st.booleans(),
+    count_cycle=st.booleans(),
 )
-def test_matches_the_naive_per_offer_oracle(*, rows, person, walk, pt, car, held, count_remote):
+def test_matches_the_naive_per_offer_oracle(*, rows, person, walk, pt, car, cycle, held, count_remote, count_cycle):
     for row in rows:  # the strategy gives NaN for unknown ages; the oracle reads them as absent
         for key in ("min_age", "max_age"):
             if math.isnan(row[key]):
@@ -340,8 +357,8 @@ def test_matches_the_naive_per_offer_oracle(*, rows, person, walk, pt, car, held
         if math.isnan(row["wait"]):
             del row["wait"]
     outreach = [(k, loc) for k, loc in held if k < len(rows) and rows[k]["delivery"] == "outreach"]
-    params = ReachParams(count_remote=count_remote)
-    minutes = {"walk": walk, "pt": pt, "car": car}
+    params = ReachParams(count_remote=count_remote, count_cycle=count_cycle)
+    minutes = {"walk": walk, "pt": pt, "car": car, "cycle": cycle}
     site_km = [0.0, 5.0, 10.0, 30.0]
     menu = menu_for(rows, person, minutes=minutes, n_options=4, outreach=outreach, params=params, site_km=site_km)
     reasons, nearest = naive_menu(
@@ -356,7 +373,8 @@ def test_matches_the_naive_per_offer_oracle(*, rows, person, walk, pt, car, held
 # --------------------------------------------------------------------------------------
 
 
-def test_unconstrained_person_sees_the_engines_menu():
+@pytest.mark.parametrize("count_cycle", [False, True])
+def test_unconstrained_person_sees_the_engines_menu(count_cycle):
     rng = np.random.default_rng(15)
     n_loc, n_sites, n_offers, n_opt = 6, 8, 40, 5
     localities = make_localities(n_loc, lat=50 + rng.uniform(0, 0.3, n_loc), lon=rng.uniform(0, 0.3, n_loc))
@@ -376,7 +394,7 @@ def test_unconstrained_person_sees_the_engines_menu():
         for d in deliveries
     ]
     outreach = [(k, int(rng.integers(n_loc))) for k, row in enumerate(rows) if row["delivery"] == "outreach"]
-    loc, site, mode = np.meshgrid(np.arange(n_loc), np.arange(n_sites), np.arange(3), indexing="ij")
+    loc, site, mode = np.meshgrid(np.arange(n_loc), np.arange(n_sites), np.arange(len(MODES)), indexing="ij")
     minutes = rng.uniform(5, 80, loc.size)
     travel = matrix_travel_times(
         locality_idx=loc.ravel(),
@@ -386,7 +404,7 @@ def test_unconstrained_person_sees_the_engines_menu():
         n_localities=n_loc,
         n_sites=n_sites,
     )
-    params = ReachParams(count_remote=True)
+    params = ReachParams(count_remote=True, count_cycle=count_cycle)
     result = compute_reach(
         localities=localities,
         sites=sites,
@@ -396,7 +414,7 @@ def test_unconstrained_person_sees_the_engines_menu():
         n_options=n_opt,
         n_providers=4,
     )
-    table = minutes.reshape(n_loc, n_sites, 3)
+    table = minutes.reshape(n_loc, n_sites, len(MODES))
     for home in range(n_loc):
         menu = personal_menu(
             person=PersonNeeds(),
@@ -414,7 +432,7 @@ def test_unconstrained_person_sees_the_engines_menu():
         np.testing.assert_array_equal(menu.reachable, result.reachable_with_car[home])
         np.testing.assert_array_equal(menu.providers, result.providers_with_car[home])
         no_car = personal_menu(
-            person=PersonNeeds(modes=("walk", "pt")),
+            person=PersonNeeds(modes=modes_for(travel_access="no_car", walking_limited=False)),
             params=params,
             offers=make_offers(rows, outreach),
             facts=make_facts([{} for _ in rows]),
