@@ -109,6 +109,8 @@ def _candidate_changes(
                 "lat": offer_row.lat,
                 "lon": offer_row.lon,
             }
+            if offer_row.provider_kind:  # the candidate file's optional column, as in import_catalogue
+                site["provider_kind"] = offer_row.provider_kind
             new_sites.add(offer_row.site_code)
             changes.append((ChangeKind.ADD_SITE, site))
     else:

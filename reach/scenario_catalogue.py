@@ -7,7 +7,8 @@ Nothing here writes to the database: `ScenarioCatalogue.snapshot()` is what a sc
 on, and `reach.scenario_services.apply_scenario` replays the same cleaned changes on the catalogue.
 
 Change values by kind (optional fields in brackets):
-- add_site: code, name, provider (a provider's name; a new name is a new provider), lat, lon
+- add_site: code, name, provider (a provider's name; a new name is a new provider), lat, lon,
+  [provider_kind] (required for a new provider, and a known one's kind if given: the import's rule)
 - add_offer: site_code, option_code, delivery, [capacity_per_week, waiting_weeks, min_age, max_age,
   outreach_localities (locality codes), home_visit_km]
 - close_site: site_code
@@ -27,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from choicemap.imports import FieldParser
-from services.models import Delivery
-from services.rules import offer_problems
+from services.models import Delivery, ProviderKind
+from services.rules import offer_problems, provider_kind_problem
 
 from .engine import DELIVERY_CODES, OfferArrays, SiteArrays
 from .models import ChangeKind
@@ -38,7 +39,7 @@ CODE_MAX, NAME_MAX = 40, 200
 OFFER_KEY = ("site_code", "option_code", "delivery")
 OFFER_VALUE_FIELDS = ("capacity_per_week", "waiting_weeks", "min_age", "max_age", "home_visit_km")
 CHANGE_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind: (required, optional)
-    ChangeKind.ADD_SITE: (("code", "name", "provider", "lat", "lon"), ()),
+    ChangeKind.ADD_SITE: (("code", "name", "provider", "lat", "lon"), ("provider_kind",)),
     ChangeKind.ADD_OFFER: (OFFER_KEY, (*OFFER_VALUE_FIELDS, "outreach_localities")),
     ChangeKind.CLOSE_SITE: (("site_code",), ()),
     ChangeKind.CLOSE_OFFER: (OFFER_KEY, ()),
@@ -94,6 +95,8 @@ def clean_change(kind: str, values: Any) -> tuple[dict, dict[str, str]]:
 def _clean_value(name: str, value: Any) -> tuple[Any, str]:
     if name in _TEXT or name == "delivery":
         return _clean_text(name, value)
+    if name == "provider_kind":
+        return _clean_choice(name, value, ProviderKind.values)
     if name in _NUMBER:
         return _clean_number(name, value)
     if name in _CODE_LISTS:
@@ -111,6 +114,15 @@ def _clean_text(name: str, value: Any) -> tuple[Any, str]:
     elif name == "delivery" and value not in Delivery.values:
         problem = f"{value!r} is not one of: {', '.join(Delivery.values)}"
     return (None, problem) if problem else (value, "")
+
+
+def _clean_choice(name: str, value: Any, choices: list[str]) -> tuple[Any, str]:
+    """The catalogue import's own choice check."""
+    if not isinstance(value, str):
+        return None, "must be text"
+    problems: list = []
+    choice = FieldParser("", problems).choice("", name, value.strip(), choices)
+    return (None, problems[0].reason) if problems else (choice, "")
 
 
 def _clean_number(name: str, value: Any) -> tuple[Any, str]:
@@ -162,6 +174,7 @@ class ScenarioCatalogue:
     sites: list[_Site]
     offers: list[_Offer]
     provider_names: dict[str, int]  # name → provider id (negative for new ones)
+    provider_kinds: dict[str, str] = field(default_factory=dict)  # the catalogue's providers' kinds, by name
     _next_new_id: int = -1
 
     def __post_init__(self) -> None:
@@ -169,6 +182,7 @@ class ScenarioCatalogue:
         self.offer_by_key = {self._key(o.site, o.option, o.delivery): i for i, o in enumerate(self.offers)}
         self.option_index = {code: i for i, code in enumerate(self.base.option_codes)}
         self.locality_index = {code: i for i, code in enumerate(self.base.locality_codes)}
+        self.new_provider_kinds: dict[str, str] = {}  # providers this scenario adds: name → kind
 
     def _key(self, site: int, option: int, delivery: str) -> tuple[int, int, str]:
         return (site, option, delivery)
@@ -222,9 +236,20 @@ class ScenarioCatalogue:
         if values["code"] in self.site_by_code:
             problems["code"] = f"a site with code {values['code']!r} already exists"
             return problems
-        provider_id = self.provider_names.get(values["provider"])
+        provider, kind = values["provider"], values.get("provider_kind") or ""
+        earlier = self.new_provider_kinds.get(provider)
+        problem = provider_kind_problem(
+            provider=provider,
+            kind=kind,
+            known_kind=None if provider in self.new_provider_kinds else self.provider_kinds.get(provider, None),
+            first=None if earlier is None else (earlier, "earlier in this scenario"),
+        )
+        if problem:
+            return {"provider_kind": problem}
+        provider_id = self.provider_names.get(provider)
         if provider_id is None:
-            provider_id = self.provider_names[values["provider"]] = self._new_id()
+            provider_id = self.provider_names[provider] = self._new_id()
+            self.new_provider_kinds[provider] = kind
         self.site_by_code[values["code"]] = len(self.sites)
         self.sites.append(
             _Site(self._new_id(), values["code"], float(values["lat"]), float(values["lon"]), provider_id, True)
@@ -387,6 +412,7 @@ def catalogue_from_snapshot(
     site_active: dict[int, bool],
     offer_active: dict[int, bool],
     provider_names: dict[str, int],
+    provider_kinds: dict[str, str] | None = None,
 ) -> ScenarioCatalogue:
     """The in-memory catalogue of a snapshot plus the facts the snapshot folds away (codes, raw flags)."""
     sites = [
@@ -412,4 +438,10 @@ def catalogue_from_snapshot(
         arrays.outreach_offer_idx.tolist(), arrays.outreach_locality_idx.tolist(), strict=True
     ):
         offers[offer_idx].outreach.add(locality_idx)
-    return ScenarioCatalogue(base=snapshot, sites=sites, offers=offers, provider_names=dict(provider_names))
+    return ScenarioCatalogue(
+        base=snapshot,
+        sites=sites,
+        offers=offers,
+        provider_names=dict(provider_names),
+        provider_kinds=dict(provider_kinds or {}),
+    )

@@ -50,6 +50,7 @@ def live_catalogue(snapshot: CatalogueSnapshot | None = None) -> ScenarioCatalog
         site_active={r[0]: r[3] for r in site_rows},
         offer_active=dict(SiteOffer.objects.filter(pk__in=snapshot.offer_ids.tolist()).values_list("id", "active")),
         provider_names=dict(Provider.objects.values_list("name", "id")),
+        provider_kinds=dict(Provider.objects.values_list("name", "kind")),
     )
 
 

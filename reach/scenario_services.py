@@ -115,7 +115,7 @@ def _write_change(kind: str, values: dict) -> None:
     """One checked change, written through the catalogue's own services."""
     if kind == ChangeKind.ADD_SITE:
         provider = Provider.objects.filter(name=values["provider"]).first() or catalogue.create_provider(
-            name=values["provider"]
+            name=values["provider"], kind=values.get("provider_kind") or ""
         )
         location = Point(values["lon"], values["lat"], srid=4326)
         catalogue.create_site(code=values["code"], name=values["name"], provider=provider, location=location)

@@ -16,7 +16,7 @@ from typing import Any, TypeGuard
 
 from django.conf.locale import LANG_INFO
 
-from .models import Delivery, WorkerGender
+from .models import Delivery, ProviderKind, WorkerGender
 
 # Languages, for offers and for a person's interpreter: the ISO 639 codes Django itself names.
 LANGUAGES: dict[str, str] = {code: info["name"] for code, info in LANG_INFO.items() if "name" in info}
@@ -86,3 +86,28 @@ def _listed_problems(entered: Mapping[str, Any]) -> dict[str, str]:
     elif len(set(languages)) != len(languages):
         problems["languages"] = "a language is listed twice"
     return problems
+
+
+def provider_kind_problem(*, provider: str, kind: str, known_kind: str | None, first: tuple[str, str] | None) -> str:
+    """The rule for a provider's kind wherever a site names its provider (the catalogue import, a
+    scenario's add_site): a new provider is never created without a kind, and a known one keeps its kind.
+
+    `known_kind`: the catalogue's kind for a provider it has (None when it has not); `first`: (kind,
+    where) of an earlier mention of a provider new to the catalogue, e.g. ("nhs", "on row 2"). An empty
+    string means no problem.
+    """
+    if known_kind is not None:
+        if kind and kind != known_kind:
+            return (
+                f"provider {provider!r} is {known_kind or 'blank'} in the catalogue, not {kind}: "
+                "change it with import_providers or in the admin"
+            )
+        return ""
+    if not kind:
+        return (
+            f"provider {provider!r} is not in the catalogue: give its provider_kind "
+            f"({', '.join(ProviderKind.values)}) or import it first with import_providers"
+        )
+    if first is not None and first[0] != kind:
+        return f"provider {provider!r} is {first[0]} {first[1]} but {kind} here"
+    return ""

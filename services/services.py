@@ -26,7 +26,7 @@ from .models import (
     Site,
     SiteOffer,
 )
-from .rules import OFFER_RULE_FIELDS, offer_problems
+from .rules import OFFER_RULE_FIELDS, offer_problems, provider_kind_problem
 
 OPTION_COLUMNS = ["code", "name", "category"]
 PROVIDER_COLUMNS = ["name", "kind"]
@@ -257,33 +257,18 @@ def _parse_offer_facts(parse, where: str, row: dict[str, str]) -> dict:
 def _check_providers(reader: RowReader, rows: list[OfferRow]) -> None:
     """A new provider needs its kind; a known one keeps its kind (import_providers or the admin change it)."""
     kinds = dict(Provider.objects.filter(name__in={r.provider for r in rows}).values_list("name", "kind"))
-    new_kinds: dict[str, tuple[str, int]] = {}
+    new_kinds: dict[str, tuple[str, str]] = {}
     for r in rows:
-        where = f"row {r.row}"
-        if r.provider in kinds:
-            if r.provider_kind and r.provider_kind != kinds[r.provider]:
-                known = kinds[r.provider] or "blank"
-                reader.problem(
-                    where,
-                    "provider_kind",
-                    f"provider {r.provider!r} is {known} in the catalogue, not {r.provider_kind}: "
-                    "change it with import_providers or in the admin",
-                )
-        elif r.provider and not r.provider_kind:
-            reader.problem(
-                where,
-                "provider_kind",
-                f"provider {r.provider!r} is not in the catalogue: give its provider_kind "
-                f"({', '.join(ProviderKind.values)}) or import it first with import_providers",
-            )
-        elif r.provider:
-            first_kind, first_row = new_kinds.setdefault(r.provider, (r.provider_kind, r.row))
-            if first_kind != r.provider_kind:
-                reader.problem(
-                    where,
-                    "provider_kind",
-                    f"provider {r.provider!r} is {first_kind} on row {first_row} but {r.provider_kind} here",
-                )
+        if not r.provider:
+            continue
+        first = new_kinds.get(r.provider)
+        problem = provider_kind_problem(
+            provider=r.provider, kind=r.provider_kind, known_kind=kinds.get(r.provider), first=first
+        )
+        if problem:
+            reader.problem(f"row {r.row}", "provider_kind", problem)
+        elif r.provider not in kinds and first is None:
+            new_kinds[r.provider] = (r.provider_kind, f"on row {r.row}")
 
 
 def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool = False) -> ImportReport:

@@ -10,21 +10,22 @@ from reach.models import LocalityResult, ReachProfile, RunStatus, Scenario
 from reach.plan_services import make_plan, save_plan_as_scenario
 from reach.services import create_run, execute_run
 from services.models import Site
+from tests.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db
 
 HEADER = (
     "id,cost,provider,site_code,site_name,lat,lon,option_code,delivery,capacity_per_week,waiting_weeks,"
-    "min_age,max_age,outreach_localities,home_visit_km,active\n"
+    "min_age,max_age,outreach_localities,home_visit_km,active,provider_kind\n"
 )
 # With public transport limited to 30 minutes the village (1,000 people) reaches only OST, from
 # B's outreach, without a car; the town (3,000) reaches both options from A on site.
 CANDIDATES = HEADER + (
-    "hall-nsp,1,C,V1,Village hall,50.7,-2.1,NSP,on_site,5,,,,,,\n"
-    "a-nsp-outreach,1,A,T1,Town site,50.7,-2.0,NSP,outreach,,,,,VILL,,\n"
-    "d-ost,2,D,V2,Chapel,50.7005,-2.1,OST,on_site,,1,,,,,\n"
-    "d-nsp,1,D,V2,Chapel,50.7005,-2.1,NSP,on_site,,9,,,,,\n"
-    "t1-remote,1,A,T1,Town site,50.7,-2.0,OST,remote,,,,,,,\n"
+    "hall-nsp,1,C,V1,Village hall,50.7,-2.1,NSP,on_site,5,,,,,,,voluntary\n"
+    "a-nsp-outreach,1,A,T1,Town site,50.7,-2.0,NSP,outreach,,,,,VILL,,,\n"
+    "d-ost,2,D,V2,Chapel,50.7005,-2.1,OST,on_site,,1,,,,,,nhs\n"
+    "d-nsp,1,D,V2,Chapel,50.7005,-2.1,NSP,on_site,,9,,,,,,nhs\n"
+    "t1-remote,1,A,T1,Town site,50.7,-2.0,OST,remote,,,,,,,,\n"
 )
 
 
@@ -92,10 +93,10 @@ def test_the_imd_weight_counts_deprived_people_more(strict_profile, town_site, t
 
 def test_a_bad_candidate_file_lists_every_problem_by_row_and_changes_nothing(small_world, tmp_csv):
     bad = HEADER + (
-        "x1,1,C,V1,Village hall,95,-2.1,NSP,on_site,,,,,,,\n"
-        "x1,-3,A,T1,Somewhere else,50.7,-2.0,NSP,outreach,,,,,,,\n"
-        "x3,1,A,T1,T1 site,50.7,-2.0,OST,on_site,,,,,,,\n"
-        "x4,one,A,T9,New,50.7,-2.0,ZZZ,home_visit,,,,,,,\n"
+        "x1,1,C,V1,Village hall,95,-2.1,NSP,on_site,,,,,,,,\n"
+        "x1,-3,A,T1,Somewhere else,50.7,-2.0,NSP,outreach,,,,,,,,\n"
+        "x3,1,A,T1,T1 site,50.7,-2.0,OST,on_site,,,,,,,,\n"
+        "x4,one,A,T9,New,50.7,-2.0,ZZZ,home_visit,,,,,,,,\n"
     )
     with pytest.raises(ImportFailed) as caught:
         make_plan(path=tmp_csv(bad, "candidates.csv"), budget=1, objective="expected_menu")
@@ -113,7 +114,7 @@ def test_a_bad_candidate_file_lists_every_problem_by_row_and_changes_nothing(sma
 
 def test_a_candidate_the_catalogue_already_has_is_refused(small_world, tmp_csv):
     Site.objects.filter(code="T1").update(name="Town site")
-    duplicate = HEADER + "same,1,A,T1,Town site,50.7,-2.0,OST,on_site,,,,,,,\n"
+    duplicate = HEADER + "same,1,A,T1,Town site,50.7,-2.0,OST,on_site,,,,,,,,\n"
     with pytest.raises(ImportFailed, match="row 2, option_code: site 'T1' already offers 'OST' on_site"):
         make_plan(path=tmp_csv(duplicate), budget=1, objective="expected_menu")
 
@@ -140,7 +141,7 @@ def test_the_plan_command_writes_the_json_and_saves_the_scenario(strict_profile,
 
 
 def test_the_plan_command_lists_candidate_problems(small_world, tmp_csv, tmp_path):
-    bad = HEADER + "x1,abc,C,V1,Village hall,50.7,-2.1,NSP,on_site,,,,,,,\n"
+    bad = HEADER + "x1,abc,C,V1,Village hall,50.7,-2.1,NSP,on_site,,,,,,,,\n"
     with pytest.raises(CommandError, match=r"data.csv, row 2, cost: 'abc' is not a number"):
         call_command(
             "plan", "--candidates", str(tmp_csv(bad)), "--budget", "1", "--objective", "min_menu",
@@ -150,6 +151,7 @@ def test_the_plan_command_lists_candidate_problems(small_world, tmp_csv, tmp_pat
 
 
 def test_generated_new_site_candidates_plan_and_keep_the_promise(strict_profile, tmp_path):
+    ProviderFactory(name="New", kind="voluntary")  # a new provider needs its kind: generated rows name none
     base = execute_run(run_id=create_run(profile=strict_profile).pk)
     path = tmp_path / "generated.csv"
     call_command(

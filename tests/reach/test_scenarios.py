@@ -19,7 +19,14 @@ pytestmark = pytest.mark.django_db
 # The village (VILL, 1,000 people) reaches OST from A by public transport and from B's outreach, and
 # NSP from A by public transport. A new on-site NSP offer by a new provider C in the village gives
 # the village a real choice of NSP.
-NEW_SITE = {"code": "C1", "name": "Village hall", "provider": "C", "lat": 50.7, "lon": -2.1}
+NEW_SITE = {
+    "code": "C1",
+    "name": "Village hall",
+    "provider": "C",
+    "provider_kind": "voluntary",
+    "lat": 50.7,
+    "lon": -2.1,
+}
 NEW_OFFER = {"site_code": "C1", "option_code": "NSP", "delivery": "on_site", "capacity_per_week": 5}
 
 
@@ -59,6 +66,19 @@ def test_changes_are_stored_in_order_and_never_touch_the_live_catalogue(village_
         ("add_site", {**NEW_SITE, "code": "T1"}, "code", "a site with code 'T1' already exists"),
         ("add_site", {**NEW_SITE, "lat": 95}, "lat", "95 is out of range (must be at most 90)"),
         ("add_site", {**NEW_SITE, "colour": "red"}, "colour", "unknown field for add_site"),
+        (
+            "add_site",
+            {key: value for key, value in NEW_SITE.items() if key != "provider_kind"},
+            "provider_kind",
+            "provider 'C' is not in the catalogue: give its provider_kind (nhs, local_authority, voluntary, private)",
+        ),
+        ("add_site", {**NEW_SITE, "provider_kind": "charity"}, "provider_kind", "'charity' is not one of: nhs,"),
+        (
+            "add_site",
+            {**NEW_SITE, "provider": "A", "provider_kind": "private"},
+            "provider_kind",
+            "provider 'A' is nhs in the catalogue, not private: change it with import_providers or in the admin",
+        ),
         ("add_offer", {**NEW_OFFER, "site_code": "NOPE"}, "site_code", "no site with code 'NOPE'"),
         ("add_offer", {**NEW_OFFER, "site_code": "T1", "option_code": "XX"}, "option_code", "'XX' is not an active"),
         (
@@ -104,6 +124,22 @@ def test_a_change_breaking_a_rule_is_refused_with_its_field_and_reason(commissio
     assert where == f"scenario 'Bad', change 1 ({kind}), {field}"
     assert reason in message
     assert not ScenarioChange.objects.exists()
+
+
+def test_a_provider_the_scenario_adds_keeps_the_kind_it_was_given(village_hall):
+    second = {**NEW_SITE, "code": "C2", "provider_kind": "nhs"}
+    problems = problems_of(village_hall, "add_site", second)
+    assert problems == {
+        "scenario 'Village hall NSP', change 3 (add_site), provider_kind": (
+            "provider 'C' is voluntary earlier in this scenario but nhs here"
+        )
+    }
+    # as in import_catalogue, every site of a provider new to the catalogue says its kind
+    assert "give its provider_kind" in next(
+        iter(problems_of(village_hall, "add_site", {**second, "provider_kind": ""}).values())
+    )
+    add_change(scenario=village_hall, kind="add_site", values={**second, "provider_kind": "voluntary"})
+    assert village_hall.changes.count() == 3
 
 
 def test_later_changes_are_checked_against_what_earlier_ones_left(village_hall):
@@ -217,6 +253,7 @@ def test_only_an_admin_applies_and_an_applied_scenario_is_frozen(
     assert applied.applied_by == admin and applied.applied_at is not None
     offer = SiteOffer.objects.get(site__code="C1")
     assert (offer.option.code, offer.capacity_per_week, offer.site.provider.name) == ("NSP", 5, "C")
+    assert offer.site.provider.kind == "voluntary"  # apply creates the provider with the kind the change gave
     assert len(sent_runs) == 1 and ReachRun.objects.get(pk=sent_runs[0]).automatic  # the recompute follows
     with pytest.raises(ValidationError, match="was applied"):
         add_change(scenario=village_hall, kind="close_site", values={"site_code": "T1"})
