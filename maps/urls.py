@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import scenario_views, views
 
 app_name = "maps"
 
@@ -18,4 +18,23 @@ urlpatterns = [
     path("api/sites/", views.SitesApi.as_view(), name="api-sites"),
     path("api/outreach/", views.OutreachApi.as_view(), name="api-outreach"),
     path("api/unmet/", views.UnmetApi.as_view(), name="api-unmet"),
+    # Scenarios: pages that work without script.
+    path("scenarios/", scenario_views.ScenarioListView.as_view(), name="scenarios"),
+    path("scenarios/<int:scenario_id>/", scenario_views.ScenarioView.as_view(), name="scenario"),
+    path(
+        "scenarios/<int:scenario_id>/changes/<int:position>/remove/",
+        scenario_views.RemoveChangeView.as_view(),
+        name="scenario-remove-change",
+    ),
+    path("scenarios/<int:scenario_id>/run/", scenario_views.RunScenarioView.as_view(), name="scenario-run"),
+    path("scenarios/<int:scenario_id>/compare/", scenario_views.CompareView.as_view(), name="scenario-compare"),
+    path(
+        "scenarios/<int:scenario_id>/compare.csv", scenario_views.CompareCsvView.as_view(), name="scenario-compare-csv"
+    ),
+    path(
+        "scenarios/<int:scenario_id>/compare/locality/",
+        scenario_views.LocalityCompareView.as_view(),
+        name="scenario-locality",
+    ),
+    path("scenarios/<int:scenario_id>/apply/", scenario_views.ApplyScenarioView.as_view(), name="scenario-apply"),
 ]
