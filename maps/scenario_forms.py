@@ -8,7 +8,7 @@ import json
 
 from django import forms
 
-from reach.models import ChangeKind, Scenario
+from reach.models import ChangeKind, ReachProfile, Scenario
 from services.models import Delivery, ProviderKind
 
 from .scenario_selectors import FormChoices
@@ -181,3 +181,57 @@ CHANGE_FORMS: dict[str, type[ChangeForm]] = {
         MakeRemoteForm,
     )
 }
+
+
+class PlanForm(forms.Form):
+    """The planner's inputs: a candidate file (or new-site candidates generated from the current run)."""
+
+    SOURCES = [("file", "A candidate file (CSV)"), ("generate", "New sites where an option is out of reach")]
+    source = forms.ChoiceField(label="Candidates", choices=SOURCES, initial="file", widget=forms.RadioSelect)
+    candidates = forms.FileField(
+        label="Candidate file",
+        required=False,
+        help_text="CSV: id,cost, then the import_catalogue columns (provider_kind for a new provider).",
+    )
+    candidates_text = forms.CharField(required=False, widget=forms.HiddenInput)  # the file last uploaded, kept
+    generate_options = forms.MultipleChoiceField(
+        label="Generate: options the new sites offer", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    generate_provider = forms.CharField(label="Generate: provider of the new sites", required=False, max_length=200)
+    generate_provider_kind = forms.ChoiceField(
+        label="Generate: provider kind",
+        required=False,
+        choices=[("", "A known provider keeps its kind"), *ProviderKind.choices],
+    )
+    generate_cost = forms.FloatField(label="Generate: cost of each candidate", required=False, min_value=0, initial=1)
+    budget = forms.FloatField(label="Budget", min_value=0, help_text="In the candidates' cost units.")
+    objective = forms.ChoiceField(
+        label="Objective",
+        choices=[
+            ("expected_menu", "Expected menu: people × expected menu size"),
+            ("real_choice", "Real choice: people × options with real choice without a car"),
+            ("min_menu", "Minimum menu: people whose menu without a car has at least N options"),
+        ],
+    )
+    min_options = forms.IntegerField(label="N for the minimum menu", min_value=1, initial=1)
+    weight = forms.ChoiceField(
+        label="Weight",
+        choices=[("none", "Everyone counts once"), ("imd", "Deprived localities count more (IMD)")],
+        initial="none",
+    )
+    profile = forms.ModelChoiceField(
+        label="Reach profile",
+        queryset=ReachProfile.objects.order_by("-is_default", "name"),
+        required=False,
+        empty_label="The default profile",
+    )
+
+    def __init__(self, *args, option_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["generate_options"].choices = option_choices  # type: ignore[attr-defined]
+
+
+class SavePlanForm(forms.Form):
+    name = forms.CharField(label="Scenario name", max_length=200)
+    candidates_text = forms.CharField(widget=forms.HiddenInput)
+    chosen = forms.CharField(widget=forms.HiddenInput, help_text="The chosen candidate ids, one a line.")

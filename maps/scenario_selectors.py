@@ -7,16 +7,19 @@ unchanged; this module only names and orders them.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from areas.models import Locality
-from reach.models import ChangeKind, ReachRun, RunStatus, Scenario, ScenarioChange
+from reach.models import ChangeKind, ReachProfile, ReachRun, RunStatus, Scenario, ScenarioChange
 from reach.scenario_catalogue import ScenarioCatalogue, ScenarioInvalid
 from reach.scenario_selectors import base_run_for, compare_runs, live_catalogue, scenario_catalogue, scenario_chain
-from reach.selectors import locality_reach
+from reach.plan_services import CANDIDATE_COLUMNS, new_site_candidates
+from reach.selectors import current_run, locality_reach
 from services.models import Delivery, MenuOption, Site
 
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -254,15 +257,7 @@ def comparison(scenario_run: ReachRun) -> dict | None:
         row["locality_name"] = names.get(row["locality_code"], row["locality_code"])
     compared["gaining"] = [names.get(code, code) for code in compared["localities_gaining"]]
     compared["losing"] = [names.get(code, code) for code in compared["localities_losing"]]
-    compared["equity_rows"] = [
-        (
-            label,
-            compared["equity_before"][key],
-            compared["equity_after"][key],
-            _difference(compared["equity_before"][key], compared["equity_after"][key]),
-        )
-        for key, label in EQUITY_ROWS.items()
-    ]
+    compared["equity_rows"] = equity_rows(compared["equity_before"], compared["equity_after"])
     compared["base"] = base
     return compared
 
@@ -313,3 +308,44 @@ def _nearest(detail: dict, modes: tuple[str, ...]) -> float | None:
     minutes = [detail["nearest"][mode]["minutes"] for mode in modes if mode in detail["nearest"]]
     minutes = [m for m in minutes if m is not None]
     return min(minutes) if minutes else None
+
+
+# ---- the planner page --------------------------------------------------------------------------
+
+
+def option_choices() -> list[tuple[str, str]]:
+    return list(MenuOption.objects.filter(active=True).order_by("display_order", "code").values_list("code", "name"))
+
+
+def generated_candidates_csv(
+    *, option_codes: list[str], provider: str, provider_kind: str, cost: float, profile: ReachProfile
+) -> str:
+    """reach.plan_services.new_site_candidates on the profile's current run, as a candidate file's text
+    (with the provider's kind, which a provider new to the catalogue needs)."""
+    run = current_run(profile=profile)
+    if run is None:
+        raise ValueError(f"profile {profile.name} has no succeeded run to find the gaps in: recompute the map first")
+    rows = new_site_candidates(run=run, option_codes=option_codes, provider=provider, cost=cost)
+    if not rows:
+        raise ValueError(f"in run {run.pk} every locality reaches these options without a car: nothing to propose")
+    output = io.StringIO()
+    writer = csv.DictWriter(output, fieldnames=[*CANDIDATE_COLUMNS, "provider_kind"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({**row, "provider_kind": provider_kind} for row in rows)
+    return output.getvalue()
+
+
+def plan_localities(plan: dict) -> list[dict]:
+    """The plan's localities that gain, with their names, most people first."""
+    names = dict(Locality.objects.values_list("code", "name"))
+    rows = [
+        {**row, "name": names.get(row["locality_code"], row["locality_code"])} for row in plan["localities_gaining"]
+    ]
+    return sorted(rows, key=lambda row: (-row["population"], row["locality_code"]))
+
+
+def equity_rows(before: dict, after: dict) -> list[tuple[str, float | None, float | None, float | None]]:
+    """The equity figures before and after as (label, before, after, change) rows."""
+    return [
+        (label, before[key], after[key], _difference(before[key], after[key])) for key, label in EQUITY_ROWS.items()
+    ]

@@ -7,6 +7,9 @@ maps.scenario_selectors read.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -19,14 +22,18 @@ from accounts.access import RoleRequiredMixin
 from accounts.roles import ADMIN, COMMISSIONER
 from accounts.selectors import has_role
 from choicemap import csvsafe
+from choicemap.imports import ImportFailed
 from choicemap.params import parse_id
 from reach.models import ChangeKind, Scenario
+from reach.plan_services import make_plan, read_candidates, save_plan_as_scenario
 from reach.scenario_catalogue import ScenarioInvalid
+from reach.scenario_selectors import live_catalogue
 from reach.scenario_services import add_change, apply_scenario, create_scenario, remove_change, start_scenario_runs
+from reach.selectors import default_profile
 from reach.services import RunAlreadyActive
 
 from . import scenario_selectors as selectors
-from .scenario_forms import CHANGE_FORMS, ChangeForm, ScenarioForm
+from .scenario_forms import CHANGE_FORMS, ChangeForm, PlanForm, SavePlanForm, ScenarioForm
 
 SCENARIO_ROLES: tuple[str, ...] = (ADMIN, COMMISSIONER)
 
@@ -233,3 +240,114 @@ class ApplyScenarioView(ScenarioMixin, View):
         else:
             messages.success(request, f"Applied {scenario.name} to the catalogue; a recompute follows.")
         return redirect("maps:scenario", self.scenario.pk)
+
+
+class PlannerView(RoleRequiredMixin, View):
+    """The planner on candidates uploaded or generated: computed within the request (fine for the demo's
+    size; the `plan` command and the API take the same inputs for large files)."""
+
+    allowed_roles = SCENARIO_ROLES
+    time_limit = 30.0  # seconds HiGHS may search before the page falls back to greedy with its bound
+
+    def form(self, *args) -> PlanForm:
+        return PlanForm(*args, option_choices=selectors.option_choices())
+
+    def get(self, request):
+        return render(request, "maps/scenarios/planner.html", {"form": self.form()})
+
+    def post(self, request):
+        form = self.form(request.POST, request.FILES)
+        context: dict = {"form": form}
+        if form.is_valid():
+            text, problem = self.candidate_text(form)
+            if problem:
+                form.add_error("candidates" if form.cleaned_data["source"] == "file" else "generate_options", problem)
+            else:
+                context |= self.plan(form, text)
+        status = 400 if form.errors or context.get("problems") else 200
+        return render(request, "maps/scenarios/planner.html", context, status=status)
+
+    def candidate_text(self, form: PlanForm) -> tuple[str, str]:
+        """The candidate file's text and, when there is none, why."""
+        data = form.cleaned_data
+        if data["source"] == "generate":
+            if not data["generate_options"] or not data["generate_provider"]:
+                return "", "choose at least one option and name the provider of the new sites"
+            try:
+                return selectors.generated_candidates_csv(
+                    option_codes=data["generate_options"],
+                    provider=data["generate_provider"].strip(),
+                    provider_kind=data["generate_provider_kind"],
+                    cost=data["generate_cost"] if data["generate_cost"] is not None else 1.0,
+                    profile=data["profile"] or default_profile(),
+                ), ""
+            except ValueError as error:
+                return "", str(error)
+        upload = data["candidates"]
+        if upload is None:
+            return (data["candidates_text"], "") if data["candidates_text"] else ("", "choose a candidate file")
+        try:
+            return upload.read().decode("utf-8-sig"), ""
+        except UnicodeDecodeError:
+            return "", f"{upload.name} is not UTF-8 text: save it as CSV (UTF-8) and upload it again"
+
+    def plan(self, form: PlanForm, text: str) -> dict:
+        data = form.cleaned_data
+        form.data = form.data.copy()
+        form.data["candidates_text"] = text  # kept for the next plan and for saving, so the file is not asked again
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "candidates.csv"
+            path.write_text(text, encoding="utf-8")
+            try:
+                plan, _ = make_plan(
+                    path=path,
+                    budget=data["budget"],
+                    objective=data["objective"],
+                    min_options=data["min_options"],
+                    weight=data["weight"],
+                    profile=data["profile"],
+                    time_limit=self.time_limit,
+                )
+            except ImportFailed as error:
+                return {"problems": [f"{p.location}, {p.field}: {p.reason}" for p in error.problems]}
+        return {
+            "plan": plan,
+            "gaining": selectors.plan_localities(plan),
+            "equity_rows": selectors.equity_rows(plan["equity_before"], plan["equity_after"]),
+            "save_form": SavePlanForm(initial={"candidates_text": text, "chosen": "\n".join(plan["chosen"])}),
+        }
+
+
+class SavePlanView(RoleRequiredMixin, View):
+    """The plan's chosen candidates as a new scenario of the signed-in user, in one click."""
+
+    allowed_roles = SCENARIO_ROLES
+
+    def post(self, request):
+        form = SavePlanForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Not saved: give the scenario a name and plan again.")
+            return redirect("maps:planner")
+        data = form.cleaned_data
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "candidates.csv"
+            path.write_text(data["candidates_text"], encoding="utf-8")
+            try:
+                candidates = read_candidates(path=path, catalogue=live_catalogue())
+            except ImportFailed as error:
+                messages.error(request, f"Not saved: the candidates no longer fit the catalogue. {error}")
+                return redirect("maps:planner")
+        chosen = [line.strip() for line in data["chosen"].splitlines() if line.strip()]
+        unknown = sorted(set(chosen) - {candidate.id for candidate in candidates})
+        if unknown or not chosen:
+            messages.error(request, f"Not saved: no candidate {', '.join(unknown) or '(none chosen)'} in the file.")
+            return redirect("maps:planner")
+        try:
+            scenario = save_plan_as_scenario(
+                name=data["name"], owner=request.user, chosen=chosen, candidates=candidates
+            )
+        except (ScenarioInvalid, ValidationError) as error:
+            messages.error(request, f"Not saved: {_problems_text(error)}")
+            return redirect("maps:planner")
+        messages.success(request, f"Saved the plan as scenario {scenario.name}. Run it to check the promise.")
+        return redirect("maps:scenario", scenario.pk)

@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/unmet/", views.UnmetApi.as_view(), name="api-unmet"),
     # Scenarios: pages that work without script.
     path("scenarios/", scenario_views.ScenarioListView.as_view(), name="scenarios"),
+    path("scenarios/planner/", scenario_views.PlannerView.as_view(), name="planner"),
+    path("scenarios/planner/save/", scenario_views.SavePlanView.as_view(), name="planner-save"),
     path("scenarios/<int:scenario_id>/", scenario_views.ScenarioView.as_view(), name="scenario"),
     path(
         "scenarios/<int:scenario_id>/changes/<int:position>/remove/",

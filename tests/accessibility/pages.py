@@ -39,6 +39,15 @@ PAGES: list[Page] = [
     Page("/map/table/", (COMMISSIONER, ADMIN)),
     Page("/map/table/?sort=expected_menu&dir=desc", (COMMISSIONER,)),
     Page("/careplans/unmet/", (COMMISSIONER, ADMIN)),
+    # Scenarios ({scenario} is the commissioner's own, run once; the admin reads it and may apply it).
+    Page("/map/scenarios/", (COMMISSIONER, ADMIN)),
+    Page("/map/scenarios/{scenario}/", (COMMISSIONER, ADMIN)),
+    Page("/map/scenarios/{scenario}/?kind=add_site", (COMMISSIONER,)),
+    Page("/map/scenarios/{scenario}/?kind=add_offer", (COMMISSIONER,)),
+    Page("/map/scenarios/{scenario}/?kind=change_offer", (COMMISSIONER,)),
+    Page("/map/scenarios/{scenario}/compare/", (COMMISSIONER, ADMIN)),
+    Page("/map/scenarios/{scenario}/compare/locality/?locality=VILL", (COMMISSIONER, ADMIN)),
+    Page("/map/scenarios/{scenario}/apply/", (ADMIN,)),
     # The keyworker's pages.
     Page("/careplans/", (KEYWORKER,)),
     Page("/careplans/people/new/", (KEYWORKER,)),

@@ -12,6 +12,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import RoleChange
 from reach.models import ChangeKind, NetworkBuild, Scenario, ScenarioChange, TravelNetwork
+from reach.scenario_services import add_change, create_scenario
+from reach.services import create_run, execute_run
 from tests.accessibility.axe import audit, install_axe, report
 from tests.accessibility.pages import ADMIN, ANONYMOUS, COMMISSIONER, EVERYONE, KEYWORKER, PAGES, admin_pages, sign_in
 
@@ -48,7 +50,22 @@ def site_objects(world, users, caseloads, team) -> dict[str, int]:
     )
     scenario = Scenario.objects.create(name="Evening clinic", description="One more evening session", owner=admin)
     ScenarioChange.objects.create(scenario=scenario, position=0, kind=ChangeKind.CLOSE_SITE, values={})
-    return {"mine": caseloads["mine"].pk, "my_choice": caseloads["my_choice"].pk}
+    return {"mine": caseloads["mine"].pk, "my_choice": caseloads["my_choice"].pk, "scenario": village_scenario(users)}
+
+
+def village_scenario(users) -> int:
+    """The commissioner's scenario of a village hall offering NSP, run once, for the scenario pages."""
+    hall = create_scenario(name="Village hall", owner=users["commissioner"], description="NSP in the village")
+    site = {"code": "V1", "name": "Village hall", "provider": "Hall trust", "provider_kind": "voluntary"}
+    add_change(scenario=hall, kind=ChangeKind.ADD_SITE, values={**site, "lat": 50.7, "lon": -2.156})
+    add_change(
+        scenario=hall,
+        kind=ChangeKind.ADD_OFFER,
+        values={"site_code": "V1", "option_code": "NSP", "delivery": "on_site"},
+    )
+    run = execute_run(run_id=create_run(scenario=hall).pk)
+    assert run.status == "succeeded", run.error
+    return hall.pk
 
 
 @pytest.fixture

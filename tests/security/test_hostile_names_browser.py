@@ -4,7 +4,7 @@ as every role in Debian's Chromium. No dialog may open, and no page may break th
 To cover a new page, add it to PAGES (admin pages are found from the admin site's registry)."""
 
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.contrib import admin
@@ -16,6 +16,7 @@ from accounts.services import ensure_user
 from areas.models import Locality
 from careplans.models import Team
 from reach.models import ReachProfile
+from reach.scenario_services import add_change, create_scenario
 from reach.services import create_run, execute_run
 from services.models import MenuOption, Provider, Site
 from tests.careplans.records import PASSWORD
@@ -47,6 +48,12 @@ PAGES = [
     ("/careplans/people/{person}/choices/{choice}/edit/", None),
     ("/careplans/unmet/", None),
     ("/careplans/unmet/?option=" + XSS_SHORT, None),
+    ("/map/scenarios/", None),
+    ("/map/scenarios/{scenario}/", None),
+    ("/map/scenarios/{scenario}/?kind=add_offer", None),
+    ("/map/scenarios/{scenario}/compare/", None),
+    ("/map/scenarios/{scenario}/compare/locality/?locality={locality}", None),
+    ("/map/scenarios/{scenario}/apply/", None),
     ("/api/schema/swagger/", None),
     ("/api/schema/redoc/", None),
 ]
@@ -73,6 +80,27 @@ def plant(world, caseloads) -> dict:
     run = execute_run(run_id=create_run().pk)
     assert run.status == "succeeded", run.error
     return {"person": caseloads["mine"].pk, "choice": caseloads["my_choice"].pk, "run": run.pk}
+
+
+def plant_scenario(owner) -> dict:
+    """A run scenario whose name, new site and provider carry script, held in a script-named locality."""
+    scenario = create_scenario(name=XSS_SCRIPT, owner=owner, description=XSS)
+    locality = Locality.objects.order_by("code").first()
+    option = MenuOption.objects.order_by("code").first()
+    site = {
+        "code": XSS_SHORT,
+        "name": XSS,
+        "provider": XSS_SCRIPT,
+        "provider_kind": "voluntary",
+        "lat": 50.7,
+        "lon": -2.1,
+    }
+    add_change(scenario=scenario, kind="add_site", values=site)
+    offer = {"site_code": XSS_SHORT, "option_code": option.code, "delivery": "outreach"}
+    add_change(scenario=scenario, kind="add_offer", values={**offer, "outreach_localities": [locality.code]})
+    run = execute_run(run_id=create_run(scenario=scenario).pk)
+    assert run.status == "succeeded", run.error
+    return {"scenario": scenario.pk, "locality": quote(locality.code)}
 
 
 def admin_pages() -> list[tuple[str, None]]:
@@ -147,7 +175,7 @@ def watch(page, role, problems: list) -> None:
 
 
 def test_hostile_names_run_no_script_on_any_page_for_any_role(browser, live_server, world, caseloads, users):
-    ids = plant(world, caseloads)
+    ids = plant(world, caseloads) | plant_scenario(users["commissioner"])
     superuser = ensure_user(username="root", password=PASSWORD, role="admin", superuser=True)
     accounts = {**users, "superuser": superuser, None: None}
     pages = [(path.format(**ids), action) for path, action in PAGES] + admin_pages()
