@@ -16,9 +16,9 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from areas.models import Locality
 from reach.models import ChangeKind, ReachProfile, ReachRun, RunStatus, Scenario, ScenarioChange
+from reach.plan_services import CANDIDATE_COLUMNS, new_site_candidates
 from reach.scenario_catalogue import ScenarioCatalogue, ScenarioInvalid
 from reach.scenario_selectors import base_run_for, compare_runs, live_catalogue, scenario_catalogue, scenario_chain
-from reach.plan_services import CANDIDATE_COLUMNS, new_site_candidates
 from reach.selectors import current_run, locality_reach
 from services.models import Delivery, MenuOption, Site
 

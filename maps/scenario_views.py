@@ -257,13 +257,14 @@ class PlannerView(RoleRequiredMixin, View):
 
     def post(self, request):
         form = self.form(request.POST, request.FILES)
-        context: dict = {"form": form}
+        # The candidate file last read is kept in the page, for the next plan and for saving: not asked again.
+        context: dict = {"form": form, "kept_text": request.POST.get("candidates_text", "")}
         if form.is_valid():
             text, problem = self.candidate_text(form)
             if problem:
                 form.add_error("candidates" if form.cleaned_data["source"] == "file" else "generate_options", problem)
             else:
-                context |= self.plan(form, text)
+                context |= {"kept_text": text, **self.plan(form, text)}
         status = 400 if form.errors or context.get("problems") else 200
         return render(request, "maps/scenarios/planner.html", context, status=status)
 
@@ -293,8 +294,6 @@ class PlannerView(RoleRequiredMixin, View):
 
     def plan(self, form: PlanForm, text: str) -> dict:
         data = form.cleaned_data
-        form.data = form.data.copy()
-        form.data["candidates_text"] = text  # kept for the next plan and for saving, so the file is not asked again
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "candidates.csv"
             path.write_text(text, encoding="utf-8")

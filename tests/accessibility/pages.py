@@ -48,6 +48,7 @@ PAGES: list[Page] = [
     Page("/map/scenarios/{scenario}/compare/", (COMMISSIONER, ADMIN)),
     Page("/map/scenarios/{scenario}/compare/locality/?locality=VILL", (COMMISSIONER, ADMIN)),
     Page("/map/scenarios/{scenario}/apply/", (ADMIN,)),
+    Page("/map/scenarios/planner/", (COMMISSIONER, ADMIN)),
     # The keyworker's pages.
     Page("/careplans/", (KEYWORKER,)),
     Page("/careplans/people/new/", (KEYWORKER,)),

@@ -54,6 +54,7 @@ PAGES = [
     ("/map/scenarios/{scenario}/compare/", None),
     ("/map/scenarios/{scenario}/compare/locality/?locality={locality}", None),
     ("/map/scenarios/{scenario}/apply/", None),
+    ("/map/scenarios/planner/", None),
     ("/api/schema/swagger/", None),
     ("/api/schema/redoc/", None),
 ]
