@@ -8,6 +8,8 @@ maps.scenario_selectors read.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.contrib import messages
@@ -242,6 +244,15 @@ class ApplyScenarioView(ScenarioMixin, View):
         return redirect("maps:scenario", self.scenario.pk)
 
 
+@contextmanager
+def candidate_file(text: str) -> Iterator[Path]:
+    """The candidate text as the file plan_services reads (problems then name candidates.csv)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "candidates.csv"
+        path.write_text(text, encoding="utf-8")
+        yield path
+
+
 class PlannerView(RoleRequiredMixin, View):
     """The planner on candidates uploaded or generated: computed within the request (fine for the demo's
     size; the `plan` command and the API take the same inputs for large files)."""
@@ -294,9 +305,7 @@ class PlannerView(RoleRequiredMixin, View):
 
     def plan(self, form: PlanForm, text: str) -> dict:
         data = form.cleaned_data
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "candidates.csv"
-            path.write_text(text, encoding="utf-8")
+        with candidate_file(text) as path:
             try:
                 plan, _ = make_plan(
                     path=path,
@@ -328,9 +337,7 @@ class SavePlanView(RoleRequiredMixin, View):
             messages.error(request, "Not saved: give the scenario a name and plan again.")
             return redirect("maps:planner")
         data = form.cleaned_data
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "candidates.csv"
-            path.write_text(data["candidates_text"], encoding="utf-8")
+        with candidate_file(data["candidates_text"]) as path:
             try:
                 candidates = read_candidates(path=path, catalogue=live_catalogue())
             except ImportFailed as error:

@@ -6,17 +6,10 @@ from reach.models import ReachRun, Scenario
 from reach.scenario_services import add_change, create_scenario
 from reach.services import create_run, execute_run
 from services.models import Site
+from tests.reach.test_scenarios import NEW_SITE
 
 pytestmark = pytest.mark.django_db
 
-NEW_SITE = {
-    "code": "C1",
-    "name": "Village hall",
-    "provider": "C",
-    "provider_kind": "voluntary",
-    "lat": 50.7,
-    "lon": -2.1,
-}
 CANDIDATES = (
     "id,cost,provider,site_code,site_name,lat,lon,option_code,delivery,capacity_per_week,waiting_weeks,"
     "min_age,max_age,outreach_localities,home_visit_km,active,provider_kind\n"

@@ -17,18 +17,10 @@ from reach.selectors import locality_reach
 from reach.services import create_run, execute_run
 from services.models import Site
 from tests.factories import UserFactory
+from tests.reach.test_scenarios import NEW_OFFER, NEW_SITE
 
 pytestmark = pytest.mark.django_db
 
-NEW_SITE = {
-    "code": "C1",
-    "name": "Village hall",
-    "provider": "C",
-    "provider_kind": "voluntary",
-    "lat": 50.7,
-    "lon": -2.1,
-}
-NEW_OFFER = {"site_code": "C1", "option_code": "NSP", "delivery": "on_site", "capacity_per_week": 5}
 XSS = '<script>alert("x")</script>'
 
 
