@@ -106,19 +106,25 @@ def names_for(scenario: Scenario) -> Names:
     )
 
 
+def _delivery(code: str) -> str:
+    return code.replace("_", " ")  # "on site", "home visit": the catalogue's own words
+
+
 def _offer_terms(values: dict, names: Names) -> str:
-    delivery = Delivery(values["delivery"]).label.lower() if values.get("delivery") in Delivery.values else ""
-    return f"{names.option(values.get('option_code'))} {delivery} at {names.site(values.get('site_code'))}".replace(
-        "  ", " "
-    )
+    delivery = _delivery(values["delivery"])
+    return f"{names.option(values['option_code'])} {delivery} at {names.site(values['site_code'])}"
 
 
 def _figures(values: dict) -> str:
     parts = []
     if values.get("capacity_per_week") is not None:
         parts.append(f"capacity {values['capacity_per_week']:g} a week")
+    elif "capacity_per_week" in values:  # given as empty: unknown
+        parts.append("capacity not known")
     if values.get("waiting_weeks") is not None:
         parts.append(f"wait {values['waiting_weeks']:g} weeks")
+    elif "waiting_weeks" in values:
+        parts.append("wait not known")
     if values.get("min_age") is not None or values.get("max_age") is not None:
         parts.append(f"ages {values.get('min_age', '') or 0}–{values.get('max_age') or 'any'}")
     if values.get("home_visit_km") is not None:
@@ -226,7 +232,7 @@ def form_choices(scenario: Scenario) -> FormChoices:
         if not (offer.active and site.active):
             continue
         option = option_codes[offer.option]
-        label = f"{names.option(option)} · {Delivery(offer.delivery).label.lower()} · {names.site(site.code)}"
+        label = f"{names.option(option)} · {_delivery(offer.delivery)} · {names.site(site.code)}"
         offers.append((offer_choice(site.code, option, offer.delivery), label))
         if offer.delivery == Delivery.OUTREACH:
             outreach.append((offer_choice(site.code, option), f"{names.option(option)} · {names.site(site.code)}"))

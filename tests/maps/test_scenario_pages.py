@@ -349,3 +349,29 @@ def test_a_stored_change_that_no_longer_reads_is_still_listed(client, small_worl
     as_user(client, people["owner"])
     page = client.get(reverse("maps:scenario", args=[scenario.pk]) + "?kind=close_site").content.decode()
     assert "Close a site: {}" in page
+
+
+def test_changes_in_words(hall):
+    from maps.scenario_selectors import describe_change, names_for  # noqa: PLC0415
+
+    names = names_for(hall)
+    words = {
+        "add_offer": (
+            {**NEW_OFFER, "option_code": "OST", "delivery": "outreach", "outreach_localities": ["TOWN", "VILL"]},
+            "Add offer of OST outreach at Village hall (C1) (capacity 5 a week), held in Town, Village",
+        ),
+        "close_site": ({"site_code": "T1"}, f"Close site {Site.objects.get(code='T1').name} (T1)"),
+        "change_offer": (
+            {**NEW_OFFER, "capacity_per_week": None, "waiting_weeks": 2},
+            "Change offer of NSP on site at Village hall (C1): capacity not known, wait 2 weeks",
+        ),
+        "remove_outreach": (
+            {"site_code": "B1", "option_code": "OST", "localities": ["VILL"]},
+            f"Stop outreach of OST from {Site.objects.get(code='B1').name} (B1) in Village",
+        ),
+        "make_remote": ({"site_code": "C1", "option_code": "OST"}, "Offer OST remotely from Village hall (C1)"),
+    }
+    for kind, (values, text) in words.items():
+        assert describe_change(kind, values, names) == text.replace("OST", names.option("OST")).replace(
+            "NSP", names.option("NSP")
+        )
