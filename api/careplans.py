@@ -58,7 +58,7 @@ CARE_RECORDS = (
 )
 
 
-def _refuse(problems: dict[str, str]) -> None:
+def refuse(problems: dict[str, str]) -> None:
     """careplans.rules' findings as field errors."""
     if problems:
         raise serializers.ValidationError({field: [message] for field, message in problems.items()})
@@ -132,7 +132,7 @@ class ServiceUserSerializer(serializers.ModelSerializer):
         # PATCH: what is not sent stays as it is, and the rules judge the record as it would be saved.
         current = {name: getattr(self.instance, name) for name in self.WRITABLE} if self.instance else {}
         merged = {**current, **attrs}
-        _refuse(service_user_problems(merged))
+        refuse(service_user_problems(merged))
         return merged
 
 
@@ -219,7 +219,7 @@ class CarePlanChoiceSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         # PATCH: what is not sent stays as it is, and the rules judge the choice as it would be saved.
         merged = {**self._current(), **attrs}
-        _refuse(choice_problems(merged))
+        refuse(choice_problems(merged))
         return merged
 
     def _current(self) -> dict:
