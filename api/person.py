@@ -21,7 +21,7 @@ from careplans.rules import needs_problems, review_problems
 from careplans.selectors import needs_history, personal_menu, visible_service_users
 from careplans.services import REVIEW_FIELDS, Needs, record_access, record_review, update_needs
 
-from .careplans import CARE_RECORDS, KEYWORKERS, SERVICE_USER_ID, KeyworkerViewSet, refuse
+from .careplans import CARE_RECORDS, KEYWORKERS, SERVICE_USER_ID, PersonRecordsViewSet, refuse
 from .permissions import RoleAccessMixin
 
 
@@ -29,6 +29,15 @@ def visible_service_user(request, service_user_id) -> ServiceUser:
     """Only the keyworker's own and team caseload exist here: any other id is a 404."""
     people = visible_service_users(user=request.user).select_related("home_locality")
     return get_object_or_404(people, pk=service_user_id)
+
+
+def viewed_service_user(request, service_user_id) -> ServiceUser:
+    """The person, audited as viewed (as the pages audit opening their record)."""
+    service_user = visible_service_user(request, service_user_id)
+    record_access(
+        actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[service_user]
+    )
+    return service_user
 
 
 # --- serializers -------------------------------------------------------------------------------
@@ -212,6 +221,40 @@ REVIEW_EXAMPLE = OpenApiExample(
         "days_of_use": 4,
     },
 )
+REVIEW_RESPONSE_EXAMPLE = OpenApiExample(
+    "A recorded review",
+    response_only=True,
+    value={
+        "id": 7,
+        "service_user": 12,
+        "reviewed_on": "2025-04-21",
+        "goal_1": "Have the kids at weekends again",
+        "goal_1_score": 6,
+        "goal_2": "",
+        "goal_2_score": None,
+        "goal_3": "",
+        "goal_3_score": None,
+        "psychological_health": 12,
+        "physical_health": 11,
+        "quality_of_life": 13,
+        "days_of_use": 4,
+        "recorded_by": "keyworker",
+        "created_at": "2025-04-21T10:02:00Z",
+    },
+)
+NEEDS_HISTORY_EXAMPLE = OpenApiExample(
+    "Lifts found since the first visit",
+    response_only=True,
+    value=[
+        {
+            "at": "2025-04-21T10:02:00Z",
+            "by": "keyworker",
+            "changed": ["travel_access"],
+            "needs": {**NEEDS_EXAMPLE.value, "travel_access": "lifts"},
+        },
+        {"at": "2025-03-10T14:03:00Z", "by": "keyworker", "changed": [], "needs": NEEDS_EXAMPLE.value},
+    ],
+)
 PERSONAL_MENU_EXAMPLE = OpenApiExample(
     "From a village, no car",
     response_only=True,
@@ -262,10 +305,7 @@ class NeedsView(RoleAccessMixin, APIView):
         f"record. {CARE_RECORDS}",
     )
     def get(self, request, service_user_id):
-        service_user = visible_service_user(request, service_user_id)
-        record_access(
-            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[service_user]
-        )
+        service_user = viewed_service_user(request, service_user_id)
         return Response(NeedsSerializer(service_user).data)
 
     @extend_schema(
@@ -286,6 +326,7 @@ class NeedsView(RoleAccessMixin, APIView):
         parameters=[SERVICE_USER_ID],
         request=NeedsSerializer,
         responses=NeedsSerializer,
+        examples=[NEEDS_EXAMPLE],
         description=f"Only the needs sent change; the rules judge the needs as they would be saved. {CARE_RECORDS}",
     )
     def patch(self, request, service_user_id):
@@ -306,14 +347,12 @@ class NeedsHistoryView(RoleAccessMixin, APIView):
         summary="The history of a service user's needs",
         parameters=[SERVICE_USER_ID],
         responses=NeedsVersionSerializer(many=True),
+        examples=[NEEDS_HISTORY_EXAMPLE],
         description="Each version of the needs, newest first: when, by whom, which needs changed, and the needs "
         f"then. Changes to anything but the needs are left out. Audited as a view of the record. {CARE_RECORDS}",
     )
     def get(self, request, service_user_id):
-        service_user = visible_service_user(request, service_user_id)
-        record_access(
-            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[service_user]
-        )
+        service_user = viewed_service_user(request, service_user_id)
         return Response(NeedsVersionSerializer(needs_history(service_user=service_user), many=True).data)
 
 
@@ -331,10 +370,7 @@ class PersonalMenuView(RoleAccessMixin, APIView):
         f"if walking were not limited). Audited as a view of the record. {CARE_RECORDS}",
     )
     def get(self, request, service_user_id):
-        service_user = visible_service_user(request, service_user_id)
-        record_access(
-            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[service_user]
-        )
+        service_user = viewed_service_user(request, service_user_id)
         return Response(personal_menu_body(service_user))
 
 
@@ -342,45 +378,33 @@ class PersonalMenuView(RoleAccessMixin, APIView):
     list=extend_schema(
         summary="A service user's reviews",
         parameters=[SERVICE_USER_ID],
+        examples=[REVIEW_RESPONSE_EXAMPLE],
         description=f"Oldest first, as the person's chart draws them; each review returned is audited as listed. "
         f"{CARE_RECORDS}",
     ),
     retrieve=extend_schema(
         summary="One review",
         parameters=[SERVICE_USER_ID],
+        examples=[REVIEW_RESPONSE_EXAMPLE],
         description=f"Audited as viewed. A review of another person is a 404. {CARE_RECORDS}",
     ),
     create=extend_schema(
         summary="Record a review",
         parameters=[SERVICE_USER_ID],
         responses={201: ReviewSerializer},
-        examples=[REVIEW_EXAMPLE],
+        examples=[REVIEW_EXAMPLE, REVIEW_RESPONSE_EXAMPLE],
         description="Up to three goals in the person's own words, each rated 0–10 (a score needs its goal); the "
         "three TOP scores, 0–20; days of use in the last 28. Only the date is required, and it cannot be in the "
         f"future. Refused with the page's messages. Audited as created. {CARE_RECORDS}",
     ),
 )
-class ReviewViewSet(KeyworkerViewSet):
+class ReviewViewSet(PersonRecordsViewSet):
     serializer_class = ReviewSerializer
+    audited_kind = AuditedKind.REVIEW
     http_method_names = ["get", "post", "head", "options"]
 
-    def service_user(self) -> ServiceUser:
-        return visible_service_user(self.request, self.kwargs["service_user_id"])
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: there is no caller
-            return Review.objects.none()
-        return self.service_user().reviews.select_related("service_user", "recorded_by").order_by("reviewed_on", "id")
-
-    def list(self, request, service_user_id=None):
-        page = self.paginate_queryset(self.get_queryset())
-        self.audit_read(AuditAction.LIST, AuditedKind.REVIEW, page)
-        return self.get_paginated_response(ReviewSerializer(page, many=True).data)
-
-    def retrieve(self, request, service_user_id=None, pk=None):
-        review = self.get_object()
-        self.audit_read(AuditAction.VIEW, AuditedKind.REVIEW, [review])
-        return Response(ReviewSerializer(review).data)
+    def records_of(self, service_user: ServiceUser):
+        return service_user.reviews.select_related("service_user", "recorded_by").order_by("reviewed_on", "id")
 
     def create(self, request, service_user_id=None):
         service_user = self.service_user()

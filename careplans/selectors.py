@@ -293,22 +293,7 @@ SEARCH_MINUTES = 240
 
 def person_needs(service_user: ServiceUser, **what_if) -> PersonNeeds:
     """The engine's view of a person's needs; `what_if` overrides stored fields (e.g. travel_access="lifts")."""
-    fields = {
-        name: what_if.get(name, getattr(service_user, name))
-        for name in (
-            "travel_access",
-            "walking_limited",
-            "longest_journey_minutes",
-            "can_attend",
-            "accepts_remote",
-            "accepts_home_visits",
-            "accepts_groups",
-            "worker_gender",
-            "needs_childcare",
-            "interpreter_language",
-            "age_band",
-        )
-    }
+    fields = {name: what_if.get(name, getattr(service_user, name)) for name in (*NEEDS_FIELDS, "age_band")}
     return PersonNeeds(
         modes=modes_for(travel_access=fields["travel_access"], walking_limited=fields["walking_limited"]),
         max_minutes=fields["longest_journey_minutes"],
