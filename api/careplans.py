@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -58,7 +59,7 @@ CARE_RECORDS = (
 )
 
 
-def _refuse(problems: dict[str, str]) -> None:
+def refuse(problems: dict[str, str]) -> None:
     """careplans.rules' findings as field errors."""
     if problems:
         raise serializers.ValidationError({field: [message] for field, message in problems.items()})
@@ -132,7 +133,7 @@ class ServiceUserSerializer(serializers.ModelSerializer):
         # PATCH: what is not sent stays as it is, and the rules judge the record as it would be saved.
         current = {name: getattr(self.instance, name) for name in self.WRITABLE} if self.instance else {}
         merged = {**current, **attrs}
-        _refuse(service_user_problems(merged))
+        refuse(service_user_problems(merged))
         return merged
 
 
@@ -219,7 +220,7 @@ class CarePlanChoiceSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         # PATCH: what is not sent stays as it is, and the rules judge the choice as it would be saved.
         merged = {**self._current(), **attrs}
-        _refuse(choice_problems(merged))
+        refuse(choice_problems(merged))
         return merged
 
     def _current(self) -> dict:
@@ -400,6 +401,35 @@ class ServiceUserViewSet(KeyworkerViewSet):
         return ServiceUserSerializer(self.get_queryset().get(pk=service_user.pk)).data
 
 
+class PersonRecordsViewSet(KeyworkerViewSet):
+    """One person's records (service-users/{id}/…): a person outside the caseload is a 404, and every record
+    returned is audited, one `list` row per record listed, a `view` row for one record."""
+
+    audited_kind: str
+
+    def service_user(self) -> ServiceUser:
+        """Only the keyworker's own and team caseload exist here: any other id is a 404."""
+        return get_object_or_404(visible_service_users(user=self.request.user), pk=self.kwargs["service_user_id"])
+
+    def records_of(self, service_user: ServiceUser) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: there is no caller
+            return self.get_serializer_class().Meta.model.objects.none()
+        return self.records_of(self.service_user())
+
+    def list(self, request, service_user_id=None):
+        page = self.paginate_queryset(self.get_queryset())
+        self.audit_read(AuditAction.LIST, self.audited_kind, page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, service_user_id=None, pk=None):
+        record = self.get_object()
+        self.audit_read(AuditAction.VIEW, self.audited_kind, [record])
+        return Response(self.get_serializer(record).data)
+
+
 SERVICE_USER_ID = OpenApiParameter(
     "service_user_id", int, OpenApiParameter.PATH, description="The service user's id (from `service-users/`)."
 )
@@ -445,27 +475,12 @@ SERVICE_USER_ID = OpenApiParameter(
         f"would be saved. Audited as changed. {CARE_RECORDS}",
     ),
 )
-class CarePlanChoiceViewSet(KeyworkerViewSet):
+class CarePlanChoiceViewSet(PersonRecordsViewSet):
     serializer_class = CarePlanChoiceSerializer
+    audited_kind = AuditedKind.CARE_PLAN_CHOICE
 
-    def service_user(self) -> ServiceUser:
-        """Only the keyworker's own and team caseload exist here: any other id is a 404."""
-        return get_object_or_404(visible_service_users(user=self.request.user), pk=self.kwargs["service_user_id"])
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: there is no caller
-            return CarePlanChoice.objects.none()
-        return choices_over_time(service_user=self.service_user())
-
-    def list(self, request, service_user_id=None):
-        page = self.paginate_queryset(self.get_queryset())
-        self.audit_read(AuditAction.LIST, AuditedKind.CARE_PLAN_CHOICE, page)
-        return self.get_paginated_response(CarePlanChoiceSerializer(page, many=True).data)
-
-    def retrieve(self, request, service_user_id=None, pk=None):
-        choice = self.get_object()
-        self.audit_read(AuditAction.VIEW, AuditedKind.CARE_PLAN_CHOICE, [choice])
-        return Response(CarePlanChoiceSerializer(choice).data)
+    def records_of(self, service_user: ServiceUser):
+        return choices_over_time(service_user=service_user)
 
     def create(self, request, service_user_id=None):
         service_user = self.service_user()

@@ -7,6 +7,7 @@ from .auth import MeView, TokenView
 from .careplans import CarePlanChoiceViewSet, ServiceUserViewSet, UnmetPreferenceView
 from .catalogue import OfferViewSet, OptionViewSet, ProviderViewSet, SiteViewSet
 from .localities import LocalityViewSet
+from .person import NeedsHistoryView, NeedsView, PersonalMenuView, ReviewViewSet
 from .reach import ProfileViewSet, RunViewSet
 from .scenarios import PlanView, ScenarioViewSet
 
@@ -21,6 +22,7 @@ router.register("runs", RunViewSet, basename="run")
 router.register("scenarios", ScenarioViewSet, basename="scenario")
 router.register("service-users", ServiceUserViewSet, basename="service-user")
 router.register(r"service-users/(?P<service_user_id>\d+)/choices", CarePlanChoiceViewSet, basename="care-plan-choice")
+router.register(r"service-users/(?P<service_user_id>\d+)/reviews", ReviewViewSet, basename="review")
 
 app_name = "api"
 urlpatterns = [
@@ -28,6 +30,9 @@ urlpatterns = [
     path("v1/me/", MeView.as_view(), name="me"),
     path("v1/unmet-preference/", UnmetPreferenceView.as_view(), name="unmet-preference"),
     path("v1/plans/", PlanView.as_view(), name="plans"),
+    path("v1/service-users/<int:service_user_id>/needs/", NeedsView.as_view(), name="needs"),
+    path("v1/service-users/<int:service_user_id>/needs/history/", NeedsHistoryView.as_view(), name="needs-history"),
+    path("v1/service-users/<int:service_user_id>/personal-menu/", PersonalMenuView.as_view(), name="personal-menu"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The schema needs sign-in (SERVE_PERMISSIONS); its pages send anonymous visitors to sign in. The

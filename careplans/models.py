@@ -41,6 +41,18 @@ class Session(models.TextChoices):
 
 # The person's needs: every one optional. Empty or null means "not asked", which rules nothing out.
 LONGEST_JOURNEY_MINUTES = (5, 240)
+NEEDS_FIELDS = (
+    "travel_access",
+    "walking_limited",
+    "longest_journey_minutes",
+    "can_attend",
+    "accepts_remote",
+    "accepts_home_visits",
+    "accepts_groups",
+    "worker_gender",
+    "needs_childcare",
+    "interpreter_language",
+)
 
 
 class Team(models.Model):

@@ -38,7 +38,7 @@ from reach.selectors import (
 from reach.travel import MODES, crowfly_travel_times
 from services.models import MenuOption, Site, SiteOffer
 
-from .models import CarePlanChoice, CaseStatus, Publication, ServiceUser, Team
+from .models import NEEDS_FIELDS, CarePlanChoice, CaseStatus, Publication, ServiceUser, Team
 
 
 def visible_service_users(*, user) -> QuerySet[ServiceUser]:
@@ -94,6 +94,26 @@ def record_changes(*, record) -> list[dict]:
             }
         )
     return changes
+
+
+def needs_history(*, service_user: ServiceUser) -> list[dict]:
+    """Each version of the person's needs, newest first: when, by whom, which needs changed and what they
+    were then. Changes to anything else (a new home, a closed case) are left out."""
+    versions, before = [], None
+    for entry in service_user.history.select_related("history_user").order_by("history_date", "history_id"):
+        needs = {name: getattr(entry, name) for name in NEEDS_FIELDS}
+        changed = [name for name in NEEDS_FIELDS if before is None or needs[name] != before[name]]
+        if changed:
+            versions.append(
+                {
+                    "at": entry.history_date,
+                    "by": entry.history_user.get_username() if entry.history_user else "system",
+                    "changed": changed if before is not None else [],
+                    "needs": needs,
+                }
+            )
+        before = needs
+    return versions[::-1]
 
 
 def reference_run() -> ReachRun | None:
@@ -273,22 +293,7 @@ SEARCH_MINUTES = 240
 
 def person_needs(service_user: ServiceUser, **what_if) -> PersonNeeds:
     """The engine's view of a person's needs; `what_if` overrides stored fields (e.g. travel_access="lifts")."""
-    fields = {
-        name: what_if.get(name, getattr(service_user, name))
-        for name in (
-            "travel_access",
-            "walking_limited",
-            "longest_journey_minutes",
-            "can_attend",
-            "accepts_remote",
-            "accepts_home_visits",
-            "accepts_groups",
-            "worker_gender",
-            "needs_childcare",
-            "interpreter_language",
-            "age_band",
-        )
-    }
+    fields = {name: what_if.get(name, getattr(service_user, name)) for name in (*NEEDS_FIELDS, "age_band")}
     return PersonNeeds(
         modes=modes_for(travel_access=fields["travel_access"], walking_limited=fields["walking_limited"]),
         max_minutes=fields["longest_journey_minutes"],

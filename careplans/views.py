@@ -136,9 +136,37 @@ class ServiceUserCreateView(KeyworkerView, FormView):
         return redirect("careplans:service_user", pk=service_user.pk)
 
 
-class ServiceUserEditView(KeyworkerView, FormView):
+class PersonFormView(KeyworkerView, FormView):
+    """A form about one person on the caseload: opening it is audited as a view of the record, and a
+    refused form says nothing was saved and keeps what was entered."""
+
+    record: ServiceUser
+    refused_message = "Nothing was saved: please correct the fields marked below."
+
+    def get(self, request, *args, **kwargs):
+        self.record = self.service_user()
+        record_access(
+            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[self.record]
+        )
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.record = self.service_user()
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(service_user=self.record, **kwargs)
+
+    def form_invalid(self, form):
+        if self.refused_message:
+            messages.error(self.request, self.refused_message)
+        return super().form_invalid(form)
+
+
+class ServiceUserEditView(PersonFormView):
     template_name = "careplans/service_user_form.html"
     form_class = ServiceUserEditForm
+    refused_message = ""  # the form's template says it, as it does for a new person
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "teams": teams_of(user=self.request.user)}
@@ -153,19 +181,8 @@ class ServiceUserEditView(KeyworkerView, FormView):
             "closed_on": su.closed_on,
         }
 
-    def get(self, request, *args, **kwargs):
-        self.record = self.service_user()
-        record_access(
-            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[self.record]
-        )
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.record = self.service_user()
-        return super().post(request, *args, **kwargs)
-
     def get_context_data(self, **kwargs):
-        return super().get_context_data(service_user=self.record, localities=localities_geojson(), **kwargs)
+        return super().get_context_data(localities=localities_geojson(), **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -182,70 +199,34 @@ class ServiceUserEditView(KeyworkerView, FormView):
         return redirect("careplans:service_user", pk=self.record.pk)
 
 
-class NeedsEditView(KeyworkerView, FormView):
+class NeedsEditView(PersonFormView):
     """The person's needs and constraints: how they travel, when they can attend, what they will accept."""
 
     template_name = "careplans/needs_form.html"
     form_class = NeedsForm
 
-    def get(self, request, *args, **kwargs):
-        self.record = self.service_user()
-        record_access(
-            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[self.record]
-        )
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.record = self.service_user()
-        return super().post(request, *args, **kwargs)
-
     def get_initial(self):
         return NeedsForm.initial_for(self.record)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(service_user=self.record, **kwargs)
 
     def form_valid(self, form):
         update_needs(actor=actor_for(self.request), service_user=self.record, needs=form.needs())
         messages.success(self.request, f"Saved the needs of {self.record.reference}.")
         return redirect("careplans:service_user", pk=self.record.pk)
 
-    def form_invalid(self, form):
-        messages.error(self.request, "Nothing was saved: please correct the fields marked below.")
-        return super().form_invalid(form)
 
-
-class ReviewCreateView(KeyworkerView, FormView):
+class ReviewCreateView(PersonFormView):
     """Record the outcomes of a review: the person's goals in their words, TOP scores, days of use."""
 
     template_name = "careplans/review_form.html"
     form_class = ReviewForm
 
-    def get(self, request, *args, **kwargs):
-        self.record = self.service_user()
-        record_access(
-            actor=actor_for(request), action=AuditAction.VIEW, kind=AuditedKind.SERVICE_USER, records=[self.record]
-        )
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.record = self.service_user()
-        return super().post(request, *args, **kwargs)
-
     def get_initial(self):
         return {"reviewed_on": timezone.localdate()}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(service_user=self.record, **kwargs)
 
     def form_valid(self, form):
         record_review(actor=actor_for(self.request), service_user=self.record, outcomes=form.cleaned_data)
         messages.success(self.request, f"Recorded the review of {self.record.reference}.")
         return redirect("careplans:service_user", pk=self.record.pk)
-
-    def form_invalid(self, form):
-        messages.error(self.request, "Nothing was saved: please correct the fields marked below.")
-        return super().form_invalid(form)
 
 
 class ServiceUserDetailView(KeyworkerView, TemplateView):

@@ -77,3 +77,14 @@ def published_unmet(db):
     """An unmet-preference publication of what is recorded so far, as the schedule would build it
     (request it after the fixtures that record choices)."""
     return publish(actor=Actor(user=None, path="test"), trigger=PublicationTrigger.SCHEDULE)
+
+
+@pytest.fixture
+def village_day_clinic(world):
+    """Talking therapy (PSY) in the village hall, open on weekdays by day only: within reach on foot from
+    the village, but not for someone who can come only in the evenings."""
+    therapy = MenuOptionFactory(code="PSY", name="Talking therapy", display_order=3)
+    hall = SiteFactory(
+        code="V1", name="Village hall", provider=ProviderFactory(name="B"), location=Point(-2.156, 50.7, srid=4326)
+    )
+    return SiteOfferFactory(site=hall, option=therapy, capacity_per_week=10, opening_hours="Mo-Fr 09:00-17:00")

@@ -1,10 +1,12 @@
-"""A keyworker signs in, opens a person and records a choice in a real browser."""
+"""A keyworker signs in, opens a person and records needs, a choice and a review in a real browser."""
 
+import datetime
 from pathlib import Path
 
 import pytest
 
-from tests.careplans.records import PASSWORD
+from careplans.services import record_review
+from tests.careplans.records import PASSWORD, actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -85,3 +87,69 @@ def test_keyworker_records_needs_and_sees_the_reasons(live_server, page, caseloa
     page.screenshot(path=str(ARTIFACTS / "careplans-personal-menu.png"), full_page=True)
     mine.refresh_from_db()
     assert (mine.travel_access, mine.can_attend, mine.longest_journey_minutes) == ("no_car", ["weekday_evening"], 40)
+
+
+def test_keyworker_records_needs_a_choice_and_a_review(live_server, page, caseloads, world, village_day_clinic, users):
+    """No car and evenings only: the village hall's day-time therapy is not open when they can come and the
+    town's clinic is too far; free on weekday mornings instead, the therapy comes within reach. Then a
+    choice and a review, which appears in the table beside the outcomes chart."""
+    mine = caseloads["mine"]  # lives in the village, 11 km from the town's clinic, next to the hall
+    record_review(
+        actor=actor(users["keyworker"]),
+        service_user=mine,
+        outcomes={"reviewed_on": datetime.date(2025, 3, 10), "psychological_health": 6, "quality_of_life": 5},
+    )
+    page.goto(f"{live_server.url}/accounts/login/?next=/careplans/people/{mine.pk}/")
+    page.fill("#id_username", "kw")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+    def set_sessions(*labels: str) -> None:
+        page.click("text=Edit needs and constraints")
+        page.get_by_label("No car").check()
+        for label in ("Weekday mornings", "Weekday afternoons", "Weekday evenings", "Weekends"):
+            page.get_by_label(label).set_checked(label in labels)
+        page.click("text=Save the needs")
+        page.wait_for_url(f"**/careplans/people/{mine.pk}/")
+
+    def reason(option: str) -> str:
+        return page.locator(f'#personal-menu tr[data-option="{option}"]').inner_text()
+
+    set_sessions("Weekday evenings")
+    page.click("text=Record a choice")
+    assert "Not open when they can attend" in reason("PSY")
+    assert "Too far by the ways they can travel" in reason("OST")
+    page.go_back()
+
+    set_sessions("Weekday mornings")
+    page.click("text=Record a choice")
+    assert "Within reach" in reason("PSY") and "Too far by the ways they can travel" in reason("OST")
+    page.select_option("#id_preferred_option", label="Talking therapy")
+    page.select_option("#id_agreed_option", label="Talking therapy")
+    page.check("#id_joint_decision_0")
+    page.fill("#id_review_on", "2099-02-01")
+    page.click("text=Save the choice")
+    page.wait_for_url(f"**/careplans/people/{mine.pk}/")
+    assert "Talking therapy" in page.locator("#choices").inner_text()
+    snapshot = {row["option"]: row["reason"] for row in mine.choices.order_by("-id").first().personal_menu}
+    assert snapshot == {"OST": "too_far", "NSP": "no_provider", "PSY": "reachable"}
+
+    page.click("text=Record a review")
+    page.fill("#id_goal_1", "Sleep through the night")
+    page.fill("#id_goal_1_score", "7")
+    page.fill("#id_psychological_health", "25")  # out of range: refused, keeping what was typed
+    page.fill("#id_quality_of_life", "11")
+    page.fill("#id_days_of_use", "4")
+    page.click("text=Save the review")
+    assert page.locator("text=Psychological health is scored from 0 to 20.").is_visible()
+    assert page.input_value("#id_goal_1") == "Sleep through the night"
+    page.fill("#id_psychological_health", "13")
+    page.click("text=Save the review")
+    page.wait_for_url(f"**/careplans/people/{mine.pk}/")
+    assert page.locator("#outcomes-chart polyline").count() == 2  # psychological health and quality of life
+    rows = page.locator("#outcomes tbody tr")
+    assert rows.count() == 2
+    latest = rows.nth(1).inner_text()
+    assert "Sleep through the night: 7" in latest and "13" in latest and "11" in latest and "4" in latest
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "careplans-review-recorded.png"), full_page=True)
