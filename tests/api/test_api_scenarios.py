@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 NEW_SITE = {"code": "C1", "name": "Village hall", "provider": "C", "lat": 50.7, "lon": -2.1}
 CANDIDATES = (
     "id,cost,provider,site_code,site_name,lat,lon,option_code,delivery,capacity_per_week,waiting_weeks,"
-    "min_age,max_age,outreach_localities,home_visit_km,active\n"
-    "hall,1,C,V1,Village hall,50.7,-2.1,NSP,on_site,5,,,,,,\n"
+    "min_age,max_age,outreach_localities,home_visit_km,active,provider_kind\n"
+    "hall,1,C,V1,Village hall,50.7,-2.1,NSP,on_site,5,,,,,,,voluntary\n"
 )
 
 

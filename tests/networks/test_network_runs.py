@@ -215,7 +215,9 @@ def test_a_scenario_run_routes_only_the_site_it_adds_and_equals_a_run_from_scrat
         values={"code": "PARK", "name": "Park clinic", "provider": "D", "lat": 60.1745, "lon": 24.945},
     )
     add_change(
-        scenario=scenario, kind="add_offer", values={"site_code": "PARK", "option_code": "OST", "delivery": "on_site", "capacity_per_week": 20}
+        scenario=scenario,
+        kind="add_offer",
+        values={"site_code": "PARK", "option_code": "OST", "delivery": "on_site", "capacity_per_week": 20},
     )
     scenario_run = execute_run(run_id=create_run(scenario=scenario, overrides=NETWORK_ROADS).pk)
     assert scenario_run.status == RunStatus.SUCCEEDED, scenario_run.error
