@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 OBJECTIVES = ("expected_menu", "real_choice", "min_menu")
 DEFAULT_MAX_EXACT_VARIABLES = 2_000_000
@@ -156,6 +156,7 @@ def plan(
     budget: float,
     time_limit: float = 60.0,
     max_exact_variables: int = DEFAULT_MAX_EXACT_VARIABLES,
+    bound_time_limit: float | None = None,
 ) -> Plan:
     """The best set of candidates whose costs fit the budget: exact (MILP) when the programme is small
     enough, lazy greedy with its guarantee above that or when HiGHS stops at its time limit (then the
@@ -178,6 +179,13 @@ def plan(
             chosen, method = greedy, "lazy_greedy"
         else:
             guarantee = f"HiGHS stopped ({status}); its incumbent beats greedy"
+        if coverage is not None and programme.n_variables <= max_exact_variables:
+            # HiGHS's branch and bound may stop before its root LP is done: the LP relaxation alone,
+            # by interior point, is a far tighter bound than greedy's
+            lp_bound = _lp_bound(
+                problem, programme, budget, time_limit if bound_time_limit is None else bound_time_limit
+            )
+            bound = min(b for b in (bound, lp_bound, np.inf) if b is not None)
         bound = min(b for b in (bound, greedy_bound, np.inf) if b is not None)
         bound = None if np.isinf(bound) else float(bound)
         value = objective_value(problem, objective, chosen)
@@ -425,12 +433,7 @@ def _real_choice_programme(problem: PlanningProblem, base_value: float) -> _Prog
 
 
 def _solve_milp(problem: PlanningProblem, programme: _Programme, budget: float, time_limit: float):
-    n = programme.n_variables
-    budget_row = sp.csr_matrix(
-        (problem.cost, (np.zeros(problem.n_candidates, dtype=np.int64), np.arange(problem.n_candidates))), shape=(1, n)
-    )
-    rows = sp.vstack((programme.rows, budget_row)).tocsr()
-    upper = np.r_[programme.upper, budget]
+    rows, upper = _with_budget(problem, programme, budget)
     result = milp(
         -programme.gain,
         integrality=programme.integral,
@@ -445,6 +448,28 @@ def _solve_milp(problem: PlanningProblem, programme: _Programme, budget: float, 
     gap = float(result.mip_gap) if result.mip_gap is not None else None
     optimal = result.status == 0 and (gap is None or gap <= 1e-6)
     return chosen, optimal, (0.0 if optimal else gap), bound, str(result.message)
+
+
+def _with_budget(problem: PlanningProblem, programme: _Programme, budget: float) -> tuple[sp.csr_matrix, np.ndarray]:
+    n = programme.n_variables
+    budget_row = sp.csr_matrix(
+        (problem.cost, (np.zeros(problem.n_candidates, dtype=np.int64), np.arange(problem.n_candidates))), shape=(1, n)
+    )
+    return sp.vstack((programme.rows, budget_row)).tocsr(), np.r_[programme.upper, budget]
+
+
+def _lp_bound(problem: PlanningProblem, programme: _Programme, budget: float, time_limit: float) -> float | None:
+    """The optimum of the LP relaxation: an upper bound on the plan's optimum (None if not solved in time)."""
+    rows, upper = _with_budget(problem, programme, budget)
+    result = linprog(
+        -programme.gain,
+        A_ub=rows,
+        b_ub=upper,
+        bounds=(0, 1),
+        method="highs-ipm",
+        options={"time_limit": max(time_limit, 0.0)},
+    )
+    return programme.constant - float(result.fun) if result.status == 0 else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -203,3 +203,14 @@ def test_coverage_greedy_picks_what_plain_lazy_greedy_picks(seed, unit_cost):
         assert sum(gains) == pytest.approx(
             objective_value(problem, "expected_menu", fast) - objective_value(problem, "expected_menu", [])
         )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_when_highs_stops_the_lp_relaxation_bounds_the_optimum_tighter_than_greedy(seed):
+    rng = np.random.default_rng(500 + seed)
+    problem, today = random_problem(rng, n_loc=8, n_cand=10, unit_cost=True)
+    optimum = brute_force(problem, today, "expected_menu", 3)
+    stopped = plan(problem, objective="expected_menu", budget=3, time_limit=0.0, bound_time_limit=30)
+    greedy_only = plan(problem, objective="expected_menu", budget=3, max_exact_variables=0)
+    assert optimum - 1e-9 <= stopped.bound <= greedy_only.bound + 1e-9
+    assert stopped.gap == pytest.approx((stopped.bound - stopped.value_after) / stopped.value_after)
