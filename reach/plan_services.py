@@ -115,7 +115,7 @@ def _outreach_to_existing(catalogue: ScenarioCatalogue, offer: dict) -> tuple[st
         return None
     site = catalogue.site_by_code.get(offer["site_code"])
     option = catalogue.option_index.get(offer["option_code"])
-    index = catalogue.offer_by_key.get((site, option, Delivery.OUTREACH)) if site is not None else None
+    index = None if site is None or option is None else catalogue.offer_by_key.get((site, option, Delivery.OUTREACH))
     if index is None or not catalogue.offers[index].active:
         return None
     localities = list(offer.get("outreach_localities") or [])

@@ -349,7 +349,7 @@ def _identical_rows(rows: sp.csr_matrix) -> np.ndarray:
     group = group.ravel().astype(np.int64)
     first = np.full(int(group.max()) + 1, -1, dtype=np.int64)
     first[group[::-1]] = np.arange(group.size)[::-1]
-    differs = np.flatnonzero(np.diff((rows - rows[first[group]]).tocsr().indptr) != 0) if rows.nnz else []
+    differs = np.flatnonzero(np.diff((rows - rows[first[group]]).tocsr().indptr) != 0)
     for extra, row in enumerate(differs):  # practically never: a collision of both projections
         group[row] = first.size + extra
     return group

@@ -399,7 +399,7 @@ def _refuse_new_sites_on_matrix(run: ReachRun, snapshot: CatalogueSnapshot, mode
     new = np.flatnonzero(snapshot.site_ids < 0)
     if not new.size:
         return
-    codes = added_site_codes(run.scenario) if run.scenario_id else []
+    codes = added_site_codes(run.scenario) if run.scenario is not None else []
     points = [f"{snapshot.sites.lat[j]:.5f}, {snapshot.sites.lon[j]:.5f}" for j in new]
     named = ", ".join(f"{code} ({point})" for code, point in zip(codes, points, strict=False)) or "; ".join(points)
     raise RunFailed(

@@ -188,15 +188,21 @@ def outreach_world(small_world):
     return small_world
 
 
+def outreach_file(profile, path, *options):
+    """A succeeded run of `profile`, and plan_candidates' outreach candidates from it written to `path`."""
+    base = execute_run(run_id=create_run(profile=profile).pk)
+    call_command(
+        "plan_candidates", "--options", "OST,NSP", "--kinds", "outreach", "--radius-km", "15", *options,
+        "--run", str(base.pk), "--output", str(path),
+    )  # fmt: skip
+    return base
+
+
 def test_outreach_candidates_are_each_site_offering_the_option_near_each_locality_without_it(
     outreach_world, strict_profile, tmp_path
 ):
-    base = execute_run(run_id=create_run(profile=strict_profile).pk)
     path = tmp_path / "outreach.csv"
-    call_command(
-        "plan_candidates", "--options", "OST,NSP", "--kinds", "outreach", "--radius-km", "15",
-        "--outreach-cost", "2.5", "--run", str(base.pk), "--output", str(path),
-    )  # fmt: skip
+    base = outreach_file(strict_profile, path, "--outreach-cost", "2.5")
     import csv  # noqa: PLC0415
 
     rows = list(csv.DictReader(path.open()))
@@ -224,12 +230,8 @@ def test_the_plan_among_outreach_candidates_is_the_best_by_running_every_choice(
     """Brute force by the engine itself: every set within the budget saved as a scenario and run."""
     import itertools  # noqa: PLC0415
 
-    base = execute_run(run_id=create_run(profile=strict_profile).pk)
     path = tmp_path / "outreach.csv"
-    call_command(
-        "plan_candidates", "--options", "OST,NSP", "--kinds", "outreach", "--radius-km", "15",
-        "--run", str(base.pk), "--output", str(path),
-    )  # fmt: skip
+    outreach_file(strict_profile, path)
     plan, candidates = make_plan(path=path, budget=budget, objective=objective, min_options=1, profile=strict_profile)
     assert plan["optimal"] and len(candidates) == 4
     values = {}
@@ -251,12 +253,8 @@ def test_the_plan_among_outreach_candidates_is_the_best_by_running_every_choice(
 def test_two_outreach_sessions_of_one_offer_are_saved_as_one_offer_and_its_localities(
     outreach_world, strict_profile, tmp_path
 ):
-    base = execute_run(run_id=create_run(profile=strict_profile).pk)
     path = tmp_path / "outreach.csv"
-    call_command(
-        "plan_candidates", "--options", "NSP", "--kinds", "outreach", "--radius-km", "15",
-        "--run", str(base.pk), "--output", str(path),
-    )  # fmt: skip
+    outreach_file(strict_profile, path)
     _, candidates = make_plan(path=path, budget=1, objective="expected_menu", profile=strict_profile)
     scenario = save_plan_as_scenario(
         name="Both", owner=None, chosen=["OUT:T1:NSP:VILL", "OUT:T1:NSP:HAM"], candidates=candidates
