@@ -15,7 +15,6 @@ candidate's reach is only its own localities. Such rows must agree on the offer'
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import scipy.sparse as sp
 from django.db import transaction
 
 from areas.models import Locality
+from choicemap import csvsafe
 from choicemap.imports import ImportFailed, ImportProblem, RowReader
 from services.models import Delivery, SiteOffer
 from services.services import (
@@ -601,6 +601,8 @@ def _candidate_row(**values) -> dict:
 
 
 def write_candidates(*, rows: list[dict], output) -> None:
-    writer = csv.DictWriter(output, fieldnames=GENERATED_COLUMNS, lineterminator="\n")
+    """The rows as the candidate file; names from the catalogue are escaped against spreadsheet formulas
+    (choicemap.csvsafe), and the candidate reader undoes that."""
+    writer = csvsafe.DictWriter(output, fieldnames=GENERATED_COLUMNS)
     writer.writeheader()
     writer.writerows(rows)

@@ -290,3 +290,16 @@ def test_a_new_provider_without_a_kind_is_refused_as_the_import_refuses_it(small
 def test_planning_new_sites_on_an_imported_matrix_is_refused_by_row(small_world, tmp_csv):
     with pytest.raises(ImportFailed, match="row 2, site_code: new site 'V1' has no rows in the imported"):
         make_plan(path=tmp_csv(CANDIDATES), budget=1, objective="expected_menu", provider="matrix")
+
+
+def test_generated_candidates_escape_formulas_and_plan_from_the_file_as_named(outreach_world, strict_profile, tmp_path):
+    from services.models import Provider  # noqa: PLC0415
+
+    Provider.objects.filter(name="C").update(name='=HYPERLINK("http://x")')
+    Site.objects.filter(code="C1").update(name="@SUM(1)")
+    path = tmp_path / "outreach.csv"
+    outreach_file(strict_profile, path)
+    first = path.read_text().splitlines()[1]
+    assert first.startswith("OUT:C1:NSP:HAM,1.0,\"'=HYPERLINK(") and ",'@SUM(1)," in first
+    plan, candidates = make_plan(path=path, budget=1, objective="expected_menu", profile=strict_profile)
+    assert [c.id for c in candidates][0] == "OUT:C1:NSP:HAM"  # the reader undid the escape: C1's own provider
