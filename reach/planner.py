@@ -188,6 +188,8 @@ def plan(
             bound = min(b for b in (bound, lp_bound, np.inf) if b is not None)
         bound = min(b for b in (bound, greedy_bound, np.inf) if b is not None)
         bound = None if np.isinf(bound) else float(bound)
+        if bound is not None:
+            guarantee += f"; optimum ≤ {bound:.6g}"
         value = objective_value(problem, objective, chosen)
         gap = (bound - value) / abs(value) if bound is not None and value else None
     if chosen is None:  # an optimal MILP has an incumbent, and otherwise greedy was taken
@@ -541,7 +543,7 @@ def _lazy_greedy(
         return chosen, None, "none: this objective is not submodular, so greedy promises no ratio"
     bound = _online_bound(problem, objective, chosen, budget, coverage)
     ratio = "(1 − 1/e) ≈ 0.632" if equal_costs else "(1 − 1/e)/2 ≈ 0.316"
-    return chosen, bound, f"at least {ratio} × optimum; optimum ≤ {bound:.6g}"
+    return chosen, bound, f"at least {ratio} × optimum"
 
 
 class _Marginals:
