@@ -157,10 +157,7 @@ class ScenarioViewSet(
     )
     @action(detail=True, methods=["post"], url_path="run")
     def run(self, request, pk=None):
-        scenario = self.get_object()
-        query = ScenarioRunSerializer(data=request.data)
-        query.is_valid(raise_exception=True)
-        [run] = start_scenario_runs(scenarios=[scenario], started_by=request.user, **query.validated_data)
+        [run] = _start_runs(request, ScenarioRunSerializer, scenarios=[self.get_object()])
         return Response(RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(summary="The scenario's runs", responses={200: RunSerializer(many=True)})
@@ -211,10 +208,15 @@ class ScenarioViewSet(
     )
     @action(detail=False, methods=["post"], url_path="run-many")
     def run_many(self, request):
-        query = ManyRunsSerializer(data=request.data)
-        query.is_valid(raise_exception=True)
-        runs = start_scenario_runs(started_by=request.user, **query.validated_data)
+        runs = _start_runs(request, ManyRunsSerializer)
         return Response(RunSerializer(runs, many=True).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _start_runs(request, query_class: type[serializers.Serializer], **given) -> list:
+    """The request checked by its serializer, then one run per scenario, sent together (a Celery group)."""
+    query = query_class(data=request.data)
+    query.is_valid(raise_exception=True)
+    return start_scenario_runs(started_by=request.user, **given, **query.validated_data)
 
 
 class PlanRequestSerializer(serializers.Serializer):

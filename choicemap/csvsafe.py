@@ -69,3 +69,8 @@ class DictWriter(csv.DictWriter):
 
     def writerow(self, rowdict) -> Any:
         return super().writerow({key: escape_cell(value) for key, value in rowdict.items()})
+
+    def writerows(self, rowdicts) -> None:
+        # csv.DictWriter.writerows would bypass writerow, and with it the escaping
+        for rowdict in rowdicts:
+            self.writerow(rowdict)

@@ -6,11 +6,15 @@ code not in the catalogue is a new site at the row's lat/lon. Every candidate is
 scenario change (the offer rules and the site checks); problems name the file, row and field, and
 nothing is planned then. Each candidate's reach is computed by the engine itself, one candidate per
 engine "option", so the plan's promise is what a run of the saved scenario computes.
+
+An outreach candidate holds one session of an option from a site in the localities on its row.
+Candidates of the same site and option share one outreach offer (the catalogue allows one per site,
+option and delivery): the first adds it, the next ones add their localities to it, and each
+candidate's reach is only its own localities. Such rows must agree on the offer's other values.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,19 +23,28 @@ import scipy.sparse as sp
 from django.db import transaction
 
 from areas.models import Locality
-from choicemap.imports import ImportFailed, RowReader
-from services.services import CATALOGUE_COLUMNS, CATALOGUE_OPTIONAL_COLUMNS, parse_catalogue_rows
+from choicemap import csvsafe
+from choicemap.imports import ImportFailed, ImportProblem, RowReader
+from services.models import Delivery, SiteOffer
+from services.services import (
+    CATALOGUE_COLUMNS,
+    CATALOGUE_OPTIONAL_COLUMNS,
+    check_catalogue_providers,
+    parse_catalogue_rows,
+)
 
 from .engine import OfferArrays, ReachParams, compute_reach, crowfly_for_params, effective_car_share
 from .equity import LocalityFigures, equity_figures
 from .models import ChangeKind, ReachProfile, ReachRun, Scenario, TravelProvider
 from .planner import Outcome, Plan, PlanningProblem, locality_values, plan
-from .scenario_catalogue import ScenarioCatalogue
+from .scenario_catalogue import CHANGE_FIELDS, ScenarioCatalogue
 from .scenario_selectors import live_catalogue
 from .scenario_services import add_change, create_scenario
 from .selectors import CatalogueSnapshot, default_profile, engine_params, load_snapshot, matrix_travel_times_for
+from .travel import haversine_km
 
 CANDIDATE_COLUMNS = ["id", "cost", *CATALOGUE_COLUMNS]
+GENERATED_COLUMNS = [*CANDIDATE_COLUMNS, *CATALOGUE_OPTIONAL_COLUMNS]  # with the new provider's kind
 WEIGHTS = ("none", "imd")
 COVERAGE_CHUNK = 256  # candidates per engine call: bounds the dense locality × candidate arrays
 
@@ -51,7 +64,8 @@ def read_candidates(*, path: Path | str, catalogue: ScenarioCatalogue) -> list[C
     Raises ImportFailed listing every problem by row and field.
     """
     reader = RowReader(path, required=CANDIDATE_COLUMNS, optional=CATALOGUE_OPTIONAL_COLUMNS)
-    rows = parse_catalogue_rows(reader)
+    rows = parse_catalogue_rows(reader, outreach_sessions=True)
+    check_catalogue_providers(reader, rows)
     if any(problem.location in ("header", "file") for problem in reader.problems):
         raise ImportFailed(reader.problems)
     ids: dict[str, int] = {}
@@ -66,6 +80,7 @@ def read_candidates(*, path: Path | str, catalogue: ScenarioCatalogue) -> list[C
         costs[row_number] = (candidate_id, cost)
     candidates = []
     new_sites: set[str] = set()
+    outreach_values: dict[tuple[str, str], tuple[int, dict]] = {}
     for offer_row in rows:
         candidate_id, cost = costs[offer_row.row]
         changes = _candidate_changes(offer_row, catalogue, reader, new_sites)
@@ -74,7 +89,10 @@ def read_candidates(*, path: Path | str, catalogue: ScenarioCatalogue) -> list[C
         if reader.problems:
             break
         for kind, values in candidate.changes:
-            for field_name, message in catalogue.apply(kind, values).items():
+            change = _outreach_to_existing(catalogue, values) if kind == ChangeKind.ADD_OFFER else None
+            if kind == ChangeKind.ADD_OFFER and values["delivery"] == Delivery.OUTREACH:
+                _check_shared_outreach(reader, candidate, values, outreach_values)
+            for field_name, message in catalogue.apply(*(change or (kind, values))).items():
                 reader.problem(f"row {candidate.row}", _row_field(field_name), message)
         values = candidate.changes[-1][1]
         site = catalogue.site_by_code.get(values["site_code"])
@@ -87,10 +105,43 @@ def read_candidates(*, path: Path | str, catalogue: ScenarioCatalogue) -> list[C
     return candidates
 
 
+def _offer_key(values: dict) -> tuple[str, str]:
+    return values["site_code"], values["option_code"]
+
+
+def _outreach_to_existing(catalogue: ScenarioCatalogue, offer: dict) -> tuple[str, dict] | None:
+    """add_outreach instead of add_offer when the site already has this outreach offer open."""
+    if offer["delivery"] != Delivery.OUTREACH:
+        return None
+    site = catalogue.site_by_code.get(offer["site_code"])
+    option = catalogue.option_index.get(offer["option_code"])
+    index = None if site is None or option is None else catalogue.offer_by_key.get((site, option, Delivery.OUTREACH))
+    if index is None or not catalogue.offers[index].active:
+        return None
+    localities = list(offer.get("outreach_localities") or [])
+    return ChangeKind.ADD_OUTREACH, {**_pick(offer, ("site_code", "option_code")), "localities": localities}
+
+
+def _pick(values: dict, names) -> dict:
+    return {name: values[name] for name in names}
+
+
+def _check_shared_outreach(reader: RowReader, candidate: Candidate, offer: dict, seen: dict) -> None:
+    """Outreach candidates sharing one offer must agree on its values (capacity, wait, ages)."""
+    own = {k: v for k, v in offer.items() if k != "outreach_localities"}
+    first_row, first = seen.setdefault(_offer_key(offer), (candidate.row, own))
+    differing = sorted(k for k in own.keys() | first.keys() if own.get(k) != first.get(k))
+    if differing:
+        reader.problem(
+            f"row {candidate.row}",
+            differing[0],
+            f"outreach of {offer['option_code']} from {offer['site_code']} is on row {first_row} with other "
+            f"values ({', '.join(differing)}): candidates sharing one outreach offer must agree",
+        )
+
+
 def _row_field(field_name: str) -> str:
-    return {"code": "site_code", "name": "site_name", "outreach_localities": "outreach_localities"}.get(
-        field_name, field_name
-    )
+    return {"code": "site_code", "name": "site_name", "localities": "outreach_localities"}.get(field_name, field_name)
 
 
 def _candidate_changes(
@@ -108,9 +159,8 @@ def _candidate_changes(
                 "provider": offer_row.provider,
                 "lat": offer_row.lat,
                 "lon": offer_row.lon,
+                "provider_kind": offer_row.provider_kind,
             }
-            if offer_row.provider_kind:  # the candidate file's optional column, as in import_catalogue
-                site["provider_kind"] = offer_row.provider_kind
             new_sites.add(offer_row.site_code)
             changes.append((ChangeKind.ADD_SITE, site))
     else:
@@ -138,10 +188,16 @@ def _candidate_changes(
 def _offer_subset(
     offers: OfferArrays, idx: np.ndarray, option_idx: np.ndarray, provider_idx: np.ndarray
 ) -> OfferArrays:
-    """The offers `idx`, relabelled: each one its own option and provider, or (option, provider) pairs."""
-    position = np.full(offers.n, -1, dtype=np.int64)
-    position[idx] = np.arange(idx.size)
-    keep = position[offers.outreach_offer_idx] >= 0
+    """The offers `idx`, relabelled: each one its own option and provider, or (option, provider) pairs.
+
+    An offer may be listed more than once (outreach candidates sharing one offer): each copy gets
+    the offer's outreach localities."""
+    order = np.argsort(offers.outreach_offer_idx, kind="stable")
+    by_offer = offers.outreach_offer_idx[order]
+    starts = np.searchsorted(by_offer, idx, side="left")
+    counts = np.searchsorted(by_offer, idx, side="right") - starts
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    pairs = order[np.repeat(starts, counts) + offsets]
     return OfferArrays(
         site_idx=offers.site_idx[idx],
         option_idx=option_idx,
@@ -151,8 +207,8 @@ def _offer_subset(
         waiting_weeks=offers.waiting_weeks[idx],
         active=offers.active[idx],
         home_visit_km=offers.home_visit_km[idx],
-        outreach_offer_idx=position[offers.outreach_offer_idx[keep]],
-        outreach_locality_idx=offers.outreach_locality_idx[keep],
+        outreach_offer_idx=np.repeat(np.arange(idx.size), counts),
+        outreach_locality_idx=offers.outreach_locality_idx[pairs],
     )
 
 
@@ -222,6 +278,9 @@ def build_problem(
         with_car.append(reach.reachable_with_car)
     reach_without = np.hstack(without) if without else np.zeros((n_loc, 0), bool)
     reach_with = np.hstack(with_car) if with_car else np.zeros((n_loc, 0), bool)
+    own = _own_outreach(base, candidates)  # candidates sharing an outreach offer reach only their localities
+    reach_without &= own
+    reach_with &= own
 
     def cells(reach: np.ndarray) -> sp.csr_matrix:
         loc, cand = np.nonzero(reach)
@@ -253,6 +312,36 @@ def build_problem(
         real_choice_providers=params.real_choice_providers,
         min_options=min_options,
     )
+
+
+def _own_outreach(base: CatalogueSnapshot, candidates: list[Candidate]) -> np.ndarray:
+    """(n_localities, n_candidates): True, except an outreach candidate's column is only its own localities."""
+    index = {code: i for i, code in enumerate(base.locality_codes)}
+    own = np.ones((base.locality_ids.size, len(candidates)), dtype=bool)
+    for j, candidate in enumerate(candidates):
+        offer = candidate.changes[-1][1]
+        if offer["delivery"] == Delivery.OUTREACH:
+            own[:, j] = False
+            own[[index[code] for code in offer.get("outreach_localities") or []], j] = True
+    return own
+
+
+def _refuse_new_sites_on_matrix(candidates: list[Candidate], path: Path | str) -> None:
+    """An imported matrix has no rows for a new site: its candidates would seem to reach no one."""
+    problems = [
+        ImportProblem(
+            Path(path).name,
+            f"row {candidate.row}",
+            "site_code",
+            f"new site {values['code']!r} has no rows in the imported travel-time matrix: "
+            "plan with crow-fly (--provider crowfly), or import its travel times first",
+        )
+        for candidate in candidates
+        for kind, values in candidate.changes
+        if kind == ChangeKind.ADD_SITE
+    ]
+    if problems:
+        raise ImportFailed(problems)
 
 
 def _provider_reaches_today(*, base, with_candidates, travel, params, cand_option, cand_provider) -> np.ndarray:
@@ -310,6 +399,8 @@ def make_plan(
     base = load_snapshot()
     catalogue = live_catalogue(base)
     candidates = read_candidates(path=path, catalogue=catalogue)
+    if provider == TravelProvider.MATRIX:
+        _refuse_new_sites_on_matrix(candidates, path)
     problem = build_problem(
         base=base,
         with_candidates=catalogue.snapshot(),
@@ -376,17 +467,25 @@ def describe_plan(
 
 @transaction.atomic
 def save_plan_as_scenario(*, name: str, owner, chosen: list[str], candidates: list[Candidate]) -> Scenario:
-    """A scenario holding the chosen candidates' changes (a new site once, before its offers)."""
+    """A scenario holding the chosen candidates' changes (a new site once, before its offers; an
+    outreach session added to the site's outreach offer when it has one, else opening that offer)."""
     by_id = {c.id: c for c in candidates}
     scenario = create_scenario(name=name, owner=owner, description="Saved from a plan: " + ", ".join(chosen))
+    catalogue = live_catalogue()
+    site_fields = set(CHANGE_FIELDS[ChangeKind.ADD_SITE][0]) | set(CHANGE_FIELDS[ChangeKind.ADD_SITE][1])
     written_sites: set[str] = set()
     for candidate_id in chosen:
         offer = by_id[candidate_id].changes[-1][1]
         site = _site_change(candidates, offer["site_code"])
         if site is not None and offer["site_code"] not in written_sites:
-            add_change(scenario=scenario, kind=ChangeKind.ADD_SITE, values=site)
+            # provider_kind goes with the site: a new provider needs its kind
+            values = {k: v for k, v in site.items() if k in site_fields and v not in (None, "")}
+            add_change(scenario=scenario, kind=ChangeKind.ADD_SITE, values=values)
+            catalogue.apply(ChangeKind.ADD_SITE, values)
             written_sites.add(offer["site_code"])
-        add_change(scenario=scenario, kind=ChangeKind.ADD_OFFER, values=offer)
+        kind, values = _outreach_to_existing(catalogue, offer) or (ChangeKind.ADD_OFFER, offer)
+        add_change(scenario=scenario, kind=kind, values=values)
+        catalogue.apply(kind, values)
     return scenario
 
 
@@ -404,15 +503,18 @@ def _site_change(candidates: list[Candidate], site_code: str) -> dict | None:
 
 
 def new_site_candidates(
-    *, run: ReachRun, option_codes: list[str], provider: str, cost: float, site_prefix: str = "NEW-"
+    *,
+    run: ReachRun,
+    option_codes: list[str],
+    provider: str,
+    cost: float,
+    provider_kind: str = "",
+    site_prefix: str = "NEW-",
 ) -> list[dict]:
     """Candidate rows (the candidate file's columns): a new site at the origin of each locality where
     an option is out of reach without a car in `run`, offering that option on site. A locality's
     rows share one new site, so choosing two of them adds one site with two offers."""
-    unknown = sorted(set(option_codes) - set(run.option_codes))
-    if unknown:
-        raise ValueError(f"options not in run {run.pk}: {', '.join(unknown)}")
-    columns = [run.option_codes.index(code) for code in option_codes]
+    columns = _option_columns(run, option_codes)
     origins = dict(Locality.objects.values_list("code", "origin"))
     rows = []
     for result in run.results.order_by("locality_code"):
@@ -423,23 +525,84 @@ def new_site_candidates(
             if result.providers_without_car[k] == 0:
                 site_code = f"{site_prefix}{result.locality_code}"
                 rows.append(
-                    {
-                        **dict.fromkeys(CANDIDATE_COLUMNS, ""),
-                        "id": f"{site_code}:{code}",
-                        "cost": cost,
-                        "provider": provider,
-                        "site_code": site_code,
-                        "site_name": f"New site in {result.locality_code}",
-                        "lat": round(origin.y, 6),
-                        "lon": round(origin.x, 6),
-                        "option_code": code,
-                        "delivery": "on_site",
-                    }
+                    _candidate_row(
+                        id=f"{site_code}:{code}",
+                        cost=cost,
+                        provider=provider,
+                        provider_kind=provider_kind,
+                        site_code=site_code,
+                        site_name=f"New site in {result.locality_code}",
+                        lat=round(origin.y, 6),
+                        lon=round(origin.x, 6),
+                        option_code=code,
+                        delivery=Delivery.ON_SITE,
+                    )
                 )
     return rows
 
 
+def outreach_candidates(*, run: ReachRun, option_codes: list[str], radius_km: float, cost: float) -> list[dict]:
+    """Candidate rows: outreach of option O from site S in each locality without O, i.e. where O is out
+    of reach without a car in `run`, for every open site offering O on site within `radius_km`
+    (crow-fly, site to the locality's origin) of that locality. S's provider runs the session."""
+    columns = dict(zip(option_codes, _option_columns(run, option_codes), strict=True))
+    without: dict[str, list[str]] = {code: [] for code in option_codes}
+    for locality_code, providers in run.results.order_by("locality_code").values_list(
+        "locality_code", "providers_without_car"
+    ):
+        for code, k in columns.items():
+            if providers[k] == 0:
+                without[code].append(locality_code)
+    origins = dict(Locality.objects.filter(origin__isnull=False).values_list("code", "origin"))
+    offers = (
+        SiteOffer.objects.filter(
+            option__code__in=option_codes, delivery=Delivery.ON_SITE, active=True, site__active=True
+        )
+        .select_related("site", "site__provider", "option")
+        .order_by("option__code", "site__code")
+    )
+    rows = []
+    for offer in offers:
+        site = offer.site
+        lacking = [code for code in without[offer.option.code] if code in origins]
+        if not lacking:
+            continue
+        lat = np.array([origins[code].y for code in lacking])
+        lon = np.array([origins[code].x for code in lacking])
+        near = haversine_km(site.location.y, site.location.x, lat, lon) <= radius_km
+        for locality_code in np.array(lacking)[near].tolist():
+            rows.append(
+                _candidate_row(
+                    id=f"OUT:{site.code}:{offer.option.code}:{locality_code}",
+                    cost=cost,
+                    provider=site.provider.name,
+                    provider_kind=site.provider.kind,
+                    site_code=site.code,
+                    site_name=site.name,
+                    lat=round(site.location.y, 7),
+                    lon=round(site.location.x, 7),
+                    option_code=offer.option.code,
+                    delivery=Delivery.OUTREACH,
+                    outreach_localities=locality_code,
+                )
+            )
+    return rows
+
+
+def _option_columns(run: ReachRun, option_codes: list[str]) -> list[int]:
+    unknown = sorted(set(option_codes) - set(run.option_codes))
+    if unknown:
+        raise ValueError(f"options not in run {run.pk}: {', '.join(unknown)}")
+    return [run.option_codes.index(code) for code in option_codes]
+
+
+def _candidate_row(**values) -> dict:
+    return {**dict.fromkeys(GENERATED_COLUMNS, ""), **values}
+
+
 def write_candidates(*, rows: list[dict], output) -> None:
-    writer = csv.DictWriter(output, fieldnames=CANDIDATE_COLUMNS, lineterminator="\n")
+    """The rows as the candidate file; names from the catalogue are escaped against spreadsheet formulas
+    (choicemap.csvsafe), and the candidate reader undoes that."""
+    writer = csvsafe.DictWriter(output, fieldnames=GENERATED_COLUMNS)
     writer.writeheader()
     writer.writerows(rows)

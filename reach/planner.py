@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 OBJECTIVES = ("expected_menu", "real_choice", "min_menu")
 DEFAULT_MAX_EXACT_VARIABLES = 2_000_000
@@ -156,6 +156,7 @@ def plan(
     budget: float,
     time_limit: float = 60.0,
     max_exact_variables: int = DEFAULT_MAX_EXACT_VARIABLES,
+    bound_time_limit: float | None = None,
 ) -> Plan:
     """The best set of candidates whose costs fit the budget: exact (MILP) when the programme is small
     enough, lazy greedy with its guarantee above that or when HiGHS stops at its time limit (then the
@@ -165,25 +166,39 @@ def plan(
     if not np.isfinite(budget) or budget < 0:
         raise ValueError("the budget must be a finite number, not negative")
     started = time.perf_counter()
-    programme = _programme(problem, objective)
+    coverage = weighted_coverage(problem) if objective == "expected_menu" else None
+    programme = _programme(problem, objective, coverage)
     chosen, optimal, gap, bound, status = None, False, None, None, ""
     if programme.n_variables <= max_exact_variables:
         chosen, optimal, gap, bound, status = _solve_milp(problem, programme, budget, time_limit)
     method, guarantee = "milp", "optimal"
     if not optimal:
         # too large, or HiGHS stopped at its time limit: greedy, kept when it is better
-        greedy, greedy_bound, guarantee = _lazy_greedy(problem, objective, budget)
+        greedy, greedy_bound, guarantee = _lazy_greedy(problem, objective, budget, coverage)
         if chosen is None or objective_value(problem, objective, greedy) > objective_value(problem, objective, chosen):
             chosen, method = greedy, "lazy_greedy"
         else:
             guarantee = f"HiGHS stopped ({status}); its incumbent beats greedy"
+        if coverage is not None and programme.n_variables <= max_exact_variables:
+            # HiGHS's branch and bound may stop before its root LP is done: the LP relaxation alone,
+            # by interior point, is a far tighter bound than greedy's
+            lp_bound = _lp_bound(
+                problem, programme, budget, time_limit if bound_time_limit is None else bound_time_limit
+            )
+            bound = min(b for b in (bound, lp_bound, np.inf) if b is not None)
         bound = min(b for b in (bound, greedy_bound, np.inf) if b is not None)
         bound = None if np.isinf(bound) else float(bound)
+        if bound is not None:
+            guarantee += f"; optimum ≤ {bound:.6g}"
         value = objective_value(problem, objective, chosen)
         gap = (bound - value) / abs(value) if bound is not None and value else None
     if chosen is None:  # an optimal MILP has an incumbent, and otherwise greedy was taken
         raise RuntimeError("the planner chose no set of candidates")
-    ordered, gains = _order_by_gain(problem, objective, chosen)
+    ordered, gains = (
+        _coverage_greedy(coverage, problem.cost, np.inf, per_cost=False, among=chosen)
+        if coverage is not None
+        else _order_by_gain(problem, objective, chosen)
+    )
     before = outcome(problem, [])
     after = outcome(problem, chosen)
     return Plan(
@@ -239,28 +254,107 @@ def _new_cells(cover: sp.csr_matrix, base: np.ndarray) -> np.ndarray:
     return covered[~base.ravel()[covered]]
 
 
-def _programme(problem: PlanningProblem, objective: str) -> _Programme:
-    n_cand, n_opt = problem.n_candidates, problem.n_options
-    w, c = problem.weight, problem.car_share
+def _programme(problem: PlanningProblem, objective: str, coverage: _Coverage | None = None) -> _Programme:
     base_value = float(locality_values(problem, objective, outcome(problem, [])).sum())
     if objective == "expected_menu":
-        cells0 = _new_cells(problem.cover_without, problem.base_without)
-        cells1 = _new_cells(problem.cover_with, problem.base_with)
-        n = n_cand + cells0.size + cells1.size
-        loc0, loc1 = cells0 // n_opt, cells1 // n_opt
-        gain = np.concatenate((np.zeros(n_cand), w[loc0] * (1 - c[loc0]), w[loc1] * c[loc1]))
-        rows = sp.vstack(
+        coverage = coverage or weighted_coverage(problem)
+        n_cand, n_groups = problem.n_candidates, coverage.n_groups
+        n = n_cand + n_groups
+        # one row per group: y_group − Σ_{a covers it} x_a ≤ 0
+        groups = coverage.groups.tocoo()
+        rows = sp.csr_matrix(
             (
-                _cover_rows(problem.cover_without, cells0, n_cand, n),
-                _cover_rows(problem.cover_with, cells1, n_cand + cells0.size, n),
-            )
+                np.r_[np.ones(n_groups), -groups.data],
+                (np.r_[np.arange(n_groups), groups.row], np.r_[n_cand + np.arange(n_groups), groups.col]),
+            ),
+            shape=(n_groups, n),
         )
         return _Programme(
-            gain, np.r_[np.ones(n_cand), np.zeros(n - n_cand)], rows.tocsr(), np.zeros(rows.shape[0]), base_value
+            np.r_[coverage.own_gain, coverage.group_gain],
+            np.r_[np.ones(n_cand), np.zeros(n_groups)],
+            rows,
+            np.zeros(n_groups),
+            base_value,
         )
     if objective == "min_menu":
         return _min_menu_programme(problem, base_value)
     return _real_choice_programme(problem, base_value)
+
+
+# --------------------------------------------------------------------------------------------
+# expected_menu as weighted coverage, reduced
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Coverage:
+    """expected_menu − its value today = own_gain·x + Σ_groups group_gain × [a chosen candidate covers the group].
+
+    A group is a set of cells (without or with a car) not reached today that exactly the same
+    candidates would reach; their gains add up, so one variable stands for them all. A group
+    only one candidate reaches is folded into that candidate's own gain.
+    """
+
+    own_gain: np.ndarray  # (n_candidates,)
+    groups: sp.csr_matrix  # (n_groups, n_candidates) 0/1: which candidates cover the group
+    group_gain: np.ndarray  # (n_groups,)
+    n_cells: int  # new cells before the reduction, for the record
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.group_gain.size)
+
+
+def weighted_coverage(problem: PlanningProblem) -> _Coverage:
+    n_opt = problem.n_options
+    w, c = problem.weight, problem.car_share
+    cells0 = _new_cells(problem.cover_without, problem.base_without)
+    cells1 = _new_cells(problem.cover_with, problem.base_with)
+    loc0, loc1 = cells0 // n_opt, cells1 // n_opt
+    gain = np.r_[w[loc0] * (1 - c[loc0]), w[loc1] * c[loc1]]
+    # (cells, candidates): who reaches each new cell
+    cover = sp.vstack((problem.cover_without[:, cells0].T, problem.cover_with[:, cells1].T)).tocsr()
+    cover.sum_duplicates()
+    cover.sort_indices()
+    cover.data[:] = 1.0
+    n_cand = problem.n_candidates
+    counts = np.diff(cover.indptr)
+    own_gain = np.zeros(n_cand)
+    single = counts == 1
+    np.add.at(own_gain, cover.indices[cover.indptr[:-1][single]], gain[single])
+    shared = np.flatnonzero(counts > 1)
+    cover, gain = cover[shared], gain[shared]
+    group_of_row = _identical_rows(cover)
+    n_groups = int(group_of_row.max()) + 1 if group_of_row.size else 0
+    first = np.full(n_groups, -1, dtype=np.int64)
+    first[group_of_row[::-1]] = np.arange(group_of_row.size)[::-1]
+    return _Coverage(
+        own_gain=own_gain,
+        groups=cover[first] if n_groups else sp.csr_matrix((0, n_cand)),
+        group_gain=np.bincount(group_of_row, weights=gain, minlength=n_groups),
+        n_cells=int(cells0.size + cells1.size),
+    )
+
+
+def _identical_rows(rows: sp.csr_matrix) -> np.ndarray:
+    """A group number per row, equal exactly when the rows are equal (sorted 0/1 rows).
+
+    Rows are hashed by two random projections, then each row is compared with its group's first
+    row; a row that differs (a hash collision) gets a group of its own, so the grouping is exact.
+    """
+    if rows.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    rng = np.random.default_rng(20260101)
+    keys = rows @ rng.random((rows.shape[1], 2))
+    keys = np.column_stack((keys, np.diff(rows.indptr)))
+    _, group = np.unique(keys, axis=0, return_inverse=True)
+    group = group.ravel().astype(np.int64)
+    first = np.full(int(group.max()) + 1, -1, dtype=np.int64)
+    first[group[::-1]] = np.arange(group.size)[::-1]
+    differs = np.flatnonzero(np.diff((rows - rows[first[group]]).tocsr().indptr) != 0)
+    for extra, row in enumerate(differs):  # practically never: a collision of both projections
+        group[row] = first.size + extra
+    return group
 
 
 def _min_menu_programme(problem: PlanningProblem, base_value: float) -> _Programme:
@@ -341,12 +435,7 @@ def _real_choice_programme(problem: PlanningProblem, base_value: float) -> _Prog
 
 
 def _solve_milp(problem: PlanningProblem, programme: _Programme, budget: float, time_limit: float):
-    n = programme.n_variables
-    budget_row = sp.csr_matrix(
-        (problem.cost, (np.zeros(problem.n_candidates, dtype=np.int64), np.arange(problem.n_candidates))), shape=(1, n)
-    )
-    rows = sp.vstack((programme.rows, budget_row)).tocsr()
-    upper = np.r_[programme.upper, budget]
+    rows, upper = _with_budget(problem, programme, budget)
     result = milp(
         -programme.gain,
         integrality=programme.integral,
@@ -361,6 +450,28 @@ def _solve_milp(problem: PlanningProblem, programme: _Programme, budget: float, 
     gap = float(result.mip_gap) if result.mip_gap is not None else None
     optimal = result.status == 0 and (gap is None or gap <= 1e-6)
     return chosen, optimal, (0.0 if optimal else gap), bound, str(result.message)
+
+
+def _with_budget(problem: PlanningProblem, programme: _Programme, budget: float) -> tuple[sp.csr_matrix, np.ndarray]:
+    n = programme.n_variables
+    budget_row = sp.csr_matrix(
+        (problem.cost, (np.zeros(problem.n_candidates, dtype=np.int64), np.arange(problem.n_candidates))), shape=(1, n)
+    )
+    return sp.vstack((programme.rows, budget_row)).tocsr(), np.r_[programme.upper, budget]
+
+
+def _lp_bound(problem: PlanningProblem, programme: _Programme, budget: float, time_limit: float) -> float | None:
+    """The optimum of the LP relaxation: an upper bound on the plan's optimum (None if not solved in time)."""
+    rows, upper = _with_budget(problem, programme, budget)
+    result = linprog(
+        -programme.gain,
+        A_ub=rows,
+        b_ub=upper,
+        bounds=(0, 1),
+        method="highs-ipm",
+        options={"time_limit": max(time_limit, 0.0)},
+    )
+    return programme.constant - float(result.fun) if result.status == 0 else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,25 +526,93 @@ def _celf(problem: PlanningProblem, objective: str, budget: float, *, per_cost: 
     return chosen
 
 
-def _lazy_greedy(problem: PlanningProblem, objective: str, budget: float) -> tuple[list[int], float | None, str]:
+def _lazy_greedy(
+    problem: PlanningProblem, objective: str, budget: float, coverage: _Coverage | None = None
+) -> tuple[list[int], float | None, str]:
     equal_costs = np.ptp(problem.cost) == 0 if problem.n_candidates else True
-    picks = [_celf(problem, objective, budget, per_cost=False)]
-    if not equal_costs:
-        picks.append(_celf(problem, objective, budget, per_cost=True))
+    if coverage is not None:  # expected_menu: every candidate's gain at once from the sparse coverage
+        picks = [_coverage_greedy(coverage, problem.cost, budget, per_cost=False)[0]]
+        if not equal_costs:
+            picks.append(_coverage_greedy(coverage, problem.cost, budget, per_cost=True)[0])
+    else:
+        picks = [_celf(problem, objective, budget, per_cost=False)]
+        if not equal_costs:
+            picks.append(_celf(problem, objective, budget, per_cost=True))
     chosen = max(picks, key=lambda s: objective_value(problem, objective, s))
     if objective != "expected_menu":
         return chosen, None, "none: this objective is not submodular, so greedy promises no ratio"
-    bound = _online_bound(problem, objective, chosen, budget)
+    bound = _online_bound(problem, objective, chosen, budget, coverage)
     ratio = "(1 − 1/e) ≈ 0.632" if equal_costs else "(1 − 1/e)/2 ≈ 0.316"
-    return chosen, bound, f"at least {ratio} × optimum; optimum ≤ {bound:.6g}"
+    return chosen, bound, f"at least {ratio} × optimum"
 
 
-def _online_bound(problem: PlanningProblem, objective: str, chosen: list[int], budget: float) -> float:
+class _Marginals:
+    """Every candidate's marginal gain on a weighted coverage, kept up to date as candidates are taken:
+    one sparse product at the start, then only the groups a taken candidate newly covers."""
+
+    def __init__(self, coverage: _Coverage):
+        self.coverage = coverage
+        self.by_candidate = coverage.groups.T.tocsr()  # (candidates, groups)
+        self.open_gain = coverage.group_gain.copy()  # a covered group's gain becomes 0
+        self.gains = coverage.own_gain + self.by_candidate @ self.open_gain
+        self.taken = np.zeros(coverage.own_gain.size, dtype=bool)
+
+    def take(self, candidate: int) -> float:
+        gain = float(self.gains[candidate])
+        start, end = self.by_candidate.indptr[candidate], self.by_candidate.indptr[candidate + 1]
+        groups = self.by_candidate.indices[start:end]
+        closing = groups[self.open_gain[groups] > 0]
+        if closing.size:  # the other candidates covering these groups lose their share
+            lost = self.coverage.groups[closing].T @ self.open_gain[closing]
+            self.gains -= lost
+            self.open_gain[closing] = 0.0
+        self.gains[candidate] = 0.0
+        self.taken[candidate] = True
+        return gain
+
+
+def _coverage_greedy(
+    coverage: _Coverage, cost: np.ndarray, budget: float, *, per_cost: bool, among=None
+) -> tuple[list[int], list[float]]:
+    """Greedy on the weighted coverage (optionally only `among` some candidates), with each pick's gain.
+
+    For a coverage function this is what lazy greedy (CELF) picks too; here no gain is ever stale.
+    """
+    marginals = _Marginals(coverage)
+    allowed = np.zeros(cost.size, dtype=bool)
+    allowed[list(range(cost.size)) if among is None else list(among)] = True
+    safe_cost = np.where(cost > 0, cost, 1e-12)
+    chosen: list[int] = []
+    gains: list[float] = []
+    room = float(budget)
+    while True:
+        open_ = allowed & ~marginals.taken & (cost <= room + 1e-9)
+        if not open_.any():
+            break
+        score = marginals.gains / safe_cost if per_cost else marginals.gains
+        best = int(np.flatnonzero(open_)[np.argmax(score[open_])])
+        if marginals.gains[best] <= 1e-12 and among is None:
+            break
+        gains.append(marginals.take(best))
+        chosen.append(best)
+        room -= float(cost[best])
+    return chosen, gains
+
+
+def _online_bound(
+    problem: PlanningProblem, objective: str, chosen: list[int], budget: float, coverage: _Coverage | None = None
+) -> float:
     """f(S) + the best fractional knapsack of marginal gains over S: ≥ the optimum for submodular f."""
     current = objective_value(problem, objective, chosen)
-    others = [a for a in range(problem.n_candidates) if a not in set(chosen)]
-    gains = np.array([objective_value(problem, objective, [*chosen, a]) - current for a in others])
-    costs = problem.cost[others] if others else np.empty(0)
+    others = np.setdiff1d(np.arange(problem.n_candidates), np.asarray(chosen, dtype=np.int64))
+    if coverage is not None:
+        marginals = _Marginals(coverage)
+        for a in chosen:
+            marginals.take(a)
+        gains = marginals.gains[others]
+    else:
+        gains = np.array([objective_value(problem, objective, [*chosen, a]) - current for a in others])
+    costs = problem.cost[others]
     bound, room = current, float(budget)
     free = costs <= 0
     bound += float(gains[free].clip(min=0).sum())

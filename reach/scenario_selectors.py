@@ -10,7 +10,7 @@ import numpy as np
 from services.models import Provider, Site, SiteOffer
 
 from .equity import LocalityFigures, compare_figures
-from .models import ReachRun, RunStatus, Scenario, ScenarioChange
+from .models import ChangeKind, ReachRun, RunStatus, Scenario, ScenarioChange
 from .scenario_catalogue import ScenarioCatalogue, ScenarioInvalid, catalogue_from_snapshot, clean_change
 from .selectors import CatalogueSnapshot, current_run, load_snapshot
 
@@ -37,6 +37,11 @@ def chain_changes(scenario: Scenario) -> list[tuple[Scenario, ScenarioChange]]:
         if link.applied_at is None
         for change in ScenarioChange.objects.filter(scenario=link).order_by("position")
     ]
+
+
+def added_site_codes(scenario: Scenario) -> list[str]:
+    """Codes of the sites the scenario (with its bases) adds, in the order its snapshot appends them."""
+    return [change.values["code"] for _, change in chain_changes(scenario) if change.kind == ChangeKind.ADD_SITE]
 
 
 def live_catalogue(snapshot: CatalogueSnapshot | None = None) -> ScenarioCatalogue:

@@ -41,7 +41,7 @@ from .models import (
 )
 from .network_services import network_times_for_run
 from .networks.errors import NetworkInputError
-from .scenario_selectors import scenario_snapshot
+from .scenario_selectors import added_site_codes, scenario_snapshot
 from .selectors import (
     CatalogueSnapshot,
     active_run,
@@ -371,6 +371,7 @@ def travel_times_for_run(
         crowfly = crowfly_for_params(localities=snapshot.localities, sites=snapshot.sites, params=params)
         pairs |= {mode: crowfly.pairs[mode] for mode in MODES if sources[mode] == TravelSource.CROWFLY}
     if TravelSource.MATRIX in sources.values():
+        _refuse_new_sites_on_matrix(run, snapshot, [mode for mode in MODES if sources[mode] == TravelSource.MATRIX])
         matrix = matrix_travel_times_for(snapshot)
         pairs |= {mode: matrix.pairs[mode] for mode in MODES if sources[mode] == TravelSource.MATRIX}
     network = None
@@ -390,6 +391,22 @@ def travel_times_for_run(
         pairs |= network.pairs
     travel = TravelTimes(pairs=pairs, n_localities=snapshot.localities.n, n_sites=snapshot.sites.n)
     return travel, travel_provenance(run_params=run.params, sources=sources, network=network, snapshot=snapshot)
+
+
+def _refuse_new_sites_on_matrix(run: ReachRun, snapshot: CatalogueSnapshot, modes: list[str]) -> None:
+    """An imported matrix has no rows for a site a scenario adds: its offers would silently reach
+    no one by those modes, so the run is refused, naming the sites and what to do instead."""
+    new = np.flatnonzero(snapshot.site_ids < 0)
+    if not new.size:
+        return
+    codes = added_site_codes(run.scenario) if run.scenario is not None else []
+    points = [f"{snapshot.sites.lat[j]:.5f}, {snapshot.sites.lon[j]:.5f}" for j in new]
+    named = ", ".join(f"{code} ({point})" for code, point in zip(codes, points, strict=False)) or "; ".join(points)
+    raise RunFailed(
+        f"the imported travel-time matrix has no rows for the {new.size} new site(s) this scenario adds: {named}. "
+        f"Travel times for {', '.join(modes)} come from the matrix: import rows for these sites, or run the "
+        "scenario with crow-fly or a travel network for those modes (e.g. --set walk_source=crowfly)."
+    )
 
 
 def compute_snapshot(

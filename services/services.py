@@ -132,8 +132,11 @@ class OfferRow:
     outreach_codes: list[str]
 
 
-def parse_catalogue_rows(reader: RowReader) -> list[OfferRow]:
-    """Rows of the import_catalogue format, every problem recorded on the reader (also the planner's candidates)."""
+def parse_catalogue_rows(reader: RowReader, *, outreach_sessions: bool = False) -> list[OfferRow]:
+    """Rows of the import_catalogue format, every problem recorded on the reader (also the planner's candidates).
+
+    With `outreach_sessions` (the planner's candidates) several rows may hold sessions of one outreach offer.
+    """
     parse = reader.parse
     rows: list[OfferRow] = []
     seen_offers: dict[tuple[str, str, str], int] = {}
@@ -176,7 +179,7 @@ def parse_catalogue_rows(reader: RowReader) -> list[OfferRow]:
 
         key = (site_code, option_code, delivery)
         if site_code and option_code and delivery:
-            if key in seen_offers:
+            if key in seen_offers and not (outreach_sessions and delivery == Delivery.OUTREACH):
                 reader.problem(
                     where,
                     "site_code",
@@ -254,7 +257,7 @@ def _parse_offer_facts(parse, where: str, row: dict[str, str]) -> dict:
     return facts
 
 
-def _check_providers(reader: RowReader, rows: list[OfferRow]) -> None:
+def check_catalogue_providers(reader: RowReader, rows: list[OfferRow]) -> None:
     """A new provider needs its kind; a known one keeps its kind (import_providers or the admin change it)."""
     kinds = dict(Provider.objects.filter(name__in={r.provider for r in rows}).values_list("name", "kind"))
     new_kinds: dict[str, tuple[str, str]] = {}
@@ -278,7 +281,7 @@ def import_catalogue(*, path: Path | str, replace: bool = False, dry_run: bool =
     """
     reader = RowReader(path, required=CATALOGUE_COLUMNS, optional=CATALOGUE_OPTIONAL_COLUMNS + CATALOGUE_FACT_COLUMNS)
     rows = parse_catalogue_rows(reader)
-    _check_providers(reader, rows)
+    check_catalogue_providers(reader, rows)
     if reader.problems:
         raise ImportFailed(reader.problems)
 

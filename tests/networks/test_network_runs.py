@@ -200,3 +200,39 @@ def test_a_pt_date_outside_the_feeds_is_refused_by_feed_name():
     assert chosen["window_start"] == "07:00:00" and chosen["percentile"] == 50.0
     # with no date set: the first Tuesday to Thursday inside every feed, from today
     assert next_weekday_in_feeds(build.gtfs_feeds, today=date(2026, 3, 7)) == date(2026, 3, 10)
+
+
+def test_a_scenario_run_routes_only_the_site_it_adds_and_equals_a_run_from_scratch(helsinki_world, helsinki_network):
+    from reach.scenario_services import add_change, create_scenario  # noqa: PLC0415
+    from tests.reach.test_scenarios import figures  # noqa: PLC0415
+
+    run_with(NETWORK_ROADS)  # the catalogue's columns are cached
+    columns, jobs = TravelTimeColumn.objects.count(), MatrixJob.objects.count()
+    scenario = create_scenario(name="A clinic by the park", owner=None)
+    add_change(
+        scenario=scenario,
+        kind="add_site",
+        values={"code": "PARK", "name": "Park clinic", "provider": "D", "lat": 60.1745, "lon": 24.945},
+    )
+    add_change(
+        scenario=scenario,
+        kind="add_offer",
+        values={"site_code": "PARK", "option_code": "OST", "delivery": "on_site", "capacity_per_week": 20},
+    )
+    scenario_run = execute_run(run_id=create_run(scenario=scenario, overrides=NETWORK_ROADS).pk)
+    assert scenario_run.status == RunStatus.SUCCEEDED, scenario_run.error
+    # one new column per network mode (walk, car), for the one new site and nothing else
+    assert TravelTimeColumn.objects.count() == columns + 2
+    new_jobs = MatrixJob.objects.order_by("pk")[jobs:]
+    assert [job.site_keys for job in new_jobs] == [["60.1745000,24.9450000"]] * 2
+
+    # the same catalogue from scratch: the site in the database, no cached columns at all
+    park = SiteFactory(code="PARK", provider=ProviderFactory(name="D"), location=Point(24.945, 60.1745, srid=4326))
+    SiteOfferFactory(site=park, option=helsinki_world["option"], capacity_per_week=20)
+    TravelTimeColumn.objects.all().delete()
+    from_scratch = run_with(NETWORK_ROADS)
+    assert TravelTimeColumn.objects.count() == columns + 2  # every column routed again
+    assert figures(scenario_run) == figures(from_scratch)
+    assert [r.nearest_walk_minutes for r in run_results(run=scenario_run)] == [
+        r.nearest_walk_minutes for r in run_results(run=from_scratch)
+    ]

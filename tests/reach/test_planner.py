@@ -137,3 +137,80 @@ def test_when_highs_stops_at_its_time_limit_greedy_steps_in_with_a_true_bound():
     assert stopped.bound >= optimum - 1e-9
     assert stopped.value_after <= optimum + 1e-9
     assert stopped.gap == pytest.approx((stopped.bound - stopped.value_after) / stopped.value_after)
+
+
+def coverage_value(coverage, chosen) -> float:
+    """The reduced (aggregated) formulation's gain for a set, straight from its groups."""
+    x = np.zeros(coverage.own_gain.size)
+    x[list(chosen)] = 1
+    covered = (coverage.groups @ x) > 0
+    return float(coverage.own_gain @ x + coverage.group_gain @ covered)
+
+
+def clustered_problem(rng, *, n_loc=12, n_opt=2, n_cand=7):
+    """Many cells share the same covering candidates, so the reduction really merges them."""
+    problem, today = random_problem(rng, n_loc=n_loc, n_opt=n_opt, n_cand=n_cand)
+    patterns = rng.random((3, n_cand)) < 0.4
+    cells = n_loc * n_opt
+    pick = rng.integers(0, 3, cells)
+    cover_without = patterns[pick].T & (rng.random(cells) < 0.5)
+    cover_with = cover_without | patterns[pick].T
+    problem.cover_without = sp.csr_matrix(cover_without.astype(float))
+    problem.cover_with = sp.csr_matrix(cover_with.astype(float))
+    return problem, today
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_reduced_coverage_equals_the_unreduced_objective_for_every_subset(seed):
+    from reach.planner import weighted_coverage  # noqa: PLC0415
+
+    rng = np.random.default_rng(200 + seed)
+    problem, today = clustered_problem(rng)
+    coverage = weighted_coverage(problem)
+    assert coverage.n_groups + int((coverage.own_gain > 0).sum()) < coverage.n_cells  # it did reduce
+    before = naive_value(problem, today, "expected_menu", [])
+    for size in range(problem.n_candidates + 1):
+        for subset in itertools.combinations(range(problem.n_candidates), size):
+            assert before + coverage_value(coverage, subset) == pytest.approx(
+                naive_value(problem, today, "expected_menu", subset)
+            )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_reduced_programme_reaches_the_brute_force_optimum(seed):
+    rng = np.random.default_rng(300 + seed)
+    problem, today = clustered_problem(rng)
+    budget = float(rng.integers(2, 5))
+    result = plan(problem, objective="expected_menu", budget=budget)
+    assert result.optimal
+    assert result.value_after == pytest.approx(brute_force(problem, today, "expected_menu", budget))
+
+
+@pytest.mark.parametrize("unit_cost", [True, False])
+@pytest.mark.parametrize("seed", range(4))
+def test_coverage_greedy_picks_what_plain_lazy_greedy_picks(seed, unit_cost):
+    """The sparse incremental greedy against the generic CELF that scores every set from scratch."""
+    from reach.planner import _celf, _coverage_greedy, objective_value, weighted_coverage  # noqa: PLC0415
+
+    rng = np.random.default_rng(400 + seed)
+    problem, _ = random_problem(rng, n_loc=10, n_cand=12, unit_cost=unit_cost)
+    for per_cost in (False, True):
+        fast, gains = _coverage_greedy(weighted_coverage(problem), problem.cost, 4.0, per_cost=per_cost)
+        slow = _celf(problem, "expected_menu", 4.0, per_cost=per_cost)
+        assert objective_value(problem, "expected_menu", fast) == pytest.approx(
+            objective_value(problem, "expected_menu", slow)
+        )
+        assert sum(gains) == pytest.approx(
+            objective_value(problem, "expected_menu", fast) - objective_value(problem, "expected_menu", [])
+        )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_when_highs_stops_the_lp_relaxation_bounds_the_optimum_tighter_than_greedy(seed):
+    rng = np.random.default_rng(500 + seed)
+    problem, today = random_problem(rng, n_loc=8, n_cand=10, unit_cost=True)
+    optimum = brute_force(problem, today, "expected_menu", 3)
+    stopped = plan(problem, objective="expected_menu", budget=3, time_limit=0.0, bound_time_limit=30)
+    greedy_only = plan(problem, objective="expected_menu", budget=3, max_exact_variables=0)
+    assert optimum - 1e-9 <= stopped.bound <= greedy_only.bound + 1e-9
+    assert stopped.gap == pytest.approx((stopped.bound - stopped.value_after) / stopped.value_after)

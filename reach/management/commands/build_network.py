@@ -1,11 +1,11 @@
-import time
 from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from reach.models import BuildStatus, NetworkBuild
+from reach.management.progress import wait_until_finished
+from reach.models import BuildStatus
 from reach.network_services import build_path, create_network_build, enqueue_network_build, execute_network_build
 from reach.networks.errors import NetworkInputError
 
@@ -51,23 +51,14 @@ class Command(BaseCommand):
         if options["sync"]:
             build = execute_network_build(build_id=build.pk)
         else:
-            build = self._wait(build, options["timeout"])
+            build = wait_until_finished(
+                build,
+                finished=FINISHED,
+                timeout=options["timeout"],
+                write=self.stdout.write,
+                too_long=f"Build {build.pk} did not finish within {options['timeout']:g} s: is a Celery worker "
+                "running (make worker)? Use --sync to build without the worker.",
+            )
         if build.status != BuildStatus.READY:
             raise CommandError(f"Build {build.pk} {build.status}; the network in use is unchanged.\n{build.error}")
         self.stdout.write(self.style.SUCCESS(f"Build {build.pk} ready in {build_path(build)}."))
-
-    def _wait(self, build: NetworkBuild, timeout: float) -> NetworkBuild:
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            build.refresh_from_db()
-            if (build.status, build.progress) != last:
-                self.stdout.write(f"  {build.status} {build.progress}%")
-                last = (build.status, build.progress)
-            if build.status in FINISHED:
-                return build
-            time.sleep(0.2)
-        raise CommandError(
-            f"Build {build.pk} did not finish within {timeout:g} s: is a Celery worker running (make worker)? "
-            "Use --sync to build without the worker."
-        )

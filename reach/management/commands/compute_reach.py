@@ -1,9 +1,9 @@
 import json
-import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reach.models import ReachProfile, ReachRun, RunStatus, TravelSource
+from reach.management.progress import wait_until_finished
+from reach.models import ReachProfile, RunStatus, TravelSource
 from reach.selectors import default_profile
 from reach.services import RunAlreadyActive, execute_run, parse_overrides, start_run
 
@@ -52,7 +52,14 @@ class Command(BaseCommand):
         if options["sync"]:
             run = execute_run(run_id=run.pk)
         else:
-            run = self._wait(run, options["timeout"])
+            run = wait_until_finished(
+                run,
+                finished=FINISHED,
+                timeout=options["timeout"],
+                write=self.stdout.write,
+                too_long=f"Run {run.pk} did not finish within {options['timeout']:g} s: is a Celery worker running "
+                "(make worker)? It stays queued; use --sync to compute without the worker.",
+            )
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"Run {run.pk} {run.status}: {run.error.splitlines()[0] if run.error else ''}")
         self.stdout.write(
@@ -62,19 +69,3 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(json.dumps(run.summary, indent=2, sort_keys=True))
-
-    def _wait(self, run: ReachRun, timeout: float) -> ReachRun:
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            run.refresh_from_db()
-            if (run.status, run.progress) != last:
-                self.stdout.write(f"  {run.status} {run.progress}%")
-                last = (run.status, run.progress)
-            if run.status in FINISHED:
-                return run
-            time.sleep(0.2)
-        raise CommandError(
-            f"Run {run.pk} did not finish within {timeout:g} s: is a Celery worker running "
-            "(make worker)? It stays queued; use --sync to compute without the worker."
-        )
