@@ -9,7 +9,11 @@ import datetime
 import functools
 import re
 
-from opening_hours import OpeningHours, ParserError, State
+import opening_hours
+from opening_hours import OpeningHours, State
+
+# Raised at run time for text that is not opening hours; the package's generated stub omits it.
+ParserError: type[Exception] = opening_hours.ParserError  # type: ignore[attr-defined]
 
 DAY_MINUTES = 24 * 60
 # A Monday to read weekly times from, and how many weeks must agree for times to count as weekly (a year,
