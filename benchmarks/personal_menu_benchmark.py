@@ -8,13 +8,13 @@ every offer's hours. Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/personal_menu_benchmark.py --scale dorset
     .venv/bin/python benchmarks/personal_menu_benchmark.py --scale england [--localities 33755]
+    .venv/bin/python benchmarks/personal_menu_benchmark.py --scale england --measure-only   # again, no reload
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import statistics
 import sys
 import tempfile
@@ -25,7 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run_benchmark import fresh_database, peak_rss_mb, write_inputs  # noqa: E402
+from benchmarks.run_benchmark import (  # noqa: E402
+    add_england_arguments,
+    django_on_fresh_database,
+    peak_rss_mb,
+    write_inputs,
+)
 
 BENCH_PASSWORD = "bench-password-1"  # noqa: S105 (a throwaway database's logins)
 # Weekly patterns of the kind services publish, with overnight and bank-holiday rules among them.
@@ -75,7 +80,7 @@ def load(scale: str, args) -> None:
         import_catalogue(path=paths["catalogue"])
 
 
-def give_opening_hours() -> int:
+def give_opening_hours() -> None:
     """Every offer gets a pattern by its id, and one in five a site-specific variant (a distinct text)."""
     from services.models import SiteOffer
 
@@ -86,7 +91,6 @@ def give_opening_hours() -> int:
             text = f"{text}; Sa {8 + offer.pk % 4:02d}:00-{12 + offer.pk % 6:02d}:00"
         offer.opening_hours = text
     SiteOffer.objects.bulk_update(offers, ["opening_hours"], batch_size=2000)
-    return len({o.opening_hours for o in offers})
 
 
 def people(n: int):
@@ -170,28 +174,25 @@ def measure(persons, *, repeat: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=["dorset", "england"], required=True)
-    parser.add_argument("--localities", type=int, default=33755)
-    parser.add_argument("--sites", type=int, default=2000)
-    parser.add_argument("--offers", type=int, default=6000)
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--database", default="cm_personal_bench")
+    parser.add_argument(
+        "--measure-only", action="store_true", help="time again on the database a previous invocation left"
+    )
+    add_england_arguments(parser, database="cm_personal_bench")
     args = parser.parse_args()
-
-    os.environ["DATABASE_URL"] = fresh_database(args.database)
-    os.environ["REACH_AUTO_RECOMPUTE"] = "false"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "choicemap.settings.local")
-    import django
-
-    django.setup()
+    django_on_fresh_database(args.database, fresh=not args.measure_only)
     from reach.personal_selectors import personal_catalogue
     from reach.services import create_run, execute_run
+    from services.models import SiteOffer
 
-    started = time.perf_counter()
-    load(args.scale, args)
-    distinct = give_opening_hours()
-    run = execute_run(run_id=create_run().pk)
-    print(f"{args.scale}: loaded and run {run.pk} {run.status} in {time.perf_counter() - started:.0f} s")
+    if not args.measure_only:
+        started = time.perf_counter()
+        load(args.scale, args)
+        give_opening_hours()
+        run = execute_run(run_id=create_run().pk)
+        print(f"{args.scale}: loaded and run {run.pk} {run.status} in {time.perf_counter() - started:.0f} s")
+    distinct = SiteOffer.objects.values("opening_hours").distinct().count()
     persons = people(args.people)
     from django.utils import timezone
 

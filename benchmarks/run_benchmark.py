@@ -155,20 +155,34 @@ def fresh_database(name: str) -> str:
     return "postgis" + url[url.index(":") :]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_england_arguments(parser: argparse.ArgumentParser, *, database: str) -> None:
+    """The synthetic England's size, and the database the benchmark drops and recreates."""
     parser.add_argument("--localities", type=int, default=33755)
     parser.add_argument("--sites", type=int, default=2000)
     parser.add_argument("--offers", type=int, default=6000)
-    parser.add_argument("--database", default="choicemap_bench")
-    args = parser.parse_args()
+    parser.add_argument("--database", default=database)
 
-    os.environ["DATABASE_URL"] = fresh_database(args.database)
+
+def django_on_fresh_database(name: str, *, fresh: bool = True) -> None:
+    """Django set up on a new, empty database of that name (or, not `fresh`, the one already there), with
+    no automatic recomputes."""
+    if fresh:
+        os.environ["DATABASE_URL"] = fresh_database(name)
+    else:
+        base = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        os.environ["DATABASE_URL"] = "postgis" + base[base.index(":") :].rsplit("/", 1)[0] + "/" + name
     os.environ["REACH_AUTO_RECOMPUTE"] = "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "choicemap.settings.local")
     import django
 
     django.setup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_england_arguments(parser, database="choicemap_bench")
+    args = parser.parse_args()
+    django_on_fresh_database(args.database)
     from django.core.management import call_command
 
     from areas.services import import_localities
