@@ -71,11 +71,8 @@ def load(scale: str, args) -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         paths = write_inputs(Path(folder), n_localities=args.localities, n_sites=args.sites, n_offers=args.offers)
-        # the synthetic catalogue names its providers without a kind: they must exist first
-        providers = Path(folder) / "providers.csv"
-        providers.write_text("name,kind,contact\n" + "".join(f"Provider {p:02d},voluntary,\n" for p in range(100)))
         import_localities(path=paths["localities"])
-        import_providers(path=providers)
+        import_providers(path=paths["providers"])
         import_options(path=paths["options"])
         import_catalogue(path=paths["catalogue"])
 

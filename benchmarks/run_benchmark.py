@@ -72,9 +72,14 @@ def write_inputs(folder: Path, *, n_localities: int, n_sites: int, n_offers: int
         )
     paths = {
         "localities": folder / "england.geojson",
+        "providers": folder / "providers.csv",
         "options": folder / "options.csv",
         "catalogue": folder / "catalogue.csv",
     }
+    # the catalogue names its providers without a kind, so they are imported first
+    paths["providers"].write_text(
+        "name,kind,contact\n" + "".join(f"Provider {p:02d},voluntary,\n" for p in range(england.n_providers))
+    )
     paths["localities"].write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     with paths["options"].open("w", newline="") as f:
         writer = csv.writer(f)
@@ -188,7 +193,7 @@ def main() -> None:
     from areas.services import import_localities
     from reach.models import LocalityResult
     from reach.services import create_run, execute_run
-    from services.services import import_catalogue, import_options
+    from services.services import import_catalogue, import_options, import_providers
 
     call_command("migrate", verbosity=0)
     with tempfile.TemporaryDirectory() as folder:
@@ -201,6 +206,7 @@ def main() -> None:
         started = time.perf_counter()
         import_localities(path=paths["localities"])
         print(f"import_localities: {args.localities} polygons in {time.perf_counter() - started:.1f} s")
+        import_providers(path=paths["providers"])
         import_options(path=paths["options"])
         started = time.perf_counter()
         report = import_catalogue(path=paths["catalogue"])
