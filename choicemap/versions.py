@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-_PART = "SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0), max(xmin::text::bigint) FROM {table}"
+_PART = (
+    "SELECT {n} AS part, count(*) || '/' || coalesce(sum(xmin::text::bigint), 0), max(xmin::text::bigint) FROM {table}"
+)
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,12 @@ def tables_version(tables: tuple[str, ...]) -> TablesVersion:
     xmins grows with every committed insert or update (whatever order transactions commit in: a newest-xmin
     would miss an older transaction committing late) and the count moves on every delete. Far cheaper than
     serialising the tables."""
-    parts = " UNION ALL ".join(f"({_PART.format(table=connection.ops.quote_name(t))})" for t in tables)
+    parts = " UNION ALL ".join(
+        f"({_PART.format(n=n, table=connection.ops.quote_name(t))})" for n, t in enumerate(tables)
+    )
     with connection.cursor() as cursor:
-        cursor.execute(parts)
-        rows = cursor.fetchall()
+        cursor.execute(f"{parts} ORDER BY part")  # a parallel append may return the parts in any order
+        rows = [row[1:] for row in cursor.fetchall()]
         # Rows this transaction (or one of its savepoints) wrote carry an xid at least its own.
         cursor.execute("SELECT pg_current_xact_id_if_assigned()::text::bigint % 4294967296")
         own = cursor.fetchone()[0]
