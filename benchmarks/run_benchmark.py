@@ -79,9 +79,14 @@ def write_inputs(folder: Path, *, n_localities: int, n_sites: int, n_offers: int
         )
     paths = {
         "localities": folder / "england.geojson",
+        "providers": folder / "providers.csv",
         "options": folder / "options.csv",
         "catalogue": folder / "catalogue.csv",
     }
+    # the catalogue names its providers without a kind, so they are imported first
+    paths["providers"].write_text(
+        "name,kind,contact\n" + "".join(f"Provider {p:02d},voluntary,\n" for p in range(england.n_providers))
+    )
     paths["localities"].write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     with paths["options"].open("w", newline="") as f:
         writer = csv.writer(f)
@@ -164,27 +169,41 @@ def fresh_database(name: str) -> str:
     return "postgis" + url[url.index(":") :]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_england_arguments(parser: argparse.ArgumentParser, *, database: str) -> None:
+    """The synthetic England's size, and the database the benchmark drops and recreates."""
     parser.add_argument("--localities", type=int, default=33755)
     parser.add_argument("--sites", type=int, default=2000)
     parser.add_argument("--offers", type=int, default=6000)
-    parser.add_argument("--database", default="choicemap_bench")
-    parser.add_argument("--scenario-sites", type=int, default=0, help="then time a scenario adding this many sites")
-    args = parser.parse_args()
+    parser.add_argument("--database", default=database)
 
-    os.environ["DATABASE_URL"] = fresh_database(args.database)
+
+def django_on_fresh_database(name: str, *, fresh: bool = True) -> None:
+    """Django set up on a new, empty database of that name (or, not `fresh`, the one already there), with
+    no automatic recomputes."""
+    if fresh:
+        os.environ["DATABASE_URL"] = fresh_database(name)
+    else:
+        base = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        os.environ["DATABASE_URL"] = "postgis" + base[base.index(":") :].rsplit("/", 1)[0] + "/" + name
     os.environ["REACH_AUTO_RECOMPUTE"] = "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "choicemap.settings.local")
     import django
 
     django.setup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_england_arguments(parser, database="choicemap_bench")
+    parser.add_argument("--scenario-sites", type=int, default=0, help="then time a scenario adding this many sites")
+    args = parser.parse_args()
+    django_on_fresh_database(args.database)
     from django.core.management import call_command
 
     from areas.services import import_localities
     from reach.models import LocalityResult
     from reach.services import create_run, execute_run
-    from services.services import import_catalogue, import_options
+    from services.services import import_catalogue, import_options, import_providers
 
     call_command("migrate", verbosity=0)
     with tempfile.TemporaryDirectory() as folder:
@@ -197,6 +216,7 @@ def main() -> None:
         started = time.perf_counter()
         import_localities(path=paths["localities"])
         print(f"import_localities: {args.localities} polygons in {time.perf_counter() - started:.1f} s")
+        import_providers(path=paths["providers"])
         import_options(path=paths["options"])
         started = time.perf_counter()
         report = import_catalogue(path=paths["catalogue"])

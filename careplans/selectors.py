@@ -13,29 +13,23 @@ from django.utils import timezone
 
 from areas.models import Locality
 from reach.engine import ReachParams
-from reach.hours import open_sessions
 from reach.models import LocalityResult, ReachProfile, ReachRun
 from reach.personal import (
     REACHABLE,
     REASON_CODES,
-    SESSIONS,
-    WORKER_GENDER_BITS,
-    OfferFacts,
     PersonalMenu,
     PersonNeeds,
     modes_for,
 )
 from reach.personal import personal_menu as compute_personal_menu
+from reach.personal_selectors import TravelBasis, home_minutes, personal_catalogue
 from reach.selectors import (
-    CatalogueSnapshot,
     current_run,
     default_profile,
     engine_params,
-    load_snapshot,
     option_detail,
     run_provenance_text,
 )
-from reach.travel import MODES, crowfly_travel_times
 from services.models import MenuOption, Site, SiteOffer
 
 from .models import NEEDS_FIELDS, CarePlanChoice, CaseStatus, Publication, ServiceUser, Team
@@ -287,8 +281,6 @@ AGE_RANGES: dict[str, tuple[float, float]] = {
     "55_64": (55, 64),
     "65_plus": (65, 120),
 }
-# How far the personal menu looks for a "nearest time" beyond the limits (the longest journey allowed).
-SEARCH_MINUTES = 240
 
 
 def person_needs(service_user: ServiceUser, **what_if) -> PersonNeeds:
@@ -308,53 +300,6 @@ def person_needs(service_user: ServiceUser, **what_if) -> PersonNeeds:
     )
 
 
-FORMAT_IS_GROUP = {"": -1, "one_to_one": 0, "both": 0, "group": 1}  # "both" offers one-to-one too
-
-
-def offer_facts(snapshot: CatalogueSnapshot, *, today: datetime.date) -> OfferFacts:
-    """The matching facts of the snapshot's offers, in its order; opening hours as the four sessions."""
-    columns = ("min_age", "max_age", "opening_hours", "session_format", "worker_genders", "creche", "languages")
-    by_pk = {
-        row["pk"]: row for row in SiteOffer.objects.filter(pk__in=snapshot.offer_ids.tolist()).values("pk", *columns)
-    }
-    rows = [by_pk[int(pk)] for pk in snapshot.offer_ids]
-    sessions = [open_sessions(row["opening_hours"], start=today) for row in rows]
-    return OfferFacts(
-        min_age=np.array([np.nan if row["min_age"] is None else row["min_age"] for row in rows], dtype=np.float64),
-        max_age=np.array([np.nan if row["max_age"] is None else row["max_age"] for row in rows], dtype=np.float64),
-        is_group=np.array([FORMAT_IS_GROUP[row["session_format"]] for row in rows], dtype=np.int8),
-        worker_genders=np.array(
-            [sum(WORKER_GENDER_BITS[g] for g in row["worker_genders"]) for row in rows], dtype=np.uint8
-        ),
-        creche=np.array([-1 if row["creche"] is None else int(row["creche"]) for row in rows], dtype=np.int8),
-        languages=[frozenset(row["languages"]) for row in rows],
-        open_sessions=np.array([s or (False,) * len(SESSIONS) for s in sessions], dtype=bool).reshape(
-            -1, len(SESSIONS)
-        ),
-        hours_known=np.array([s is not None for s in sessions], dtype=bool),
-    )
-
-
-def home_minutes(snapshot: CatalogueSnapshot, *, home: int, params: ReachParams) -> dict[str, np.ndarray]:
-    """Crow-fly minutes from one locality to every site by mode, up to SEARCH_MINUTES (NaN beyond)."""
-    travel = crowfly_travel_times(
-        locality_lat=snapshot.localities.lat[home : home + 1],
-        locality_lon=snapshot.localities.lon[home : home + 1],
-        site_lat=snapshot.sites.lat,
-        site_lon=snapshot.sites.lon,
-        speeds_kmh=params.speeds_kmh(),
-        access_minutes=params.access_minutes(),
-        detour_factor=params.detour_factor,
-        max_minutes=dict.fromkeys(MODES, float(SEARCH_MINUTES)),
-    )
-    minutes = {}
-    for mode in MODES:
-        _, site, mode_minutes = travel.pairs[mode]
-        minutes[mode] = np.full(snapshot.sites.n, np.nan)
-        minutes[mode][site] = mode_minutes
-    return minutes
-
-
 @dataclass(frozen=True)
 class PersonalRow:
     option: MenuOption
@@ -372,6 +317,7 @@ class PersonalMenuView:
     locality: Locality
     rows: list[PersonalRow]
     changes: list[tuple[str, list[str]]]  # (the change, the options it would bring within reach)
+    travel: str = ""  # what the travel times rest on
 
     @property
     def count_reachable(self) -> int:
@@ -422,37 +368,52 @@ def _what_would_change(service_user: ServiceUser) -> list[tuple[str, dict[str, o
     return changes
 
 
-def _profile_params() -> ReachParams:
+def _travel_basis(run: ReachRun | None) -> TravelBasis:
+    """The run's own travel sources; without a run, the default profile's (network times need a run)."""
+    if run is not None:
+        return TravelBasis(params=run.params, provider=run.provider, provenance=run.provenance)
     try:
-        return ReachParams(**engine_params(default_profile().params()))
+        return TravelBasis(params=default_profile().params())
     except ReachProfile.DoesNotExist:
-        return ReachParams()  # the engine's own defaults, as a fresh profile would have
+        return TravelBasis(params={})  # the engine's own defaults, crow-fly, as a fresh profile would have
+
+
+def _travel_text(run: ReachRun | None, missing: tuple[str, ...]) -> str:
+    text = run_provenance_text(run) if run is not None else "crow-fly estimates (no reach run yet)"
+    if missing:
+        modes = ", ".join(MODE_LABELS[m] for m in missing)
+        text += f"; no cached network times from this home {modes}, so nothing counts as reachable that way"
+    return text
 
 
 def personal_menu(
     *, service_user: ServiceUser, locality: Locality | None = None, today: datetime.date | None = None
 ) -> PersonalMenuView:
     """The menu for this person from their home: the engine with their modes, time limit, sessions,
-    formats and age band, on the default profile and crow-fly times (the profile's matrix or network
-    sources are not used here yet). Every active option gets a reason. `locality`: the home to look
-    from, when not today's (a choice's snapshot is taken from the home of the conversation)."""
+    formats and age band, on the reference run's parameters and its own travel source per mode (crow-fly,
+    the imported matrix or the network's cached times). Every active option gets a reason. `locality`: the
+    home to look from, when not today's (a choice's snapshot is taken from the home of the conversation)."""
     today = today or timezone.localdate()
     locality = locality or service_user.home_locality
-    snapshot = load_snapshot()
-    params = _profile_params()
-    home = int(np.flatnonzero(snapshot.locality_ids == locality.pk)[0])
+    catalogue = personal_catalogue(today=today)
+    snapshot = catalogue.snapshot
+    run = reference_run()
+    basis = _travel_basis(run)
+    params = ReachParams(**engine_params(basis.params))
+    home = catalogue.locality_index[locality.pk]
+    travel = home_minutes(catalogue=catalogue, home=home, basis=basis)
     menu_for = functools.partial(
         compute_personal_menu,
         params=params,
         offers=snapshot.offers,
-        facts=offer_facts(snapshot, today=today),
+        facts=catalogue.facts,
         n_options=snapshot.n_options,
         home_locality=home,
         home_lat=float(snapshot.localities.lat[home]),
         home_lon=float(snapshot.localities.lon[home]),
         site_lat=snapshot.sites.lat,
         site_lon=snapshot.sites.lon,
-        site_minutes=home_minutes(snapshot, home=home, params=params),
+        site_minutes=travel.minutes,
     )
     menu = menu_for(person=person_needs(service_user))
     options = {o.code: o for o in MenuOption.objects.filter(code__in=snapshot.option_codes)}
@@ -476,7 +437,7 @@ def personal_menu(
         changed: PersonalMenu = menu_for(person=person_needs(service_user, **what_if))
         gained = np.flatnonzero((changed.reason == REACHABLE) & (menu.reason != REACHABLE))
         changes.append((label, [options[snapshot.option_codes[k]].name for k in gained]))
-    return PersonalMenuView(locality=locality, rows=rows, changes=changes)
+    return PersonalMenuView(locality=locality, rows=rows, changes=changes, travel=_travel_text(run, travel.missing))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -272,6 +272,12 @@ class FieldParser:
             self._bad(location, field_name, "contains a NUL byte: not text")
         if max_length and len(value) > max_length:
             self._bad(location, field_name, f"is longer than {max_length} characters")
+        return value
+
+    def checked(self, location: str, field_name: str, value: str, rule: Callable[[str], str | None]) -> str:
+        """`value`, with the problem `rule` finds in it (a message, or None) recorded against the field."""
+        if (reason := rule(value)) is not None:
+            self._bad(location, field_name, reason)
         return value
 
     def number(

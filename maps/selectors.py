@@ -16,6 +16,7 @@ from django.db.models.functions import Floor
 
 from areas.models import Locality, Rurality
 from careplans.unmet import OTHER
+from choicemap.versions import tables_version
 from reach.models import LocalityResult, ReachProfile, ReachRun, RunStatus
 from reach.selectors import current_run, option_detail, run_provenance_text
 from services.models import Delivery, MenuOption, Site, SiteOffer
@@ -309,28 +310,12 @@ def search_localities(*, query: str, limit: int = 20) -> list[dict]:
 # ---- sites and outreach ------------------------------------------------------------------------
 
 
-_CATALOGUE_VERSION_SQL = """
-SELECT string_agg(part, ':') FROM (
-    SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) AS part FROM services_site
-    UNION ALL SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM services_siteoffer
-    UNION ALL SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM services_provider
-    UNION ALL SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM services_menuoption
-) AS parts
-"""
+_CATALOGUE_TABLES = ("services_site", "services_siteoffer", "services_provider", "services_menuoption")
 
 
 def catalogue_version() -> str:
-    """Changes with any insert, update or delete of sites, offers, providers or options.
-
-    A row's xmin is the id of the transaction that last wrote it, so the sum of xmins grows with every
-    committed insert or update (whatever order transactions commit in: a newest-xmin would miss an older
-    transaction committing late) and the count moves on every delete. One scan of each table, far cheaper
-    than serialising them.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(_CATALOGUE_VERSION_SQL)
-        raw = cursor.fetchone()[0]
-    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+    """Changes with any committed insert, update or delete of sites, offers, providers or options."""
+    return tables_version(_CATALOGUE_TABLES).stamp
 
 
 def cached_sites_json(build: Callable[[], bytes]) -> bytes:

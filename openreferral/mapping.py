@@ -9,6 +9,7 @@ import re
 import uuid
 from urllib.parse import quote, unquote
 
+from services.hours import DAY_MINUTES, weekly_spans
 from services.models import Delivery, OptionCategory
 
 HSDS_VERSION = "HSDS-UK-3.0"  # the form the ORUK validator reads from the root endpoint
@@ -147,25 +148,16 @@ def code_from_uri(uri: object, prefix: str) -> str | None:
     return None
 
 
-# --- opening hours ('Mo-Fr 09:00-17:00; Sa 10:00-12:00') ↔ HSDS weekly schedules ---------------
+# --- opening hours (OSM opening_hours text, read by opening-hours-py) ↔ HSDS weekly schedules ------
 
 # HSDS asks for times with their timezone, but its only field for one is a fixed UTC offset, and UK
 # local time moves between +00:00 and +01:00 within a weekly rule: say it in words instead.
 SCHEDULE_TIMEZONE_NOTE = "Opening times are UK local time (Europe/London)."
+# A schedule with no weekly rule whose description is the whole text, when weekly rules cannot hold it.
+FULL_TEXT_NOTE = "The description is the opening hours in full, as OSM opening_hours text."
 
 OSM_DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 ICAL_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-
-
-def _expand_days(spec: str) -> list[int]:
-    days: list[int] = []
-    for part in spec.split(","):
-        first, _, last = part.partition("-")
-        start = OSM_DAYS.index(first)
-        end = OSM_DAYS.index(last) if last else start
-        span = (end - start) % 7  # Sa-Mo wraps over the weekend
-        days += [(start + step) % 7 for step in range(span + 1)]
-    return sorted(set(days))
 
 
 def _compress_days(days: list[int]) -> str:
@@ -179,25 +171,39 @@ def _compress_days(days: list[int]) -> str:
     return ",".join(OSM_DAYS[r[0]] if len(r) == 1 else f"{OSM_DAYS[r[0]]}-{OSM_DAYS[r[-1]]}" for r in runs)
 
 
+def _clock(minutes: int) -> str:
+    """Minutes from midnight as HH:MM; past midnight (an overnight span's close) from the next midnight."""
+    if minutes > DAY_MINUTES:
+        minutes -= DAY_MINUTES
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def opening_hours_to_rules(opening_hours: str) -> list[dict]:
-    """A validated opening-hours string as weekly rules {byday, opens_at, closes_at, description}."""
+    """A valid opening-hours text as weekly rules {byday, opens_at, closes_at, description}, from the times
+    opening-hours-py reads in it, the days that share a time span together; an overnight span closes
+    before it opens (Fr 22:00-02:00). [] when the text is not the same every week (see full_text_schedule)."""
+    days_by_span: dict[tuple[int, int], list[int]] = {}
+    for day, opens, closes in weekly_spans(opening_hours) or ():
+        days_by_span.setdefault((opens, closes), []).append(day)
     rules = []
-    for rule in (r.strip() for r in opening_hours.split(";")):
-        if not rule:
-            continue
-        day_spec, times = rule.split(" ", 1)
-        days = _expand_days(day_spec)
-        for span in times.strip().split(","):
-            opens, closes = span.split("-")
-            rules.append(
-                {
-                    "byday": ",".join(ICAL_DAYS[d] for d in days),
-                    "opens_at": opens,
-                    "closes_at": closes,
-                    "description": f"{_compress_days(days)} {opens}-{closes}",
-                }
-            )
+    for (opens, closes), days in sorted(days_by_span.items(), key=lambda item: (min(item[1]), item[0])):
+        opens_at, closes_at = _clock(opens), _clock(closes)
+        rules.append(
+            {
+                "byday": ",".join(ICAL_DAYS[d] for d in sorted(days)),
+                "opens_at": opens_at,
+                "closes_at": closes_at,
+                "description": f"{_compress_days(days)} {opens_at}-{closes_at}",
+            }
+        )
     return rules
+
+
+def full_text_schedule(opening_hours: str) -> bool:
+    """Whether the weekly rules miss something of the text (public holidays, months, dates, comments, or a
+    form of its own), so that the text itself must travel as a schedule's description."""
+    rules = [(r["byday"], r["opens_at"], r["closes_at"]) for r in opening_hours_to_rules(opening_hours)]
+    return bool(opening_hours.strip()) and rules_to_opening_hours(rules) != opening_hours
 
 
 _TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)(:00)?$")

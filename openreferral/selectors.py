@@ -200,6 +200,15 @@ def service_record(offer: SiteOffer, *, base_url: str = "", nested: bool = False
         }
         for n, rule in enumerate(m.opening_hours_to_rules(offer.opening_hours))
     ]
+    if m.full_text_schedule(offer.opening_hours):
+        record["schedules"].append(
+            {
+                "id": m.stable_id("schedule", *key, "text"),
+                "service_id": sid,
+                "description": offer.opening_hours,
+                "notes": f"{m.FULL_TEXT_NOTE} {m.SCHEDULE_TIMEZONE_NOTE}",
+            }
+        )
     record["service_areas"] = [
         {
             "id": m.stable_id("service_area", *key, loc.code),
@@ -331,6 +340,8 @@ def _open(opening_hours: str, filters: ServiceFilters) -> bool:
         if filters.day and filters.day not in rule["byday"].split(","):
             continue
         opens, closes = rule["opens_at"], rule["closes_at"]
+        if closes <= opens:
+            closes = "24:00"  # overnight: open until midnight that day (the early hours belong to the next)
         if filters.start_time and not opens <= filters.start_time < closes:
             continue
         if filters.end_time and not opens < filters.end_time <= closes:

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.gis.geos import Point
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from areas.models import Locality
@@ -33,7 +32,9 @@ from choicemap.imports import (
     read_import_text,
     run_import,
 )
+from services.hours import opening_hours_problem
 from services.models import (
+    MAX_OPENING_HOURS,
     Delivery,
     MenuOption,
     OptionCategory,
@@ -42,7 +43,6 @@ from services.models import (
     SessionFormat,
     Site,
     SiteOffer,
-    opening_hours_validator,
 )
 from services.rules import LANGUAGES, offer_problems
 
@@ -470,10 +470,17 @@ def _matching_facts(reader: _Reader, where: str, item: dict, extension: dict) ->
 
 
 def _opening_hours(reader: _Reader, where: str, item: dict) -> str:
+    """The whole text from a schedule that carries it (no weekly rule, the text as its description), or
+    else the weekly schedules joined; either way it must be what opening-hours-py reads."""
     schedules = item.get("schedules") or []
     if not isinstance(schedules, list):
         reader.problem(where, "schedules", "must be a list")
         return ""
+    for index, schedule in enumerate(schedules):
+        if isinstance(schedule, dict) and _full_text(schedule):
+            text = schedule["description"]
+            _check_opening_hours(reader, where, f"schedules[{index}].description", text)
+            return text
     rules = []
     for index, schedule in enumerate(schedules):
         problem = m.schedule_problem(schedule) if isinstance(schedule, dict) else ("", "is not an object")
@@ -482,14 +489,20 @@ def _opening_hours(reader: _Reader, where: str, item: dict) -> str:
         else:
             rules.append((schedule["byday"], schedule["opens_at"], schedule["closes_at"]))
     opening_hours = m.rules_to_opening_hours(rules) if rules else ""
-    try:
-        if opening_hours:
-            opening_hours_validator(opening_hours)
-    except ValidationError:
-        reader.problem(where, "schedules", f"gives opening hours {opening_hours!r}, which are not valid")
-    if len(opening_hours) > 200:
-        reader.problem(where, "schedules", "too many schedules: the opening hours are longer than 200 characters")
+    _check_opening_hours(reader, where, "schedules", opening_hours)
     return opening_hours
+
+
+def _full_text(schedule: dict) -> bool:
+    description = schedule.get("description")
+    return not schedule.get("freq") and not schedule.get("byday") and isinstance(description, str)
+
+
+def _check_opening_hours(reader: _Reader, where: str, field: str, text: str) -> None:
+    if problem := opening_hours_problem(text):
+        reader.problem(where, field, problem)
+    if len(text) > MAX_OPENING_HOURS:
+        reader.problem(where, field, f"the opening hours are longer than {MAX_OPENING_HOURS} characters")
 
 
 class _Localities:

@@ -313,6 +313,11 @@ def _key(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
+def settings_key(mode: str, chosen: dict) -> str:
+    """The key a mode's cached columns are stored under for its settings (see settings_for_mode)."""
+    return _key({"mode": mode, **chosen})
+
+
 def site_key(lat: float, lon: float) -> str:
     return f"{lat:.7f},{lon:.7f}"
 
@@ -397,7 +402,7 @@ def create_matrix_job(
     keys: list[str],
 ) -> MatrixJob:
     """The missing columns of one mode as chunks of origins; the same run and mode reuse an unfinished job."""
-    okey, skey = origins_key(origins), _key({"mode": mode, **chosen})
+    okey, skey = origins_key(origins), settings_key(mode, chosen)
     existing = MatrixJob.objects.filter(
         run=run, build=build, mode=mode, settings_key=skey, origins_key=okey, stored=False
     ).first()
@@ -547,7 +552,7 @@ def network_times_for_run(
     chosen = {mode: settings_for_mode(mode=mode, params=params, build=build) for mode in modes}
     waiting = False
     for mode in modes:
-        skey = _key({"mode": mode, **chosen[mode]})
+        skey = settings_key(mode, chosen[mode])
         present = set(
             TravelTimeColumn.objects.filter(
                 build=build, mode=mode, settings_key=skey, origins_key=okey, site_key__in=unique_keys
@@ -580,7 +585,7 @@ def _load_columns(*, build, modes, chosen, okey, keys, n_origins, limits) -> Net
         site_index.setdefault(key, []).append(j)
     pairs, off = {}, {}
     for mode in modes:
-        skey = _key({"mode": mode, **chosen[mode]})
+        skey = settings_key(mode, chosen[mode])
         limit = float(limits.get(f"{mode}_minutes", np.inf))
         locs, sites, mins = [], [], []
         off_origins = np.zeros(n_origins, dtype=bool)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import FloatField, Func, QuerySet
 from django.utils import timezone
 
 from areas.models import Locality
@@ -96,32 +96,45 @@ def _nan_if_none(values) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
+def _latitude(point: str) -> Func:
+    """A point's latitude read by PostGIS: a float, not a GEOS object per row (seconds at England scale)."""
+    return Func(point, function="ST_Y", output_field=FloatField())
+
+
+def _longitude(point: str) -> Func:
+    return Func(point, function="ST_X", output_field=FloatField())
+
+
 def load_snapshot() -> CatalogueSnapshot:
     """Localities, active menu options and every offer of them, in a stable order."""
     loc_rows = list(
-        Locality.objects.order_by("id").values_list(
-            "id", "code", "name", "origin", "population", "car_share", "rurality", "imd_decile"
-        )
+        Locality.objects.order_by("id")
+        .annotate(lat=_latitude("origin"), lon=_longitude("origin"))
+        .values_list("id", "code", "name", "lat", "lon", "population", "car_share", "rurality", "imd_decile")
     )
     localities = LocalityArrays(
-        lat=np.array([r[3].y for r in loc_rows], dtype=np.float64),
-        lon=np.array([r[3].x for r in loc_rows], dtype=np.float64),
-        population=np.array([r[4] for r in loc_rows], dtype=np.float64),
-        car_share=_nan_if_none(r[5] for r in loc_rows),
-        rurality=np.array([r[6] for r in loc_rows], dtype=object),
-        imd_decile=np.array([r[7] or 0 for r in loc_rows], dtype=np.int16),
+        lat=np.array([r[3] for r in loc_rows], dtype=np.float64),
+        lon=np.array([r[4] for r in loc_rows], dtype=np.float64),
+        population=np.array([r[5] for r in loc_rows], dtype=np.float64),
+        car_share=_nan_if_none(r[6] for r in loc_rows),
+        rurality=np.array([r[7] for r in loc_rows], dtype=object),
+        imd_decile=np.array([r[8] or 0 for r in loc_rows], dtype=np.int16),
     )
     locality_index = {r[0]: i for i, r in enumerate(loc_rows)}
 
     options = list(MenuOption.objects.filter(active=True).order_by("display_order", "code").values_list("id", "code"))
     option_index = {option_id: i for i, (option_id, _) in enumerate(options)}
 
-    site_rows = list(Site.objects.order_by("id").values_list("id", "location", "provider_id", "active"))
+    site_rows = list(
+        Site.objects.order_by("id")
+        .annotate(lat=_latitude("location"), lon=_longitude("location"))
+        .values_list("id", "lat", "lon", "provider_id", "active")
+    )
     site_index = {r[0]: i for i, r in enumerate(site_rows)}
-    site_active = {r[0]: r[3] for r in site_rows}
+    site_active = {r[0]: r[4] for r in site_rows}
     sites = SiteArrays(
-        lat=np.array([r[1].y for r in site_rows], dtype=np.float64),
-        lon=np.array([r[1].x for r in site_rows], dtype=np.float64),
+        lat=np.array([r[1] for r in site_rows], dtype=np.float64),
+        lon=np.array([r[2] for r in site_rows], dtype=np.float64),
     )
 
     offer_rows = list(

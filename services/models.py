@@ -1,9 +1,12 @@
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db.models import F, Q
 
 from choicemap.validators import validate_wgs84
+
+from .hours import opening_hours_problem
 
 # Beyond these a figure is a typo (or an attack): ten years' wait; a home visit round as wide as England.
 MAX_WAITING_WEEKS = 520
@@ -104,12 +107,13 @@ class WorkerGender(models.TextChoices):
     MALE = "male", "A man"
 
 
-opening_hours_validator = RegexValidator(
-    r"^((Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))?(,(Mo|Tu|We|Th|Fr|Sa|Su)(-(Mo|Tu|We|Th|Fr|Sa|Su))?)*"
-    r" ([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d(,([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d)*"
-    r"(; ?|$))+$",
-    "Use opening-hours form such as 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.",
-)
+MAX_OPENING_HOURS = 200
+
+
+def opening_hours_validator(value: str) -> None:
+    """OSM opening_hours text as opening-hours-py reads it; its own words say what is wrong."""
+    if problem := opening_hours_problem(value):
+        raise ValidationError(problem, code="invalid_opening_hours")
 
 
 class SiteOffer(models.Model):
@@ -140,10 +144,10 @@ class SiteOffer(models.Model):
         help_text="Only for home visits: radius from the site, in km.",
     )
     opening_hours = models.CharField(
-        max_length=200,
+        max_length=MAX_OPENING_HOURS,
         blank=True,
         validators=[opening_hours_validator],
-        help_text="Weekly hours, e.g. 'Mo-Fr 09:00-17:00; Sa 10:00-12:00'.",
+        help_text="OSM opening_hours, e.g. 'Mo-Fr 09:00-17:00; Sa 10:00-12:00; PH off'.",
     )
     # Matching facts for personal menus; empty or null = not recorded, which rules nobody out.
     session_format = models.CharField(max_length=10, choices=SessionFormat.choices, blank=True)

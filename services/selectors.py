@@ -51,5 +51,6 @@ def catalogue_rows() -> Iterator[dict[str, str]]:
             "worker_genders": ";".join(offer.worker_genders),
             "creche": "" if offer.creche is None else ("true" if offer.creche else "false"),
             "languages": ";".join(offer.languages),
+            "opening_hours": offer.opening_hours,
         }
         yield row

@@ -14,8 +14,10 @@ from areas.models import Locality
 from choicemap.events import catalogue_changed
 from choicemap.imports import ImportFailed, ImportReport, RowReader, run_import, upsert_by_key
 
+from .hours import opening_hours_problem
 from .models import (
     MAX_HOME_VISIT_KM,
+    MAX_OPENING_HOURS,
     MAX_WAITING_WEEKS,
     Delivery,
     MenuOption,
@@ -49,8 +51,9 @@ CATALOGUE_COLUMNS = [
 # Needed only for a provider the catalogue does not have yet: a new provider is never created without a kind.
 CATALOGUE_OPTIONAL_COLUMNS = ["provider_kind"]
 # Matching facts for personal menus: optional on import (a file without a column leaves that fact as it
-# is); the export always writes them. Lists are ";"-separated codes, kept in the order given.
-CATALOGUE_FACT_COLUMNS = ["session_format", "worker_genders", "creche", "languages"]
+# is); the export always writes them. Lists are ";"-separated codes, kept in the order given; opening
+# hours are OSM opening_hours text, as opening-hours-py reads it.
+CATALOGUE_FACT_COLUMNS = ["session_format", "worker_genders", "creche", "languages", "opening_hours"]
 
 
 def import_options(*, path: Path | str, dry_run: bool = False) -> ImportReport:
@@ -254,6 +257,9 @@ def _parse_offer_facts(parse, where: str, row: dict[str, str]) -> dict:
         facts["creche"] = None if row["creche"] == "" else parse.boolean(where, "creche", row["creche"], default=False)
     if "languages" in row:
         facts["languages"] = _codes(row["languages"])
+    if "opening_hours" in row:
+        text = parse.text(where, "opening_hours", row["opening_hours"], max_length=MAX_OPENING_HOURS)
+        facts["opening_hours"] = parse.checked(where, "opening_hours", text, opening_hours_problem)
     return facts
 
 

@@ -94,6 +94,8 @@ def test_the_keyworker_sees_the_reasons_next_to_the_form_with_names_escaped(clie
     assert "nearest 53 min by public transport" in page
     assert "With lifts: Opioid substitution would come within reach" in page
     assert "If walking were not limited: no option would come within reach" in page
+    travel = page[page.index('id="personal-travel"') :][:300]
+    assert "Travel times: crow-fly estimates (walking 4.8 km/h" in travel, travel  # the reference run's own source
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
