@@ -18,4 +18,16 @@ urlpatterns = [
     path("api/sites/", views.SitesApi.as_view(), name="api-sites"),
     path("api/outreach/", views.OutreachApi.as_view(), name="api-outreach"),
     path("api/unmet/", views.UnmetApi.as_view(), name="api-unmet"),
+    path("api/scenarios/", views.ScenariosApi.as_view(), name="api-scenarios"),
+    path("api/scenarios/<int:scenario_id>/", views.ScenarioApi.as_view(), name="api-scenario"),
+    path(
+        "api/scenarios/<int:scenario_id>/difference/",
+        views.ScenarioDifferenceApi.as_view(),
+        name="api-scenario-difference",
+    ),
+    path(
+        "api/scenarios/<int:scenario_id>/localities/<int:locality_id>/",
+        views.ScenarioLocalityApi.as_view(),
+        name="api-scenario-locality",
+    ),
 ]
