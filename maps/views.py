@@ -75,7 +75,7 @@ class MapView(RoleRequiredMixin, TemplateView):
             "measure": measure,
             "option": self.request.GET.get("option", ""),
             "locality": self.request.GET.get("locality", ""),
-            "measures": [m.describe() for m in MEASURES.values()],
+            "measures": [{**m.describe(), "difference": difference_available(m)} for m in MEASURES.values()],
             "geometry_version": version,
             "first_requests": first_requests,
             "bounds": selectors.drawing_bounds(version=version),
@@ -101,7 +101,21 @@ class MapView(RoleRequiredMixin, TemplateView):
                 "scenario_api": reverse("api:scenario-list"),
             },
         }
+        context["site_form_fields"] = [
+            (name, SITE_FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+            for name in context["config"]["scenario_editor"]["site_fields"]
+        ]
         return context
+
+
+SITE_FIELD_LABELS = {
+    "code": "Site code",
+    "name": "Site name",
+    "provider": "Provider (an existing name, or a new one)",
+    "provider_kind": "Kind of provider (for a new one)",
+    "lat": "Latitude",
+    "lon": "Longitude",
+}
 
 
 def _scenario_editor_config() -> dict:
