@@ -18,7 +18,7 @@ from django.db.models.functions import Floor
 from areas.models import Locality, Rurality
 from careplans.unmet import OTHER
 from reach.models import ChangeKind, LocalityResult, ReachProfile, ReachRun, RunStatus, Scenario
-from reach.scenario_catalogue import ScenarioInvalid
+from reach.scenario_catalogue import ScenarioInvalid, clean_change
 from reach.scenario_selectors import base_run_for, chain_changes, scenario_catalogue
 from reach.selectors import current_run, option_detail, run_provenance_text
 from services.models import Delivery, MenuOption, Site, SiteOffer
@@ -503,7 +503,7 @@ def latest_scenario_run(scenario: Scenario) -> ReachRun | None:
 
 def scenario_summaries() -> list[dict]:
     """The picker: every scenario (commissioners and admins read them all), with its latest succeeded run."""
-    latest = {}
+    latest: dict[int, int] = {}
     succeeded = ReachRun.objects.filter(scenario__isnull=False, status=RunStatus.SUCCEEDED)
     for scenario_id, run_id in succeeded.order_by("scenario_id", "-finished_at", "-id").values_list(
         "scenario_id", "id"
@@ -534,7 +534,7 @@ def _describe_change_offer(values: dict) -> str:
     return f"Change {values['option_code']} at {values['site_code']} ({values['delivery']}): {changed}"
 
 
-_CHANGE_WORDS = {
+_CHANGE_WORDS: dict[str, Callable[[dict], str]] = {
     ChangeKind.ADD_SITE: lambda v: (
         f"Add site {v['name']} ({v['code']}) of {v['provider']} at {v['lat']:.5f}, {v['lon']:.5f}"
     ),
@@ -567,7 +567,9 @@ def _scenario_sites(scenario: Scenario) -> tuple[list[dict], list[str]]:
     added: dict[str, dict] = {}
     closed: list[str] = []
     for link, change in chain_changes(scenario):
-        values = change.values
+        values, problems = clean_change(change.kind, change.values)
+        if problems:  # stored before a rule tightened (or by hand): the scenario's own checks name it
+            continue
         if change.kind == ChangeKind.ADD_SITE:
             added[values["code"]] = {
                 "code": values["code"],
@@ -635,9 +637,9 @@ def scenario_site_names(scenario: Scenario) -> dict[int, NewSite]:
 def _measure_by_locality(run: ReachRun, measure: Measure, option: str | None) -> dict[int, float | None]:
     field = measure.field
     if measure.per_option:
-        field = f"{field}__{run.option_codes.index(option)}" if option in run.option_codes else None
-    if field is None:
-        return {}
+        if option is None or option not in run.option_codes:
+            return {}
+        field = f"{field}__{run.option_codes.index(option)}"
     rows = LocalityResult.objects.filter(run=run, locality_id__isnull=False).values_list("locality_id", field)
     return dict(rows.iterator(chunk_size=5000))
 

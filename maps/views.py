@@ -40,7 +40,7 @@ from reach.services import RunAlreadyActive, start_run
 from services.models import Delivery, ProviderKind
 
 from . import selectors
-from .measures import DEFAULT_MEASURE, DIFFERENCE_UNAVAILABLE, MEASURES, difference_available
+from .measures import DEFAULT_MEASURE, DIFFERENCE_UNAVAILABLE, MEASURES, Measure, difference_available
 from .serializers import SiteMapSerializer
 
 MAP_ROLES = (ADMIN, COMMISSIONER)
@@ -206,6 +206,14 @@ def _run_or_404(run_id: int):
     return run
 
 
+def _measure_asked_for(request) -> Measure:
+    key = request.query_params.get("measure", DEFAULT_MEASURE)
+    measure = MEASURES.get(key)
+    if measure is None:
+        raise ValidationError({"measure": f"Unknown measure {key!r}; one of {', '.join(MEASURES)}."})
+    return measure
+
+
 class RunsApi(MapApiView):
     def get(self, request):
         return Response(selectors.runs_overview())
@@ -241,10 +249,7 @@ class RunApi(MapApiView):
 class ValuesApi(MapApiView):
     def get(self, request, run_id: int):
         run = _run_or_404(run_id)
-        key = request.query_params.get("measure", DEFAULT_MEASURE)
-        measure = MEASURES.get(key)
-        if measure is None:
-            raise ValidationError({"measure": f"Unknown measure {key!r}; one of {', '.join(MEASURES)}."})
+        measure = _measure_asked_for(request)
         option = request.query_params.get("option") or None
         if measure.per_option and option not in run.option_codes:
             raise ValidationError(
@@ -371,10 +376,7 @@ class ScenarioDifferenceApi(MapApiView):
 
     def get(self, request, scenario_id: int):
         scenario = _scenario_or_404(scenario_id)
-        key = request.query_params.get("measure", DEFAULT_MEASURE)
-        measure = MEASURES.get(key)
-        if measure is None:
-            raise ValidationError({"measure": f"Unknown measure {key!r}; one of {', '.join(MEASURES)}."})
+        measure = _measure_asked_for(request)
         if not difference_available(measure):
             raise ValidationError({"measure": f"{measure.label}: {DIFFERENCE_UNAVAILABLE}"})
         run, base = _scenario_and_base_runs(request, scenario)

@@ -48,7 +48,7 @@ def site_objects(world, users, caseloads, team) -> dict[str, int]:
     )
     scenario = Scenario.objects.create(name="Evening clinic", description="One more evening session", owner=admin)
     ScenarioChange.objects.create(scenario=scenario, position=0, kind=ChangeKind.CLOSE_SITE, values={})
-    return {"mine": caseloads["mine"].pk, "my_choice": caseloads["my_choice"].pk}
+    return {"mine": caseloads["mine"].pk, "my_choice": caseloads["my_choice"].pk, "scenario": scenario.pk}
 
 
 @pytest.fixture
