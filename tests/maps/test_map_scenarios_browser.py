@@ -15,6 +15,7 @@ from reach.models import ChangeKind, LocalityResult, ReachRun, RunStatus, Scenar
 from reach.scenario_services import add_change, create_scenario
 from reach.services import create_run, execute_run
 from services.models import MenuOption, Site
+from tests.accessibility.axe import audit, install_axe, report
 from tests.maps.browser_pages import PASSWORD, screenshot, sign_in
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -305,3 +306,28 @@ def test_the_scenario_controls_work_from_the_keyboard(page, live_server, demo_ru
     # The views are radio buttons: arrow keys move between them.
     page.focus("#scenario-select")
     assert page.evaluate("document.activeElement.id") == "scenario-select"
+
+
+def test_the_owners_scenario_tools_the_site_dialog_and_the_outreach_form_meet_wcag_22_aa(page, live_server, demo_run):
+    """axe (tests/accessibility) on what only the owner sees, opened: the page-wide walk sees them closed."""
+    install_axe(page.context)
+    scenario, _run, locality = village_clinic(demo_run)
+    open_scenario(page, live_server, scenario)
+    page.wait_for_function("equityMap.scenarioView === 'difference' && equityMap.values.class_index")
+    path = f"/map/?scenario={scenario.pk}"
+    findings = audit(page, role="commissioner (owner)", path=path)
+    page.fill("#find-query", locality.code)
+    page.press("#find-query", "Enter")
+    expect(page.locator("#panel-title")).to_have_text(f"{locality.name} ({locality.code})")
+    page.click("#pick-outreach")
+    page.fill("#outreach-query", locality.code)
+    page.click("#outreach-find")
+    page.locator("#outreach-results button").first.click()
+    findings += audit(page, role="commissioner (owner)", path=f"{path} (panel, outreach form)")
+    page.click("#outreach-cancel")
+    page.click("#place-site")
+    page.click("#type-coordinates")
+    page.click("#site-form button[type=submit]")  # with the API's field errors shown
+    expect(page.locator("#site-error-code")).to_be_visible()
+    findings += audit(page, role="commissioner (owner)", path=f"{path} (new-site dialog)")
+    assert not findings, report(findings)

@@ -157,8 +157,8 @@ def interact(page, action: str) -> None:
         interact(page, "map")  # the before/after panel of a found locality, and a site's popup
         new_sites = page.locator(".new-site-marker")
         if new_sites.count():
-            new_sites.first.click(force=True)
-            page.wait_for_selector(".leaflet-popup")
+            new_sites.first.dispatch_event("click")  # it may lie outside the map's view
+            page.wait_for_selector(".leaflet-popup .scenario-note")
 
 
 def watch(page, role, problems: list) -> None:
