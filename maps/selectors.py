@@ -607,6 +607,8 @@ def scenario_detail(*, scenario: Scenario, user) -> dict:
         "applied": scenario.applied_at is not None,
         "base": {"id": scenario.base_id, "name": scenario.base.name} if scenario.base else None,
         "run": run_status(run) if run else None,
+        # Changed since its latest run was started: that run no longer shows it as it is.
+        "changed_since_run": bool(run and scenario.updated_at > run.created_at),
         "base_run": run_status(base) if base else None,
         "active_run": run_status(active) if active else None,
         "changes": [

@@ -5,7 +5,7 @@ import pytest
 
 from accounts.roles import ADMIN, COMMISSIONER, KEYWORKER
 from accounts.services import ensure_user
-from maps.measures import MEASURES, PUOR
+from maps.measures import MEASURES, PUOR, difference_classes
 from reach.models import LocalityResult, RunStatus
 from reach.scenario_services import add_change, create_scenario
 from reach.services import create_run, execute_run
@@ -61,6 +61,7 @@ def test_the_detail_names_its_runs_changes_new_and_closed_sites_and_who_may_edit
         }
     ]
     assert body["closed_sites"] == ["B1"]
+    assert body["changed_since_run"] is False
     other = ensure_user(username="other-commissioner", password=PASSWORD, role=COMMISSIONER)
     client.force_login(other)
     assert client.get(url(scenario)).json()["can_edit"] is False  # read-only for everyone but its owner
@@ -176,3 +177,51 @@ def test_the_map_page_opens_a_scenario_from_its_address(commissioner_client, com
     assert response.context["config"]["scenario"] == compared["scenario"].pk
     assert response.context["config"]["scenario_editor"]["site_fields"] == ["code", "name", "provider", "lat", "lon"]
     assert commissioner_client.get("/map/", {"scenario": "999999"}).context["config"]["scenario"] is None
+
+
+def test_a_change_after_the_latest_run_is_flagged(commissioner_client, compared):
+    add_change(scenario=compared["scenario"], kind="close_site", values={"site_code": "T1"})
+    body = commissioner_client.get(url(compared["scenario"])).json()
+    assert body["changed_since_run"] is True
+    assert body["changes"][-1]["text"] == "Close site T1"
+
+
+@pytest.mark.parametrize(
+    ("measure", "differences", "labels", "classes"),
+    [
+        # Counts: a class per count up to 4 a side, the outermost open once a change is larger.
+        (
+            "menu_without_car",
+            [0, 1, -1, 2],
+            ["loses 2 options", "loses 1 option", "no change", "gains 1 option", "gains 2 options"],
+            [2, 3, 1, 4],
+        ),
+        ("menu_with_car", [7, -5, 0], None, [8, 0, 4]),
+        ("real_choice_with_car", [0, 0], ["no change"], [0, 0]),
+        ("providers_with_car", [0, None, -1], ["loses 1 provider", "no change", "gains 1 provider"], [1, None, 0]),
+        # The expected menu: a class per whole option, "less than 1" next to "no change".
+        (
+            "expected_menu",
+            [0.0, 0.25, -0.999, 1.0, -1.5],
+            [
+                "loses 1 to under 2 options",
+                "loses less than 1 option",
+                "no change",
+                "gains less than 1 option",
+                "gains 1 to under 2 options",
+            ],
+            [2, 3, 1, 4, 0],
+        ),
+        ("expected_menu", [3.2, -0.1], None, [6, 2]),
+    ],
+)
+def test_difference_classes_by_hand(measure, differences, labels, classes):
+    legend, index = difference_classes(MEASURES[measure], differences)
+    if labels is not None:
+        assert [item["label"] for item in legend["classes"]] == labels
+    assert index == classes
+    if measure == "menu_with_car":  # 7 and -5 are beyond 4 a side
+        assert legend["classes"][0]["label"] == "loses 4 or more options"
+        assert legend["classes"][-1]["label"] == "gains 4 or more options"
+    if measure == "expected_menu" and labels is None:  # 3.2 is beyond 3 classes a side
+        assert legend["classes"][-1]["label"] == "gains 2 or more options"

@@ -33,6 +33,7 @@ function aboutText(scenario) {
     `Base: ${scenario.base ? `scenario “${scenario.base.name}”` : "the current catalogue"}.`];
   parts.push(scenario.run ? `Latest run ${scenario.run.id} (${scenario.run.profile}), ${when(scenario.run.finished_at)}.`
     : "Not run yet: run it to see what it changes.");
+  if (scenario.changed_since_run) parts.push("Changed since that run: run it again to see the changes.");
   if (scenario.run && !scenario.base_run) parts.push("Its base has no run of the same profile yet.");
   if (scenario.applied) parts.push("Applied to the catalogue.");
   return parts.join(" ");
