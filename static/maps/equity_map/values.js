@@ -7,9 +7,20 @@ import {colourFor, renderLegend} from "./legend.js";
 import {updateLinks} from "./links.js";
 import {view} from "./view.js";
 
+// A difference's "no change" is a near-white neutral: outline every locality then, so that one stands
+// out from the map's background at every zoom.
+const DIFFERENCE_OUTLINE = ["#8c8c8c", 0];
+let outlineDefaults = null;
+
+function setOutline(shapes, diverging) {
+  outlineDefaults = outlineDefaults || [shapes.options.outline, shapes.options.outlineMinZoom];
+  shapes.setOutline(...(diverging ? DIFFERENCE_OUTLINE : outlineDefaults));
+}
+
 export function drawValues(payload) {
   view.values = payload;
   const shapes = view.choropleth;
+  setOutline(shapes, payload.legend.kind === "diverging");
   const present = new Set(payload.ids);
   for (const id of shapes.ids()) if (!present.has(id)) shapes.removeFeature(id);
   payload.ids.forEach((id, i) => {
