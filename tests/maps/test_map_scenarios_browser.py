@@ -331,3 +331,20 @@ def test_the_owners_scenario_tools_the_site_dialog_and_the_outreach_form_meet_wc
     expect(page.locator("#site-error-code")).to_be_visible()
     findings += audit(page, role="commissioner (owner)", path=f"{path} (new-site dialog)")
     assert not findings, report(findings)
+
+
+def test_the_owner_removes_a_change_unless_a_later_one_needs_it(page, live_server, demo_run):
+    scenario = create_scenario(name="Undo", owner=commissioner())
+    site = {"code": "UND1", "name": "Undo clinic", "provider": "Undo health", "lat": 50.7, "lon": -2.4}
+    add_change(scenario=scenario, kind=ChangeKind.ADD_SITE, values=site)
+    offer = {"site_code": "UND1", "option_code": demo_run.option_codes[0], "delivery": "on_site"}
+    add_change(scenario=scenario, kind=ChangeKind.ADD_OFFER, values=offer)
+    open_scenario(page, live_server, scenario)
+    page.click(".scenario-changes summary")
+    page.get_by_role("button", name="Remove change 1: Add site Undo clinic (UND1)").click()
+    expect(page.locator("#scenario-status")).to_contain_text("Change 1 stays")
+    assert scenario.changes.count() == 2
+    page.get_by_role("button", name="Remove change 2: Add").click()
+    expect(page.locator("#scenario-status")).to_contain_text("Removed change 2")
+    expect(page.locator("#scenario-change-count")).to_have_text("1")
+    assert list(scenario.changes.values_list("kind", flat=True)) == [ChangeKind.ADD_SITE]

@@ -1,7 +1,7 @@
 /* Scenarios on the map: the picker, the base / scenario / difference views, and running a scenario
  * with the page's progress polling. The edits (new sites, outreach, closing) are in scenario_edit.js. */
 
-import {getJSON, postJSON} from "./api.js";
+import {deleteJSON, getJSON, postJSON} from "./api.js";
 import {config, measureInfo, urls} from "./config.js";
 import {$, el, showError} from "./dom.js";
 import {when} from "./format.js";
@@ -91,12 +91,29 @@ function renderScenario(scenario) {
   $("scenario-name").textContent = scenario.name;
   $("scenario-about").textContent = aboutText(scenario);
   $("scenario-change-count").textContent = String(scenario.changes.length);
-  $("scenario-changes").replaceChildren(...scenario.changes.map((c) => el("li", {}, c.text)));
+  $("scenario-changes").replaceChildren(...scenario.changes.map((c) => el("li", {dataset: {position: c.position}},
+    c.text, scenario.can_edit ? [" ", el("button", {type: "button", class: "remove-change",
+                                                    "aria-label": `Remove change ${c.position}: ${c.text}`,
+                                                    onclick: () => removeChange(c)}, "Remove")] : null)));
   $("scenario-tools").hidden = !scenario.can_edit;
   $("scenario-readonly").hidden = scenario.can_edit;
   $("run-select").disabled = true;  // the scenario's views choose the run
   markScenarioSites();
   editorHooks.opened(scenario);
+}
+
+/** Take one change out of the open scenario (the API refuses while a later change needs it). */
+async function removeChange(change) {
+  const status = $("scenario-status");
+  try {
+    await deleteJSON(`${urls.scenario_api}${view.scenario.id}/changes/${change.position}/`);
+  } catch (err) {
+    status.textContent = `Change ${change.position} stays: ${err.message}`;
+    return;
+  }
+  await reloadScenario();
+  status.textContent = `Removed change ${change.position} (${change.text}). Run the scenario to see the effect.`;
+  $("scenario-changes").closest("details").querySelector("summary").focus();
 }
 
 /** Reload the open scenario's detail (after a change or a run) without changing the view. */
