@@ -315,6 +315,7 @@ def test_the_owners_scenario_tools_the_site_dialog_and_the_outreach_form_meet_wc
     open_scenario(page, live_server, scenario)
     page.wait_for_function("equityMap.scenarioView === 'difference' && equityMap.values.class_index")
     path = f"/map/?scenario={scenario.pk}"
+    page.click(".scenario-changes summary")  # the changes, each with its Remove button
     findings = audit(page, role="commissioner (owner)", path=path)
     page.fill("#find-query", locality.code)
     page.press("#find-query", "Enter")
