@@ -208,3 +208,82 @@ def protected_count_classes(values: list[int | None]) -> dict:
             label = _format(lower, 0) if top == lower else f"{_format(lower, 0)}–{_format(top, 0)}"
             classes.append({"min": lower, "label": label, "colour": colours[i]})
     return {"kind": "count", "classes": classes}
+
+
+# ---- the difference view (scenario minus base) ---------------------------------------------------
+
+# ColorBrewer PuOr (colour-blind safe), by number of classes: orange for losses, purple for gains and
+# the neutral middle for no change.
+PUOR = {
+    1: ["#f7f7f7"],
+    3: ["#f1a340", "#f7f7f7", "#998ec3"],
+    5: ["#e66101", "#fdb863", "#f7f7f7", "#b2abd2", "#5e3c99"],
+    7: ["#b35806", "#f1a340", "#fee0b6", "#f7f7f7", "#d8daeb", "#998ec3", "#542788"],
+    9: ["#b35806", "#e08214", "#fdb863", "#fee0b6", "#f7f7f7", "#d8daeb", "#b2abd2", "#8073ac", "#542788"],
+}
+MAX_STEPS = {"integer": 4, "fraction": 3}  # classes each side of "no change"
+DIFFERENCE_DIGITS = 4
+DIFFERENCE_UNAVAILABLE = (
+    "Times and places per 1,000 people have no value where nothing is in reach, so a difference would hide "
+    "the localities that gain or lose an option altogether: compare them in the base and scenario views."
+)
+
+
+def difference_available(measure: Measure) -> bool:
+    """Counts (of options or providers) difference meaningfully; times and 2SFCA do not (see above)."""
+    return measure.counts
+
+
+def _unit(measure: Measure, amount: float) -> str:
+    noun = "provider" if measure.per_option else "option"
+    return noun if amount == 1 else f"{noun}s"
+
+
+def _loss_or_gain(measure: Measure, step: int, *, fractional: bool, open_ended: bool) -> str:
+    """The words for the class `step` places from "no change" (negative: losses)."""
+    verb, size = ("gains" if step > 0 else "loses"), abs(step)
+    if fractional:  # class `size` holds changes of size-1 to under size whole options
+        if open_ended:
+            return f"{verb} {size - 1} or more {_unit(measure, 2)}"
+        if size == 1:
+            return f"{verb} less than 1 {_unit(measure, 1)}"
+        return f"{verb} {size - 1} to under {size} {_unit(measure, 2)}"
+    return f"{verb} {size}{' or more' if open_ended else ''} {_unit(measure, size if not open_ended else 2)}"
+
+
+def difference_classes(measure: Measure, differences: list[float | None]) -> tuple[dict, list[int | None]]:
+    """A diverging legend centred on zero for scenario-minus-base values, and each value's class index.
+
+    Zero ("no change") is a class of its own; the classes either side are symmetric and as many as the
+    largest change needs, up to MAX_STEPS (then the outermost is open: "loses 4 or more options").
+    Whole-number measures get a class per count; the expected menu (a fraction) a class per whole option.
+    """
+    fractional = measure.digits > 0
+    kind = "fraction" if fractional else "integer"
+    largest = max((abs(d) for d in differences if d is not None), default=0.0)
+    needed = (int(math.floor(largest)) + 1 if fractional else int(round(largest))) if largest else 0
+    steps = min(needed, MAX_STEPS[kind])
+    open_ended = needed > steps
+
+    def step_of(difference: float) -> int:
+        if difference == 0:
+            return 0
+        size = int(math.floor(abs(difference))) + 1 if fractional else int(round(abs(difference)))
+        return int(math.copysign(min(size, steps), difference))
+
+    signed_steps = [*range(-steps, 0), 0, *range(1, steps + 1)]
+    classes = [
+        {
+            "step": step,
+            "label": "no change"
+            if step == 0
+            else _loss_or_gain(measure, step, fractional=fractional, open_ended=open_ended and abs(step) == steps),
+            "colour": colour,
+        }
+        for step, colour in zip(signed_steps, PUOR[2 * steps + 1], strict=True)
+    ]
+    index_of_step = {step: i for i, step in enumerate(signed_steps)}
+    indices = [None if d is None else index_of_step[step_of(d)] for d in differences]
+    no_data = {"label": "Not in both runs", "colour": NO_DATA_COLOUR}
+    legend = {"kind": "diverging", "classes": classes, "no_data": no_data}
+    return legend, indices

@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.gis.db.models import Extent
 from django.core.cache import cache
@@ -17,11 +18,13 @@ from django.db.models.functions import Floor
 from areas.models import Locality, Rurality
 from careplans.unmet import OTHER
 from choicemap.versions import tables_version
-from reach.models import LocalityResult, ReachProfile, ReachRun, RunStatus
+from reach.models import ChangeKind, LocalityResult, ReachProfile, ReachRun, RunStatus, Scenario
+from reach.scenario_catalogue import ScenarioInvalid, clean_change
+from reach.scenario_selectors import base_run_for, chain_changes, scenario_catalogue
 from reach.selectors import current_run, option_detail, run_provenance_text
 from services.models import Delivery, MenuOption, Site, SiteOffer
 
-from .measures import Measure, legend_classes, protected_count_classes
+from .measures import DIFFERENCE_DIGITS, Measure, difference_classes, legend_classes, protected_count_classes
 
 # Localities drawn from the coarse band below this zoom and from geometry_simplified at or above it.
 DETAIL_ZOOM = 10
@@ -149,15 +152,20 @@ def run_status(run: ReachRun) -> dict:
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "error": run.error.splitlines()[0] if run.error else "",
         "n_localities": run.snapshot_counts.get("localities") if run.snapshot_counts else None,
+        "scenario": run.scenario_id,
     }
 
 
 def recent_runs(*, limit: int = RECENT_RUNS) -> list[ReachRun]:
-    return list(ReachRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-finished_at", "-id")[:limit])
+    """Succeeded runs of the live catalogue, newest first (a scenario's runs belong to its scenario)."""
+    runs = ReachRun.objects.filter(status=RunStatus.SUCCEEDED, scenario__isnull=True)
+    return list(runs.order_by("-finished_at", "-id")[:limit])
 
 
 def active_runs() -> list[ReachRun]:
-    return list(ReachRun.objects.filter(status__in=ACTIVE_STATUSES).order_by("created_at", "id"))
+    """Queued and running runs of the live catalogue, oldest first."""
+    runs = ReachRun.objects.filter(status__in=ACTIVE_STATUSES, scenario__isnull=True)
+    return list(runs.order_by("created_at", "id"))
 
 
 def succeeded_run(run_id: int) -> ReachRun | None:
@@ -228,12 +236,21 @@ def measure_values(*, run: ReachRun, measure: Measure, option: str | None) -> di
 # ---- one locality ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewSite:
+    """How the panel names a site: a catalogue site, or one a scenario adds (negative id in its runs)."""
+
+    code: str
+    name: str
+    provider: str
+
+
 def _sites_by_id(site_ids: set[int]) -> dict[int, Site]:
     return {site.pk: site for site in Site.objects.filter(pk__in=site_ids).select_related("provider")}
 
 
-def locality_panel(*, run: ReachRun, locality_id: int) -> dict | None:
-    """Everything the side panel shows about one locality in one run."""
+def locality_panel(*, run: ReachRun, locality_id: int, new_sites: dict[int, NewSite] | None = None) -> dict | None:
+    """Everything the side panel shows about one locality in one run (`new_sites`: a scenario's, by run id)."""
     result = LocalityResult.objects.filter(run=run, locality_id=locality_id).select_related("locality").first()
     if result is None:
         return None
@@ -246,9 +263,12 @@ def locality_panel(*, run: ReachRun, locality_id: int) -> dict | None:
         for site_id in getattr(result, f"nearest_{mode}_site")
         if site_id is not None
     }
-    sites = _sites_by_id(referenced)
-    detail = option_detail(result, run.option_codes, {pk: site.code for pk, site in sites.items()})
-    sites_by_code = {site.code: site for site in sites.values()}
+    named = {
+        pk: NewSite(code=site.code, name=site.name, provider=site.provider.name)
+        for pk, site in _sites_by_id(referenced).items()
+    } | (new_sites or {})
+    detail = option_detail(result, run.option_codes, {pk: site.code for pk, site in named.items()})
+    sites_by_code = {site.code: site for site in named.values()}
     threshold = int(run.params.get("real_choice_providers", 2))
     options = []
     for option in run_options(run):
@@ -256,7 +276,7 @@ def locality_panel(*, run: ReachRun, locality_id: int) -> dict | None:
         for nearest in item["nearest"].values():
             site = sites_by_code.get(nearest["site_code"])
             nearest["site_name"] = site.name if site else None
-            nearest["provider"] = site.provider.name if site else None
+            nearest["provider"] = site.provider if site else None
         options.append(
             {
                 **option,
@@ -456,4 +476,257 @@ def unmet_layer(*, publication: dict) -> dict:
             key: protected_count_classes([loc["options"][key][UNMET_MEASURE] for loc in shown])
             for key in publication["area"]
         },
+    }
+
+
+# ---- scenarios -------------------------------------------------------------------------------
+
+
+def latest_scenario_run(scenario: Scenario) -> ReachRun | None:
+    return scenario.runs.filter(status=RunStatus.SUCCEEDED).order_by("-finished_at", "-id").first()
+
+
+def scenario_summaries() -> list[dict]:
+    """The picker: every scenario (commissioners and admins read them all), with its latest succeeded run."""
+    latest: dict[int, int] = {}
+    succeeded = ReachRun.objects.filter(scenario__isnull=False, status=RunStatus.SUCCEEDED)
+    for scenario_id, run_id in succeeded.order_by("scenario_id", "-finished_at", "-id").values_list(
+        "scenario_id", "id"
+    ):
+        latest.setdefault(scenario_id, run_id)
+    scenarios = Scenario.objects.select_related("owner").order_by("name", "id")
+    return [
+        {
+            "id": scenario.pk,
+            "name": scenario.name,
+            "owner": scenario.owner.username if scenario.owner else "",
+            "run": latest.get(scenario.pk),
+        }
+        for scenario in scenarios
+    ]
+
+
+def _describe_add_offer(values: dict) -> str:
+    where = values.get("outreach_localities") or []
+    held = f", held in {', '.join(where)}" if where else ""
+    return f"Add {values['option_code']} at {values['site_code']} ({Delivery(values['delivery']).label.lower()}{held})"
+
+
+def _describe_change_offer(values: dict) -> str:
+    changed = ", ".join(
+        f"{name.replace('_', ' ')} {values[name]}" for name in ("capacity_per_week", "waiting_weeks") if name in values
+    )
+    return f"Change {values['option_code']} at {values['site_code']} ({values['delivery']}): {changed}"
+
+
+_CHANGE_WORDS: dict[str, Callable[[dict], str]] = {
+    ChangeKind.ADD_SITE: lambda v: (
+        f"Add site {v['name']} ({v['code']}) of {v['provider']} at {v['lat']:.5f}, {v['lon']:.5f}"
+    ),
+    ChangeKind.ADD_OFFER: _describe_add_offer,
+    ChangeKind.CLOSE_SITE: lambda v: f"Close site {v['site_code']}",
+    ChangeKind.CLOSE_OFFER: lambda v: f"Close {v['option_code']} at {v['site_code']} ({v['delivery']})",
+    ChangeKind.CHANGE_OFFER: _describe_change_offer,
+    ChangeKind.ADD_OUTREACH: lambda v: (
+        f"Hold outreach of {v['option_code']} from {v['site_code']} in {', '.join(v['localities'])}"
+    ),
+    ChangeKind.REMOVE_OUTREACH: lambda v: (
+        f"Stop holding outreach of {v['option_code']} from {v['site_code']} in {', '.join(v['localities'])}"
+    ),
+    ChangeKind.MAKE_REMOTE: lambda v: f"Offer {v['option_code']} remotely from {v['site_code']}",
+}
+
+
+def describe_change(kind: str, values: dict) -> str:
+    """A change in words, for the list of a scenario's changes."""
+    describe = _CHANGE_WORDS.get(kind)
+    try:
+        return describe(values) if describe else kind
+    except (KeyError, TypeError, ValueError):  # stored before a rule tightened: say what it is, not why
+        return ChangeKind(kind).label if kind in ChangeKind.values else kind
+
+
+def _scenario_sites(scenario: Scenario) -> tuple[list[dict], list[str]]:
+    """The sites the scenario (with its unapplied bases) adds, with the offers it adds there, and the codes
+    of the sites it closes."""
+    added: dict[str, dict] = {}
+    closed: list[str] = []
+    for link, change in chain_changes(scenario):
+        values, problems = clean_change(change.kind, change.values)
+        if problems:  # stored before a rule tightened (or by hand): the scenario's own checks name it
+            continue
+        if change.kind == ChangeKind.ADD_SITE:
+            added[values["code"]] = {
+                "code": values["code"],
+                "name": values["name"],
+                "provider": values["provider"],
+                "lat": values["lat"],
+                "lon": values["lon"],
+                "scenario": link.name,
+                "offers": [],
+            }
+        elif change.kind in (ChangeKind.ADD_OFFER, ChangeKind.MAKE_REMOTE) and values["site_code"] in added:
+            delivery = values.get("delivery", Delivery.REMOTE)
+            added[values["site_code"]]["offers"].append(
+                {"option": values["option_code"], "delivery": delivery, "delivery_label": Delivery(delivery).label}
+            )
+        elif change.kind == ChangeKind.CLOSE_SITE:
+            closed.append(values["site_code"])
+    return list(added.values()), closed
+
+
+def scenario_detail(*, scenario: Scenario, user) -> dict:
+    """One scenario as the map shows it: its runs (latest, its base's, any under way), changes and sites."""
+    run = latest_scenario_run(scenario)
+    base = base_run_for(run) if run else None
+    if base is None and run is None and scenario.base_id is None:
+        base = current_run()
+    active = scenario.runs.filter(status__in=ACTIVE_STATUSES).order_by("-created_at", "-id").first()
+    new_sites, closed_sites = _scenario_sites(scenario)
+    return {
+        "id": scenario.pk,
+        "name": scenario.name,
+        "description": scenario.description,
+        "owner": scenario.owner.username if scenario.owner else "",
+        "can_edit": scenario.owner_id == user.pk and scenario.applied_at is None,
+        "applied": scenario.applied_at is not None,
+        "base": {"id": scenario.base_id, "name": scenario.base.name} if scenario.base else None,
+        "run": run_status(run) if run else None,
+        # Changed since its latest run was started: that run no longer shows it as it is.
+        "changed_since_run": bool(run and scenario.updated_at > run.created_at),
+        "base_run": run_status(base) if base else None,
+        "active_run": run_status(active) if active else None,
+        "changes": [
+            {"position": change.position, "kind": change.kind, "text": describe_change(change.kind, change.values)}
+            for change in scenario.changes.order_by("position")
+        ],
+        "new_sites": new_sites,
+        "closed_sites": closed_sites,
+    }
+
+
+def scenario_site_names(scenario: Scenario) -> dict[int, NewSite]:
+    """The sites a scenario adds, by the (negative) ids its runs give them, replayed from its changes.
+
+    Ids are handed out in change order, so a run's ids hold while changes are only added after it."""
+    try:
+        catalogue = scenario_catalogue(scenario)
+    except ScenarioInvalid:  # the live catalogue moved under it: the panel names such sites by code only
+        return {}
+    added = {site["code"]: site for site in _scenario_sites(scenario)[0]}
+    return {
+        site.site_id: NewSite(code=site.code, name=added[site.code]["name"], provider=added[site.code]["provider"])
+        for site in catalogue.sites
+        if site.site_id < 0 and site.code in added
+    }
+
+
+def _measure_by_locality(run: ReachRun, measure: Measure, option: str | None) -> dict[int, float | None]:
+    field = measure.field
+    if measure.per_option:
+        if option is None or option not in run.option_codes:
+            return {}
+        field = f"{field}__{run.option_codes.index(option)}"
+    rows = LocalityResult.objects.filter(run=run, locality_id__isnull=False).values_list("locality_id", field)
+    return dict(rows.iterator(chunk_size=5000))
+
+
+def difference_values(*, run: ReachRun, base: ReachRun, measure: Measure, option: str | None) -> dict:
+    """Scenario minus base per locality in both runs, with the diverging legend and each one's class."""
+    after = _measure_by_locality(run, measure, option)
+    before = _measure_by_locality(base, measure, option)
+    ids = sorted(set(after) & set(before))
+    differences: list[float | None] = []
+    for locality_id in ids:
+        a, b = after[locality_id], before[locality_id]
+        differences.append(None if a is None or b is None else round(float(a) - float(b), DIFFERENCE_DIGITS))
+    legend, class_index = difference_classes(measure, differences)
+    return {
+        "run": run.pk,
+        "base_run": base.pk,
+        "measure": {
+            **measure.describe(),
+            "label": f"Change in {measure.label[0].lower()}{measure.label[1:]}",
+            "option": option,
+            "digits": measure.digits,
+        },
+        "ids": ids,
+        "values": differences,
+        "class_index": class_index,
+        "legend": legend,
+    }
+
+
+_MODES_WITHOUT_CAR = ("walk", "pt")
+
+
+def _fastest(option: dict, modes: tuple[str, ...]) -> float | None:
+    minutes = [option["nearest"][m]["minutes"] for m in modes if m in option["nearest"]]
+    known = [m for m in minutes if m is not None]
+    return min(known) if known else None
+
+
+def _minutes_text(minutes: float | None) -> str:
+    return "none within the limit" if minutes is None else f"{minutes:.1f} min"
+
+
+def option_changes(before: dict, after: dict) -> list[str]:
+    """What changes for one option in one locality, in words (the panel never says it by colour only)."""
+    words = []
+    for key, how in (("without_car", "without a car"), ("with_car", "with a car")):
+        was, now = before[f"providers_{key}"], after[f"providers_{key}"]
+        if not was and now:
+            words.append(f"Now reachable {how} ({now} provider{'' if now == 1 else 's'})")
+        elif was and not now:
+            words.append(f"No longer reachable {how}")
+        elif was != now:
+            words.append(f"Providers {how}: {was} → {now}")
+        if before[f"real_choice_{key}"] != after[f"real_choice_{key}"]:
+            words.append(f"{'Gains' if after[f'real_choice_{key}'] else 'Loses'} real choice {how}")
+    for modes, how in ((_MODES_WITHOUT_CAR, "without a car"), (("car",), "by car")):
+        was, now = _fastest(before, modes), _fastest(after, modes)
+        if was != now:
+            words.append(f"Nearest {how}: {_minutes_text(was)} → {_minutes_text(now)}")
+    return words
+
+
+_PANEL_FIGURES = {
+    "menu_without_car": "Menu without a car",
+    "menu_with_car": "Menu with a car",
+    "expected_menu": "Expected menu",
+    "real_choice_without_car": "Options with real choice without a car",
+    "real_choice_with_car": "Options with real choice with a car",
+}
+
+
+def scenario_locality_panel(*, scenario: Scenario, run: ReachRun, base: ReachRun, locality_id: int) -> dict | None:
+    """One locality before (base run) and after (scenario run): figures and each option, changes in words."""
+    before = locality_panel(run=base, locality_id=locality_id)
+    after = locality_panel(run=run, locality_id=locality_id, new_sites=scenario_site_names(scenario))
+    if before is None or after is None:
+        return None
+    figures = []
+    for key, label in _PANEL_FIGURES.items():
+        was, now = before["figures"][key], after["figures"][key]
+        figures.append({"key": key, "label": label, "before": was, "after": now, "change": round(now - was, 4)})
+    before_options = {o["code"]: o for o in before["options"]}
+    options = [
+        {
+            "code": option["code"],
+            "name": option["name"],
+            "before": before_options[option["code"]],
+            "after": option,
+            "changes": option_changes(before_options[option["code"]], option),
+        }
+        for option in after["options"]
+        if option["code"] in before_options
+    ]
+    return {
+        "scenario": scenario.pk,
+        "run": run.pk,
+        "base_run": base.pk,
+        "locality": after["locality"],
+        "n_options": after["figures"]["n_options"],
+        "figures": figures,
+        "options": options,
     }

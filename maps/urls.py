@@ -39,4 +39,16 @@ urlpatterns = [
         name="scenario-locality",
     ),
     path("scenarios/<int:scenario_id>/apply/", scenario_views.ApplyScenarioView.as_view(), name="scenario-apply"),
+    path("api/scenarios/", views.ScenariosApi.as_view(), name="api-scenarios"),
+    path("api/scenarios/<int:scenario_id>/", views.ScenarioApi.as_view(), name="api-scenario"),
+    path(
+        "api/scenarios/<int:scenario_id>/difference/",
+        views.ScenarioDifferenceApi.as_view(),
+        name="api-scenario-difference",
+    ),
+    path(
+        "api/scenarios/<int:scenario_id>/localities/<int:locality_id>/",
+        views.ScenarioLocalityApi.as_view(),
+        name="api-scenario-locality",
+    ),
 ]

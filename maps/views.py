@@ -17,7 +17,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.generic import TemplateView
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,13 +31,16 @@ from careplans.services import record_aggregate_read
 from careplans.unmet import NOTHING_PUBLISHED, publication_json, unmet_of
 from choicemap.params import parse_id
 from reach.exports import write_reach_export
-from reach.models import ReachProfile, ReachRun
+from reach.models import ChangeKind, ReachProfile, ReachRun, Scenario
 from reach.queue import queue_status
+from reach.scenario_catalogue import CHANGE_FIELDS
+from reach.scenario_selectors import base_run_for
 from reach.selectors import current_run, default_profile
 from reach.services import RunAlreadyActive, start_run
+from services.models import Delivery, ProviderKind
 
 from . import selectors
-from .measures import DEFAULT_MEASURE, MEASURES
+from .measures import DEFAULT_MEASURE, DIFFERENCE_UNAVAILABLE, MEASURES, Measure, difference_available
 from .serializers import SiteMapSerializer
 
 MAP_ROLES = (ADMIN, COMMISSIONER)
@@ -64,19 +67,24 @@ class MapView(RoleRequiredMixin, TemplateView):
                     f"{reverse('maps:api-values', args=[run.pk])}?{urlencode({'measure': measure})}"
                 )
         context["preload_urls"] = list(first_requests.values())
+        scenario_id = parse_id(self.request.GET.get("scenario"))
+        scenario = Scenario.objects.filter(pk=scenario_id).first() if scenario_id else None
         context["queue_problem"] = queue_status().problem
         context["config"] = {
             "run": run.pk if run else None,
             "measure": measure,
             "option": self.request.GET.get("option", ""),
             "locality": self.request.GET.get("locality", ""),
-            "measures": [m.describe() for m in MEASURES.values()],
+            "measures": [{**m.describe(), "difference": difference_available(m)} for m in MEASURES.values()],
             "geometry_version": version,
             "first_requests": first_requests,
             "bounds": selectors.drawing_bounds(version=version),
             "detail_zoom": selectors.DETAIL_ZOOM,
             "detail_cell_degrees": selectors.DETAIL_CELL_DEGREES,
             "has_basemap": bool(settings.BASEMAP_TILE_URL),
+            "scenario": scenario.pk if scenario else None,
+            "view_mode": self.request.GET.get("view", ""),
+            "scenario_editor": _scenario_editor_config(),
             # The unmet-preference layer and panel section, for those who may see careplans' publication.
             "unmet": {"url": reverse("maps:api-unmet"), "csv": reverse("careplans:unmet_csv")}
             if has_role(self.request.user, *UNMET_ROLES)
@@ -89,9 +97,38 @@ class MapView(RoleRequiredMixin, TemplateView):
                 "localities": reverse("maps:api-localities"),
                 "table": reverse("maps:table"),
                 "map": reverse("maps:map"),
+                "scenarios": reverse("maps:api-scenarios"),
+                "scenario_api": reverse("api:scenario-list"),
             },
         }
+        context["site_form_fields"] = [
+            (name, SITE_FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+            for name in context["config"]["scenario_editor"]["site_fields"]
+        ]
         return context
+
+
+SITE_FIELD_LABELS = {
+    "code": "Site code",
+    "name": "Site name",
+    "provider": "Provider (an existing name, or a new one)",
+    "provider_kind": "Kind of provider (for a new one)",
+    "lat": "Latitude",
+    "lon": "Longitude",
+}
+
+
+def _scenario_editor_config() -> dict:
+    """What the map's scenario forms offer: the fields an added site takes (the API says which), provider
+    kinds and the delivery modes a new site's offer may have (outreach is added from its own form)."""
+    required, optional = CHANGE_FIELDS[ChangeKind.ADD_SITE]
+    return {
+        "site_fields": [*required, *optional],
+        "provider_kinds": [{"value": value, "label": label} for value, label in ProviderKind.choices],
+        "deliveries": [
+            {"value": value, "label": label} for value, label in Delivery.choices if value != Delivery.OUTREACH
+        ],
+    }
 
 
 class TableView(RoleRequiredMixin, TemplateView):
@@ -169,6 +206,14 @@ def _run_or_404(run_id: int):
     return run
 
 
+def _measure_asked_for(request) -> Measure:
+    key = request.query_params.get("measure", DEFAULT_MEASURE)
+    measure = MEASURES.get(key)
+    if measure is None:
+        raise ValidationError({"measure": f"Unknown measure {key!r}; one of {', '.join(MEASURES)}."})
+    return measure
+
+
 class RunsApi(MapApiView):
     def get(self, request):
         return Response(selectors.runs_overview())
@@ -204,10 +249,7 @@ class RunApi(MapApiView):
 class ValuesApi(MapApiView):
     def get(self, request, run_id: int):
         run = _run_or_404(run_id)
-        key = request.query_params.get("measure", DEFAULT_MEASURE)
-        measure = MEASURES.get(key)
-        if measure is None:
-            raise ValidationError({"measure": f"Unknown measure {key!r}; one of {', '.join(MEASURES)}."})
+        measure = _measure_asked_for(request)
         option = request.query_params.get("option") or None
         if measure.per_option and option not in run.option_codes:
             raise ValidationError(
@@ -290,3 +332,69 @@ class UnmetApi(MapApiView):
         publication = publication_json(unmet_of(stored))
         record_aggregate_read(actor=actor_for(request))
         return Response(selectors.unmet_layer(publication=publication))
+
+
+# ---- scenarios on the map ------------------------------------------------------------------------
+
+
+class NoComparison(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "no_comparison"
+
+
+def _scenario_or_404(scenario_id: int) -> Scenario:
+    scenario = Scenario.objects.select_related("owner", "base").filter(pk=scenario_id).first()
+    if scenario is None:
+        raise NotFound(f"No scenario {scenario_id}.")
+    return scenario
+
+
+def _scenario_and_base_runs(request, scenario: Scenario) -> tuple[ReachRun, ReachRun]:
+    """The scenario's run asked for (?run=, else its newest succeeded one) and the base run it is compared with."""
+    run_id = parse_id(request.query_params.get("run"))
+    run = selectors.succeeded_run(run_id) if run_id else selectors.latest_scenario_run(scenario)
+    if run is None or run.scenario_id != scenario.pk:
+        raise NoComparison(f"Scenario {scenario.pk} has no succeeded run{f' {run_id}' if run_id else ''} yet.")
+    base = base_run_for(run)
+    if base is None:
+        raise NoComparison("The scenario's base has no succeeded run of the same profile yet.")
+    return run, base
+
+
+class ScenariosApi(MapApiView):
+    def get(self, request):
+        return Response({"scenarios": selectors.scenario_summaries()})
+
+
+class ScenarioApi(MapApiView):
+    def get(self, request, scenario_id: int):
+        return Response(selectors.scenario_detail(scenario=_scenario_or_404(scenario_id), user=request.user))
+
+
+class ScenarioDifferenceApi(MapApiView):
+    """Scenario minus base, per locality, for a measure whose difference means something."""
+
+    def get(self, request, scenario_id: int):
+        scenario = _scenario_or_404(scenario_id)
+        measure = _measure_asked_for(request)
+        if not difference_available(measure):
+            raise ValidationError({"measure": f"{measure.label}: {DIFFERENCE_UNAVAILABLE}"})
+        run, base = _scenario_and_base_runs(request, scenario)
+        option = request.query_params.get("option") or None
+        if measure.per_option and (option not in run.option_codes or option not in base.option_codes):
+            raise ValidationError({"option": f"{measure.label} needs an option both runs have."})
+        return Response(
+            selectors.difference_values(
+                run=run, base=base, measure=measure, option=option if measure.per_option else None
+            )
+        )
+
+
+class ScenarioLocalityApi(MapApiView):
+    def get(self, request, scenario_id: int, locality_id: int):
+        scenario = _scenario_or_404(scenario_id)
+        run, base = _scenario_and_base_runs(request, scenario)
+        panel = selectors.scenario_locality_panel(scenario=scenario, run=run, base=base, locality_id=locality_id)
+        if panel is None:
+            raise NotFound(f"Locality {locality_id} is not in both run {run.pk} and its base run {base.pk}.")
+        return Response(panel)

@@ -36,6 +36,7 @@ PAGES: list[Page] = [
     Page("/admin/login/", (ANONYMOUS,)),
     # The commissioner's pages (the catalogue admin opens them too).
     Page("/map/", (COMMISSIONER, ADMIN), ready="html[data-map-painted]"),
+    Page("/map/?scenario={scenario}", (COMMISSIONER, ADMIN), ready="html[data-map-painted]"),
     Page("/map/table/", (COMMISSIONER, ADMIN)),
     Page("/map/table/?sort=expected_menu&dir=desc", (COMMISSIONER,)),
     Page("/careplans/unmet/", (COMMISSIONER, ADMIN)),

@@ -36,6 +36,7 @@ PAGES = [
     ("/", None),
     ("/accounts/login/", None),
     ("/map/", "map"),
+    ("/map/?scenario={scenario}", "scenario"),
     ("/map/table/", None),
     ("/map/table/?q=svg", None),
     ("/careplans/", None),
@@ -80,7 +81,29 @@ def plant(world, caseloads) -> dict:
     Team.objects.create(name=XSS).members.add(world["site"].provider.pk and caseloads["mine"].keyworker)
     run = execute_run(run_id=create_run().pk)
     assert run.status == "succeeded", run.error
-    return {"person": caseloads["mine"].pk, "choice": caseloads["my_choice"].pk, "run": run.pk}
+    scenario = plant_scenario(run)
+    return {"person": caseloads["mine"].pk, "choice": caseloads["my_choice"].pk, "run": run.pk, "scenario": scenario}
+
+
+def plant_scenario(run) -> int:
+    """A scenario with script in its name and its new site's name and provider, run, so that the map's
+    scenario bar, changes list, difference legend, new-site marker and before/after panel show them."""
+    owner = ensure_user(username="scenario-owner", password=PASSWORD, role="commissioner")
+    scenario = create_scenario(name=XSS_SCRIPT, owner=owner, description=XSS)
+    site = Site.objects.order_by("pk").first()
+    add_change(
+        scenario=scenario,
+        kind="add_site",
+        values={"code": XSS_SHORT, "name": XSS, "provider": XSS_SCRIPT, "lat": site.location.y, "lon": site.location.x},
+    )
+    add_change(
+        scenario=scenario,
+        kind="add_offer",
+        values={"site_code": XSS_SHORT, "option_code": run.option_codes[0], "delivery": "on_site"},
+    )
+    scenario_run = execute_run(run_id=create_run(scenario=scenario).pk)
+    assert scenario_run.status == "succeeded", scenario_run.error
+    return scenario.pk
 
 
 def plant_scenario(owner) -> dict:
@@ -155,6 +178,15 @@ def interact(page, action: str) -> None:
         markers = page.locator(".site-marker")
         if markers.count():
             markers.first.click(force=True)
+    if action == "scenario" and page.locator("#scenario-select").count():
+        page.wait_for_selector("html[data-map-painted]", timeout=20_000)
+        page.wait_for_selector("#scenario-bar:not([hidden])", timeout=20_000)
+        assert page.locator("#scenario-name").inner_text() == XSS_SCRIPT  # the name, shown as text
+        interact(page, "map")  # the before/after panel of a found locality, and a site's popup
+        new_sites = page.locator(".new-site-marker")
+        if new_sites.count():
+            new_sites.first.dispatch_event("click")  # it may lie outside the map's view
+            page.wait_for_selector(".leaflet-popup .scenario-note")
 
 
 def watch(page, role, problems: list) -> None:

@@ -16,6 +16,11 @@ export async function getJSON(url, options) {
   return body;
 }
 
+/** DELETE with the page's CSRF token. */
+export function deleteJSON(url) {
+  return getJSON(url, {method: "DELETE", headers: {"X-CSRFToken": csrfToken(), Accept: "application/json"}});
+}
+
 /** POST a JSON body with the page's CSRF token. */
 export function postJSON(url, body) {
   return getJSON(url, {method: "POST", body: JSON.stringify(body),

@@ -55,6 +55,14 @@ export const ChoroplethCanvas = L.Canvas.extend({
     if (feature && feature.colour !== colour) { feature.colour = colour; this._scheduleRedraw(); }
   },
 
+  /** The line between localities and the zoom it is drawn from. */
+  setOutline: function (outline, minZoom) {
+    if (this.options.outline === outline && this.options.outlineMinZoom === minZoom) return;
+    this.options.outline = outline;
+    this.options.outlineMinZoom = minZoom;
+    this._scheduleRedraw();
+  },
+
   removeFeature: function (id) {
     if (this._features.delete(id)) this._scheduleRedraw();
   },

@@ -30,7 +30,8 @@ export function renderLegend(payload) {
                                                  item.label)),
       el("li", {}, el("span", {class: "swatch", style: `background:${payload.legend.no_data.colour}`}),
          payload.legend.no_data.label)),
-    view.run ? el("p", {class: "legend-run"}, `Run ${view.run.id} · ${view.run.profile}`) : null,
+    payload.note ? el("p", {class: "legend-note"}, payload.note)
+      : view.run ? el("p", {class: "legend-run"}, `Run ${view.run.id} · ${view.run.profile}`) : null,
     view.run && view.run.travel ? el("p", {class: "legend-travel"}, `Travel times: ${view.run.travel}`) : null,
   ].filter(Boolean));
 }

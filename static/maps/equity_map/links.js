@@ -6,7 +6,12 @@ import {view} from "./view.js";
 
 export function updateLinks() {
   const params = new URLSearchParams();
-  if (view.runId) params.set("run", view.runId);
+  if (view.scenario) {
+    params.set("scenario", view.scenario.id);  // the scenario chooses the run
+    params.set("view", view.scenarioView);
+  } else if (view.runId) {
+    params.set("run", view.runId);
+  }
   params.set("measure", view.measure);
   if (measureInfo(view.measure).per_option && view.option) params.set("option", view.option);
   if (view.selectedCode) params.set("locality", view.selectedCode);

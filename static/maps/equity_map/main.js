@@ -17,6 +17,8 @@ import {addLegend} from "./legend.js";
 import {syncOptionControl, updateLinks} from "./links.js";
 import {closePanel, findLocality, openPanel} from "./panel.js";
 import {follow, loadRun, recompute, refreshRuns, showRun} from "./runs.js";
+import {listenToScenarioControls, openScenarioFromAddress} from "./scenario.js";
+import {listenToEditor, localityClicked} from "./scenario_edit.js";
 import {loadOutreach, loadSites} from "./sites.js";
 import {initUnmet, optionChanged, unmetLayer} from "./unmet.js";
 import {drawValues, drawWithoutRun, fetchValues, loadValues} from "./values.js";
@@ -29,6 +31,8 @@ export const inspect = {
   get runId() { return view.runId; },
   get values() { return view.values; },
   get unmet() { return unmetLayer(); },
+  get scenario() { return view.scenario; },
+  get scenarioView() { return view.scenarioView; },
 };
 
 function markPainted() {
@@ -40,7 +44,8 @@ function markPainted() {
 
 function addLayers(map) {
   view.choropleth = choroplethCanvas({
-    padding: 0.3, onFeatureClick: (id) => openPanel(id, {returnFocus: map.getContainer()}),
+    padding: 0.3,
+    onFeatureClick: (id) => localityClicked(id) || openPanel(id, {returnFocus: map.getContainer()}),
   }).addTo(map);
   addCanvas(view.choropleth);
   addLegend(map);
@@ -90,6 +95,8 @@ function listen(map) {
   $("panel-close").addEventListener("click", closePanel);
   $("locality-panel").addEventListener("keydown", (e) => { if (e.key === "Escape") closePanel(); });
   $("find-locality").addEventListener("submit", findLocality);
+  listenToScenarioControls();
+  listenToEditor(map);
 }
 
 async function init(map) {
@@ -112,6 +119,7 @@ async function init(map) {
   const overview = await refreshRuns().catch((err) => { showError(err.message); return null; });
   loadCharts().catch((err) => showError(err.message));
   loadSites(sites).catch((err) => showError(`Sites could not be loaded: ${err.message}`));
+  await openScenarioFromAddress().catch((err) => showError(`The scenario could not be opened: ${err.message}`));
   loadOutreach(outreach).catch((err) => showError(`Outreach could not be loaded: ${err.message}`));
   if (config.locality) {
     const match = await getJSON(`${urls.localities}?${new URLSearchParams({q: config.locality})}`).catch(() => null);
@@ -120,7 +128,7 @@ async function init(map) {
   }
   if (overview && overview.active.length) {
     const latest = overview.active[overview.active.length - 1];
-    follow(latest.id, {show: !view.runId || view.runId === overview.current});
+    follow(latest.id, {show: !view.scenario && (!view.runId || view.runId === overview.current)});
   }
 }
 

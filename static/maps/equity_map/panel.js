@@ -4,26 +4,11 @@
 import {getJSON} from "./api.js";
 import {urls} from "./config.js";
 import {$, el} from "./dom.js";
-import {number, percent} from "./format.js";
+import {nearestText, number, percent, yesNo} from "./format.js";
 import {updateLinks} from "./links.js";
+import {renderScenarioPanel, scenarioPanelUrl} from "./scenario_panel.js";
 import {unmetSection} from "./unmet.js";
 import {view} from "./view.js";
-
-function nearestText(nearest, modes) {
-  const names = {walk: "on foot", pt: "by public transport", car: "by car"};
-  let best = null;
-  for (const mode of modes) {
-    const n = nearest[mode];
-    if (n && n.minutes !== null && (!best || n.minutes < best.minutes)) best = Object.assign({mode: mode}, n);
-  }
-  if (!best) return "—";
-  return `${best.site_name || best.site_code} (${best.provider || "?"}), ${number(best.minutes, 1)} min ${names[best.mode]}`;
-}
-
-function yesNo(reachable, providers, realChoice) {
-  if (!reachable) return "No";
-  return `Yes, ${providers} provider${providers === 1 ? "" : "s"}${realChoice ? " (real choice)" : ""}`;
-}
 
 function renderPanel(panel) {
   const loc = panel.locality;
@@ -82,7 +67,10 @@ export async function openPanel(localityId, {focus = true, returnFocus = null} =
   view.choropleth.setSelected(localityId);
   const panel = $("locality-panel");
   try {
-    renderPanel(await getJSON(`${urls.runs}${view.runId}/localities/${localityId}/`));
+    // With a scenario open (and run), the panel shows each option before and after.
+    const scenarioUrl = scenarioPanelUrl(localityId);
+    if (scenarioUrl) renderScenarioPanel(await getJSON(scenarioUrl));
+    else renderPanel(await getJSON(`${urls.runs}${view.runId}/localities/${localityId}/`));
   } catch (err) {
     $("panel-title").textContent = "Locality";
     $("panel-body").replaceChildren(el("p", {class: "error"}, err.message));

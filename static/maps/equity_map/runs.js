@@ -27,7 +27,7 @@ export async function loadRun(runId) {
 export async function showRun(runId) {
   showError("");
   await loadRun(runId);
-  $("run-select").value = String(runId);
+  if (!view.run.scenario) $("run-select").value = String(runId);
   await loadValues();
   if (view.selectedId) openPanel(view.selectedId, {focus: false});
   loadCharts();
@@ -37,12 +37,13 @@ export async function refreshRuns() {
   const overview = await getJSON(urls.runs);
   const select = $("run-select");
   const runs = overview.runs;
-  if (view.runId && !runs.some((r) => r.id === view.runId) && view.run) runs.push(view.run);
+  // The list holds the catalogue's runs; a scenario's runs are chosen by the scenario's views.
+  if (view.runId && !runs.some((r) => r.id === view.runId) && view.run && !view.run.scenario) runs.push(view.run);
   select.replaceChildren(...runs.map((run) => el("option", {value: run.id},
     `Run ${run.id} · ${run.profile}${run.automatic ? " (automatic)" : ""} · ${when(run.finished_at)}`
     + (run.id === overview.current ? " · current" : ""))));
   if (!runs.length) select.append(el("option", {value: ""}, "No succeeded run yet"));
-  select.value = view.runId ? String(view.runId) : "";
+  select.value = view.runId && runs.some((r) => r.id === view.runId) ? String(view.runId) : "";
   const profiles = $("profile-select");
   const chosen = profiles.value || (view.run && view.run.profile_id);
   profiles.replaceChildren(...overview.profiles.map((p) => el("option", {value: p.id}, p.name + (p.is_default ? " (default)" : ""))));
@@ -69,12 +70,16 @@ export async function recompute() {
   follow(body.run.id, {show: true});
 }
 
-/** Poll a run's progress until it ends; `show` switches the map to it if it succeeds. */
-export async function follow(runId, {show}) {
-  const progress = $("run-progress");
-  const status = $("run-status");
+const RECOMPUTE_CONTROLS = {progress: "run-progress", status: "run-status", button: "recompute"};
+
+/** Poll a run's progress until it ends; `show` switches the map to it if it succeeds, `onSucceeded`
+ * (a scenario's run) is called instead; `controls` names the progress bar, status line and button. */
+export async function follow(runId, {show, onSucceeded = null, controls = RECOMPUTE_CONTROLS}) {
+  const progress = $(controls.progress);
+  const status = $(controls.status);
+  const button = $(controls.button);
   progress.hidden = false;
-  $("recompute").disabled = true;
+  button.disabled = true;
   for (;;) {
     let run;
     try {
@@ -87,8 +92,12 @@ export async function follow(runId, {show}) {
     status.textContent = `Run ${run.id} (${run.profile}): ${run.status}, ${run.progress}%`;
     if (run.status === "succeeded") {
       status.textContent = `Run ${run.id} (${run.profile}) finished.`;
-      await refreshRuns();
-      if (show) await showRun(run.id);
+      if (onSucceeded) {
+        await onSucceeded(run);
+      } else {
+        await refreshRuns();
+        if (show) await showRun(run.id);
+      }
       break;
     }
     if (run.status === "failed" || run.status === "cancelled") {
@@ -99,5 +108,5 @@ export async function follow(runId, {show}) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   progress.hidden = true;
-  $("recompute").disabled = false;
+  button.disabled = false;
 }

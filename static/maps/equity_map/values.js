@@ -7,13 +7,27 @@ import {colourFor, renderLegend} from "./legend.js";
 import {updateLinks} from "./links.js";
 import {view} from "./view.js";
 
+// A difference's "no change" is a near-white neutral: outline every locality then, so that one stands
+// out from the map's background at every zoom.
+const DIFFERENCE_OUTLINE = ["#8c8c8c", 0];
+let outlineDefaults = null;
+
+function setOutline(shapes, diverging) {
+  outlineDefaults = outlineDefaults || [shapes.options.outline, shapes.options.outlineMinZoom];
+  shapes.setOutline(...(diverging ? DIFFERENCE_OUTLINE : outlineDefaults));
+}
+
 export function drawValues(payload) {
   view.values = payload;
   const shapes = view.choropleth;
+  setOutline(shapes, payload.legend.kind === "diverging");
   const present = new Set(payload.ids);
   for (const id of shapes.ids()) if (!present.has(id)) shapes.removeFeature(id);
   payload.ids.forEach((id, i) => {
-    const colour = colourFor(payload.values[i], payload.legend);
+    // A difference comes with each locality's class, decided on the server (zero is a class of its own).
+    const index = payload.class_index ? payload.class_index[i] : undefined;
+    const colour = index === undefined ? colourFor(payload.values[i], payload.legend)
+      : index === null ? payload.legend.no_data.colour : payload.legend.classes[index].colour;
     if (shapes.has(id)) {
       shapes.setColour(id, colour);
     } else {
@@ -34,6 +48,13 @@ export function drawWithoutRun() {
 export function fetchValues() {
   const params = {measure: view.measure};
   if (measureInfo(view.measure).per_option) params.option = view.option;
+  if (view.scenario && view.scenarioView === "difference") {
+    params.run = view.runId;
+    return getJSON(`${urls.scenarios}${view.scenario.id}/difference/?${new URLSearchParams(params)}`)
+      .then((payload) => Object.assign(payload, {
+        note: `Scenario “${view.scenario.name}” (run ${payload.run}) minus its base (run ${payload.base_run})`,
+      }));
+  }
   return getJSON(`${urls.runs}${view.runId}/values/?${new URLSearchParams(params)}`);
 }
 

@@ -13,4 +13,8 @@ export const view = {
   values: null,         // the last measure payload: ids, values, legend
   selectedId: null,
   selectedCode: null,
+  scenario: null,       // the open scenario (its detail), or null for the live catalogue
+  scenarioView: "",     // "base", "scenario" or "difference" while a scenario is open
+  picking: false,       // clicks on localities pick them for an outreach session
+  placing: false,       // a click on the map places a new site
 };
