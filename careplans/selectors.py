@@ -524,3 +524,30 @@ def publication_or_latest(pk: int | None) -> Publication | None:
 def past_publications() -> QuerySet[Publication]:
     """Every publication, newest first, without its tables (for the list a commissioner picks from)."""
     return Publication.objects.defer("tables")
+
+
+def catalogue_personal_menus(*, needs: dict[str, object], today: datetime.date | None = None) -> dict[str, int]:
+    """{locality code: options reachable} for a hypothetical person with only `needs` (ServiceUser fields)
+    living in each locality: the personal menu's engine on today's catalogue and the default profile, with no
+    age assumed. No one's record is read, so the figure needs no disclosure control."""
+    snapshot = load_snapshot()
+    params = _profile_params()
+    facts = offer_facts(snapshot, today=today or timezone.localdate())
+    person = person_needs(ServiceUser(age_band=""), **needs)
+    reachable = {}
+    for home, code in enumerate(snapshot.locality_codes):
+        menu = compute_personal_menu(
+            person=person,
+            params=params,
+            offers=snapshot.offers,
+            facts=facts,
+            n_options=snapshot.n_options,
+            home_locality=home,
+            home_lat=float(snapshot.localities.lat[home]),
+            home_lon=float(snapshot.localities.lon[home]),
+            site_lat=snapshot.sites.lat,
+            site_lon=snapshot.sites.lon,
+            site_minutes=home_minutes(snapshot, home=home, params=params),
+        )
+        reachable[code] = int((menu.reason == REACHABLE).sum())
+    return reachable
