@@ -39,6 +39,9 @@ PAGES: list[Page] = [
     Page("/map/table/", (COMMISSIONER, ADMIN)),
     Page("/map/table/?sort=expected_menu&dir=desc", (COMMISSIONER,)),
     Page("/careplans/unmet/", (COMMISSIONER, ADMIN)),
+    Page("/careplans/unmet/reasons/", (COMMISSIONER, ADMIN)),
+    Page("/careplans/segments/?travel=no_car&sessions=evenings_weekends", (COMMISSIONER, ADMIN)),
+    Page("/careplans/outcomes/", (COMMISSIONER, ADMIN)),
     # The keyworker's pages.
     Page("/careplans/", (KEYWORKER,)),
     Page("/careplans/people/new/", (KEYWORKER,)),

@@ -47,6 +47,9 @@ PAGES = [
     ("/careplans/people/{person}/choices/{choice}/edit/", None),
     ("/careplans/unmet/", None),
     ("/careplans/unmet/?option=" + XSS_SHORT, None),
+    ("/careplans/unmet/reasons/?option=" + XSS_SHORT, None),
+    ("/careplans/segments/?travel=" + XSS_SHORT, None),
+    ("/careplans/outcomes/", None),
     ("/api/schema/swagger/", None),
     ("/api/schema/redoc/", None),
 ]
