@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -25,15 +25,11 @@ from careplans.publication_tables import (
     OUTCOMES_TABLE,
     REASONS_TABLE,
     SEGMENTS_TABLE,
+    TABLE_FORMATS,
     NotInPublication,
     Segment,
-    outcomes_json,
-    reasons_json,
     segments_json,
     stored_table,
-    write_outcomes_csv,
-    write_reasons_csv,
-    write_segments_csv,
 )
 from careplans.selectors import publication_or_latest
 from careplans.services import record_aggregate_read
@@ -89,6 +85,20 @@ PROTECTED = (
 )
 
 
+RESPONSES = {
+    (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+}
+
+
+def documented(summary: str, description: str, query: type[serializers.Serializer] = PublicationQuerySerializer):
+    return extend_schema_view(
+        get=extend_schema(
+            summary=summary, parameters=[query, FORMAT], description=f"{description} {PROTECTED}", responses=RESPONSES
+        )
+    )
+
+
 class PublishedTableApi(JsonErrorsMixin, RoleAccessMixin, APIView):
     read_roles = write_roles = UNMET_ROLES
     renderer_classes = [JSONRenderer, TableCsvRenderer]
@@ -106,90 +116,51 @@ class PublishedTableApi(JsonErrorsMixin, RoleAccessMixin, APIView):
         except NotInPublication as missing:
             raise NotFound(str(missing)) from missing
         record_aggregate_read(actor=actor_for(request))
+        write_csv, as_json = TABLE_FORMATS[self.table]
         if request.accepted_renderer.format == TableCsvRenderer.format:
             return Response(
-                (self.csv_writer(), tables),
+                (write_csv, tables),
                 headers={"Content-Disposition": f'attachment; filename="{self.table}-{stored.pk}.csv"'},
             )
-        body = self.body(tables, query.validated_data)
+        body = self.body(tables, query.validated_data) or as_json(tables)
         return Response({"published": publication_meta(stored), "method": METHOD_NOTE, **body})
 
-    def csv_writer(self):
-        raise NotImplementedError
-
-    def body(self, tables, query: dict) -> dict:
-        raise NotImplementedError
+    def body(self, tables, query: dict) -> dict | None:
+        """The JSON, when the query narrows it (None: the whole table)."""
+        return None
 
 
+@documented(
+    "Unmet preference by reason (protected)",
+    "Per locality and option: people who preferred it and could not reach it on their own menu (kept with "
+    "their latest choice), by reason code, with totals.",
+)
 class UnmetReasonsApi(PublishedTableApi):
     table = REASONS_TABLE
 
-    @extend_schema(
-        summary="Unmet preference by reason (protected)",
-        parameters=[PublicationQuerySerializer, FORMAT],
-        description="Per locality and option: people who preferred it and could not reach it on their own "
-        "menu (kept with their latest choice), by reason code, with totals. " + PROTECTED,
-        responses={
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
-        },
-    )
-    def get(self, request):
-        return super().get(request)
 
-    def csv_writer(self):
-        return write_reasons_csv
-
-    def body(self, tables, query):
-        return reasons_json(tables)
-
-
+@documented(
+    "People by needs segment and locality (protected)",
+    "People by their needs at the cut-off (travel, when they can attend, remote sessions; ANY for every value) "
+    "per locality, and how many of them could reach every option on their own menu. Every segment was built "
+    "into the publication; the filters only pick from it (without them, every segment).",
+    SegmentQuerySerializer,
+)
 class SegmentsApi(PublishedTableApi):
     table = SEGMENTS_TABLE
     query_serializer = SegmentQuerySerializer
 
-    @extend_schema(
-        summary="People by needs segment and locality (protected)",
-        parameters=[SegmentQuerySerializer, FORMAT],
-        description="People by their needs at the cut-off (travel, when they can attend, remote sessions; ANY "
-        "for every value) per locality, and the mean number of options their own menus reached, with a 95% "
-        "Student's t interval, shown only where the count is. Every segment was built into the publication; "
-        "the filters only pick from it (without them, every segment). " + PROTECTED,
-        responses={
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
-        },
-    )
-    def get(self, request):
-        return super().get(request)
-
-    def csv_writer(self):
-        return write_segments_csv
-
     def body(self, tables, query):
         picked = {name: query[name] for name in DIMENSIONS if name in query}
-        return segments_json(tables, Segment(**picked) if picked else None)
+        return segments_json(tables, Segment(**picked)) if picked else None
 
 
+@documented(
+    "Outcomes: change from first to latest review (protected)",
+    "Mean change (95% Student's t interval) in goal ratings, the three TOP scores and days of use, for everyone, "
+    "by whether people got their preferred option and whether it was reachable without a car. No group of "
+    "fewer than 8 people is shown; a mean is null wherever its group's size is hidden, or where it would give "
+    "a smaller group's away.",
+)
 class OutcomesApi(PublishedTableApi):
     table = OUTCOMES_TABLE
-
-    @extend_schema(
-        summary="Outcomes: change from first to latest review (protected)",
-        parameters=[PublicationQuerySerializer, FORMAT],
-        description="Mean change (95% Student's t interval) in goal ratings, the three TOP scores and days of "
-        "use, for everyone, by whether people got their preferred option and whether it was reachable without "
-        "a car. No group of fewer than 8 people is shown; a mean is null wherever its group's size is. " + PROTECTED,
-        responses={
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
-        },
-    )
-    def get(self, request):
-        return super().get(request)
-
-    def csv_writer(self):
-        return write_outcomes_csv
-
-    def body(self, tables, query):
-        return outcomes_json(tables)

@@ -31,15 +31,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from django.db.models import F
 from scipy import stats
 
 from choicemap import csvsafe
 
 from .disclosure import SMALLEST_SHOWN, Sum, cell_key, certified, protect, shown_interval
-from .models import CarePlanChoice, Review, ServiceUser
+from .models import Review, ServiceUser
 from .selectors import catalogue_personal_menus
-from .unmet import ALL, MOST_IN_OTHER, OTHER, UnmetPublication, record_key
+from .unmet import ALL, MOST_IN_OTHER, OTHER, UnmetPublication, latest_choices, record_key
 
 REASONS_TABLE, SEGMENTS_TABLE, OUTCOMES_TABLE = "unmet_reasons", "segments", "outcomes"
 # Why a preferred option was out of reach on the person's own menu (reach/personal.py's codes).
@@ -100,6 +99,13 @@ OUTCOME_MEASURES = {
     "days_of_use": "Days of use in the last 28",
 }
 OUTCOME_COUNTS = ["people", *OUTCOME_MEASURES]
+UNMET_FIELDS = (
+    "service_user_id",
+    "home_locality__code",
+    "preferred_option__code",
+    "preferred_reachable_without_car",
+    "same",
+)
 FEWER_THAN = f"fewer than {SMALLEST_SHOWN} people"
 CONFIDENCE = 0.95
 METHOD_NOTE = (
@@ -163,19 +169,8 @@ def outcome_changes(reviews: list[Review]) -> dict[str, float] | None:
 def people_at(*, cutoff: datetime) -> list[Person]:
     """Everyone the unmet table counts, with their needs as at the cut-off (from the record's history) and
     their reviews recorded before it."""
-    choices = list(
-        CarePlanChoice.objects.filter(created_at__lt=cutoff)
-        .order_by("service_user_id", "-discussed_on", "-id")
-        .distinct("service_user_id")
-        .values(
-            "service_user_id",
-            "home_locality__code",
-            "preferred_option__code",
-            "preferred_reachable_without_car",
-            "personal_menu",
-            same=F("agreed_option_id") - F("preferred_option_id"),
-        )
-    )
+    # The unmet table's people, and the personal menu kept with each one's latest choice.
+    choices = list(latest_choices(cutoff=cutoff).values(*UNMET_FIELDS, "personal_menu"))
     ids = [row["service_user_id"] for row in choices]
     needs = {su.id: su for su in ServiceUser.history.as_of(cutoff).filter(id__in=ids)}
     reviews: dict[int, list[Review]] = {}
@@ -644,3 +639,10 @@ def catalogue_reach(segment: Segment, *, localities: list[tuple[str, str]]) -> l
         elif code in reached:
             figures.append(CatalogueFigure(code, name, reached[code], reached[code], 1))
     return figures
+
+
+TABLE_FORMATS = {  # table: (its CSV writer, its JSON)
+    REASONS_TABLE: (write_reasons_csv, reasons_json),
+    SEGMENTS_TABLE: (write_segments_csv, segments_json),
+    OUTCOMES_TABLE: (write_outcomes_csv, outcomes_json),
+}

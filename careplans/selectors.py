@@ -424,6 +424,23 @@ def _profile_params() -> ReachParams:
         return ReachParams()  # the engine's own defaults, as a fresh profile would have
 
 
+def _menu_from(snapshot: CatalogueSnapshot, *, params: ReachParams, facts: OfferFacts, home: int):
+    """The personal-menu engine from one home locality, waiting for the person's needs (`person=`)."""
+    return functools.partial(
+        compute_personal_menu,
+        params=params,
+        offers=snapshot.offers,
+        facts=facts,
+        n_options=snapshot.n_options,
+        home_locality=home,
+        home_lat=float(snapshot.localities.lat[home]),
+        home_lon=float(snapshot.localities.lon[home]),
+        site_lat=snapshot.sites.lat,
+        site_lon=snapshot.sites.lon,
+        site_minutes=home_minutes(snapshot, home=home, params=params),
+    )
+
+
 def personal_menu(
     *, service_user: ServiceUser, locality: Locality | None = None, today: datetime.date | None = None
 ) -> PersonalMenuView:
@@ -436,19 +453,7 @@ def personal_menu(
     snapshot = load_snapshot()
     params = _profile_params()
     home = int(np.flatnonzero(snapshot.locality_ids == locality.pk)[0])
-    menu_for = functools.partial(
-        compute_personal_menu,
-        params=params,
-        offers=snapshot.offers,
-        facts=offer_facts(snapshot, today=today),
-        n_options=snapshot.n_options,
-        home_locality=home,
-        home_lat=float(snapshot.localities.lat[home]),
-        home_lon=float(snapshot.localities.lon[home]),
-        site_lat=snapshot.sites.lat,
-        site_lon=snapshot.sites.lon,
-        site_minutes=home_minutes(snapshot, home=home, params=params),
-    )
+    menu_for = _menu_from(snapshot, params=params, facts=offer_facts(snapshot, today=today), home=home)
     menu = menu_for(person=person_needs(service_user))
     options = {o.code: o for o in MenuOption.objects.filter(code__in=snapshot.option_codes)}
     rows = []
@@ -536,18 +541,6 @@ def catalogue_personal_menus(*, needs: dict[str, object], today: datetime.date |
     person = person_needs(ServiceUser(age_band=""), **needs)
     reachable = {}
     for home, code in enumerate(snapshot.locality_codes):
-        menu = compute_personal_menu(
-            person=person,
-            params=params,
-            offers=snapshot.offers,
-            facts=facts,
-            n_options=snapshot.n_options,
-            home_locality=home,
-            home_lat=float(snapshot.localities.lat[home]),
-            home_lon=float(snapshot.localities.lon[home]),
-            site_lat=snapshot.sites.lat,
-            site_lon=snapshot.sites.lon,
-            site_minutes=home_minutes(snapshot, home=home, params=params),
-        )
+        menu = _menu_from(snapshot, params=params, facts=facts, home=home)(person=person)
         reachable[code] = int((menu.reason == REACHABLE).sum())
     return reachable

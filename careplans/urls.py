@@ -18,12 +18,15 @@ urlpatterns = [
     path("unmet.json", views.UnmetPreferenceApi.as_view(), name="unmet_json"),
     # Issue 15's commissioner tables, from the same publications as unmet.
     path("unmet/reasons/", views.UnmetReasonsView.as_view(), name="unmet_reasons"),
-    path("unmet/reasons.csv", views.PublishedTableCsvView.as_view(table="unmet_reasons"), name="unmet_reasons_csv"),
-    path("unmet/reasons.json", views.PublishedTableJsonView.as_view(table="unmet_reasons"), name="unmet_reasons_json"),
     path("segments/", views.SegmentsView.as_view(), name="segments"),
-    path("segments.csv", views.PublishedTableCsvView.as_view(table="segments"), name="segments_csv"),
-    path("segments.json", views.PublishedTableJsonView.as_view(table="segments"), name="segments_json"),
     path("outcomes/", views.OutcomesView.as_view(), name="outcomes"),
-    path("outcomes.csv", views.PublishedTableCsvView.as_view(table="outcomes"), name="outcomes_csv"),
-    path("outcomes.json", views.PublishedTableJsonView.as_view(table="outcomes"), name="outcomes_json"),
+    *[
+        path(
+            f"{prefix}.{fmt}",
+            views.PublishedTableDownload.as_view(table=table, as_csv=fmt == "csv"),
+            name=f"{table}_{fmt}",
+        )
+        for prefix, table in [("unmet/reasons", "unmet_reasons"), ("segments", "segments"), ("outcomes", "outcomes")]
+        for fmt in ("csv", "json")
+    ],
 ]

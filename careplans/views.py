@@ -33,18 +33,13 @@ from .publication_tables import (
     REASON_MEASURES,
     REASONS_TABLE,
     SEGMENTS_TABLE,
+    TABLE_FORMATS,
     NotInPublication,
     Segment,
     StoredTables,
     catalogue_reach,
-    outcomes_json,
-    reasons_json,
     segment_rows,
-    segments_json,
     stored_table,
-    write_outcomes_csv,
-    write_reasons_csv,
-    write_segments_csv,
 )
 from .rules import LANGUAGES
 from .selectors import (
@@ -496,52 +491,30 @@ class OutcomesView(PublishedTableView):
     table = OUTCOMES_TABLE
 
     def table_context(self, tables):
-        return {"outcomes": outcomes_json(tables), "fewer_than": FEWER_THAN}
+        return {"outcomes": TABLE_FORMATS[OUTCOMES_TABLE][1](tables), "fewer_than": FEWER_THAN}
 
 
-TABLE_DOWNLOADS = {
-    REASONS_TABLE: (write_reasons_csv, reasons_json, "unmet-reasons"),
-    SEGMENTS_TABLE: (write_segments_csv, segments_json, "segments"),
-    OUTCOMES_TABLE: (write_outcomes_csv, outcomes_json, "outcomes"),
-}
+class PublishedTableDownload(RoleRequiredMixin, View):
+    """One of issue 15's tables as CSV (`as_csv`) or JSON, whole, from the publication asked for."""
 
-
-def published_table(request, table: str) -> tuple[Any, StoredTables | HttpResponse]:
-    """The stored publication and table asked for, or the 404 to answer with."""
-    stored = requested_publication(request)
-    if stored is None:
-        return None, HttpResponse(NOTHING_PUBLISHED, status=404, content_type="text/plain; charset=utf-8")
-    try:
-        return stored, stored_table(stored, table)
-    except NotInPublication as missing:
-        return stored, HttpResponse(str(missing), status=404, content_type="text/plain; charset=utf-8")
-
-
-class PublishedTableCsvView(RoleRequiredMixin, View):
     allowed_roles = UNMET_ROLES
     table = ""
+    as_csv = False
 
     def get(self, request):
-        stored, tables = published_table(request, self.table)
-        if isinstance(tables, HttpResponse):
-            return tables
-        write, _, name = TABLE_DOWNLOADS[self.table]
+        stored = requested_publication(request)
+        if stored is None:
+            return HttpResponse(NOTHING_PUBLISHED, status=404, content_type="text/plain; charset=utf-8")
+        try:
+            tables = stored_table(stored, self.table)
+        except NotInPublication as missing:
+            return HttpResponse(str(missing), status=404, content_type="text/plain; charset=utf-8")
+        record_aggregate_read(actor=actor_for(request))
+        write_csv, as_json = TABLE_FORMATS[self.table]
+        if not self.as_csv:
+            return JsonResponse({"published": publication_meta(stored), "method": METHOD_NOTE, **as_json(tables)})
         output = io.StringIO()
-        write(tables, output)
-        record_aggregate_read(actor=actor_for(request))
+        write_csv(tables, output)
         response = HttpResponse(output.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}-{stored.pk}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{self.table}-{stored.pk}.csv"'
         return response
-
-
-class PublishedTableJsonView(RoleRequiredMixin, View):
-    allowed_roles = UNMET_ROLES
-    table = ""
-
-    def get(self, request):
-        stored, tables = published_table(request, self.table)
-        if isinstance(tables, HttpResponse):
-            return tables
-        _, as_json, _ = TABLE_DOWNLOADS[self.table]
-        record_aggregate_read(actor=actor_for(request))
-        return JsonResponse({"published": publication_meta(stored), "method": METHOD_NOTE, **as_json(tables)})

@@ -149,3 +149,18 @@ def test_commissioner_tables_never_show_a_reference(client, caseloads, published
         body = client.get(reverse(f"careplans:{page}")).content.decode()
         assert caseloads["mine"].reference not in body and caseloads["theirs"].reference not in body
     assert {REASONS_TABLE, SEGMENTS_TABLE, OUTCOMES_TABLE} <= set(published_unmet.tables)
+
+
+def test_the_endpoints_are_in_the_openapi_schema_with_their_parameters(client, users):
+    import yaml  # noqa: PLC0415
+
+    client.force_login(users["commissioner"])
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    for path in API:
+        operation = schema["paths"][path]["get"]
+        assert operation["summary"] and "protected" in operation["summary"]
+        names = {parameter["name"] for parameter in operation["parameters"]}
+        assert {"publication", "format"} <= names
+        assert set(operation["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    travel = next(p for p in schema["paths"]["/api/v1/segments/"]["get"]["parameters"] if p["name"] == "travel")
+    assert set(travel["schema"]["enum"]) == {"car", "lifts", "no_car", "not_asked", "ANY"}
