@@ -76,8 +76,14 @@ DIMENSIONS: dict[str, dict[str, str]] = {
         NOT_ASKED: "Not asked",
     },
 }
-SEGMENT_MEASURES = ["people", "reach_all"]
-SEGMENT_LABELS = {"people": "People in the segment", "reach_all": "… of whom can reach every option"}
+# People = those who reach every option on their own menu + those who do not: published as a sum, so the
+# protection and a reader both know that neither part exceeds the people.
+SEGMENT_MEASURES = ["people", "reach_all", "reach_not_all"]
+SEGMENT_LABELS = {
+    "people": "People in the segment",
+    "reach_all": "… who could reach every option",
+    "reach_not_all": "… who could not reach them all",
+}
 
 GROUPS = {
     ALL: "Everyone with two reviews or more",
@@ -243,13 +249,15 @@ def reason_sums(columns: list[str], options: list[str]) -> list[Sum]:
 
 
 def segment_sums(columns: list[str]) -> list[Sum]:
-    """Every margin of the cube: each need's ANY is the sum of its values, whatever the others are, and ALL
-    localities is the sum of the groups."""
+    """Every margin of the cube: each need's ANY is the sum of its values, whatever the others are, ALL
+    localities is the sum of the groups, and the people of a cell are the sum of its two reach measures."""
     names = list(DIMENSIONS)
     levels = {name: [*values, ANY] for name, values in DIMENSIONS.items()}
     sums = []
     for cell in segment_cells(columns):
         _, loc, *needs, m = cell
+        if m == "people":
+            sums.append(Sum(cell, tuple((SEGMENTS_TABLE, loc, *needs, part) for part in SEGMENT_MEASURES[1:])))
         if loc == ALL:
             sums.append(Sum(cell, tuple((SEGMENTS_TABLE, col, *needs, m) for col in columns)))
         for position, name in enumerate(names):
@@ -279,7 +287,7 @@ def segment_keys(person: Person, home: str) -> list[tuple]:
     """The cube cells a person counts in: their own needs and every ANY, at home and in ALL; among those who
     reach every option on their own menu too, if they do."""
     menu = person.menu or {}
-    measures = ["people", "reach_all"] if reachable_count(menu) == len(menu) else ["people"]
+    measures = ["people", "reach_all" if reachable_count(menu) == len(menu) else "reach_not_all"]
     return [
         (SEGMENTS_TABLE, loc, t, s, f, m)
         for m in measures
@@ -518,8 +526,7 @@ def segment_rows(stored: StoredTables, segment: Segment) -> list[dict]:
         {
             "code": loc,
             "name": name,
-            "people": stored.values[(loc, *segment.key, "people")],
-            "reach_all": stored.values[(loc, *segment.key, "reach_all")],
+            **{m: stored.values[(loc, *segment.key, m)] for m in SEGMENT_MEASURES},
         }
         for loc, name in [*stored.unmet.localities, (ALL, "All localities")]
     ]
