@@ -49,6 +49,7 @@ from careplans.unmet import (
 )
 from services.models import MenuOption
 
+from .commissioner_tables import PublicationQuerySerializer
 from .errors import JsonErrorsMixin
 from .permissions import RoleAccessMixin
 
@@ -521,10 +522,7 @@ class UnmetCsvRenderer(BaseRenderer):
         return output.getvalue().encode(self.charset)
 
 
-class UnmetQuerySerializer(serializers.Serializer):
-    publication = serializers.IntegerField(
-        required=False, min_value=1, help_text="A past publication's id (default: the latest)."
-    )
+class UnmetQuerySerializer(PublicationQuerySerializer):
     locality = serializers.CharField(
         required=False,
         help_text=(
@@ -533,12 +531,6 @@ class UnmetQuerySerializer(serializers.Serializer):
         ),
     )
     option = serializers.CharField(required=False, help_text="Only this menu option code (JSON only).")
-
-    def validate_publication(self, pk: int) -> int:
-        found = publication_or_latest(pk)
-        if found is None or found.pk != pk:
-            raise serializers.ValidationError(f"No publication with id {pk}.")
-        return pk
 
     def validate_locality(self, code: str) -> str:
         if not Locality.objects.filter(code=code).exists():

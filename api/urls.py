@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from .auth import MeView, TokenView
 from .careplans import CarePlanChoiceViewSet, ServiceUserViewSet, UnmetPreferenceView
 from .catalogue import OfferViewSet, OptionViewSet, ProviderViewSet, SiteViewSet
+from .commissioner_tables import OutcomesApi, SegmentsApi, UnmetReasonsApi
 from .localities import LocalityViewSet
 from .person import NeedsHistoryView, NeedsView, PersonalMenuView, ReviewViewSet
 from .reach import ProfileViewSet, RunViewSet
@@ -29,6 +30,9 @@ urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
     path("v1/me/", MeView.as_view(), name="me"),
     path("v1/unmet-preference/", UnmetPreferenceView.as_view(), name="unmet-preference"),
+    path("v1/unmet-reasons/", UnmetReasonsApi.as_view(), name="unmet-reasons"),
+    path("v1/segments/", SegmentsApi.as_view(), name="segments"),
+    path("v1/outcomes/", OutcomesApi.as_view(), name="outcomes"),
     path("v1/plans/", PlanView.as_view(), name="plans"),
     path("v1/service-users/<int:service_user_id>/needs/", NeedsView.as_view(), name="needs"),
     path("v1/service-users/<int:service_user_id>/needs/history/", NeedsHistoryView.as_view(), name="needs-history"),

@@ -22,7 +22,7 @@ from reach.personal import (
     modes_for,
 )
 from reach.personal import personal_menu as compute_personal_menu
-from reach.personal_selectors import TravelBasis, home_minutes, personal_catalogue
+from reach.personal_selectors import PersonalCatalogue, TravelBasis, home_minutes, personal_catalogue
 from reach.selectors import (
     current_run,
     default_profile,
@@ -386,6 +386,24 @@ def _travel_text(run: ReachRun | None, missing: tuple[str, ...]) -> str:
     return text
 
 
+def _menu_from(catalogue: PersonalCatalogue, *, params: ReachParams, home: int, site_minutes: dict[str, np.ndarray]):
+    """The personal-menu engine from one home locality, waiting for the person's needs (`person=`)."""
+    snapshot = catalogue.snapshot
+    return functools.partial(
+        compute_personal_menu,
+        params=params,
+        offers=snapshot.offers,
+        facts=catalogue.facts,
+        n_options=snapshot.n_options,
+        home_locality=home,
+        home_lat=float(snapshot.localities.lat[home]),
+        home_lon=float(snapshot.localities.lon[home]),
+        site_lat=snapshot.sites.lat,
+        site_lon=snapshot.sites.lon,
+        site_minutes=site_minutes,
+    )
+
+
 def personal_menu(
     *, service_user: ServiceUser, locality: Locality | None = None, today: datetime.date | None = None
 ) -> PersonalMenuView:
@@ -402,19 +420,7 @@ def personal_menu(
     params = ReachParams(**engine_params(basis.params))
     home = catalogue.locality_index[locality.pk]
     travel = home_minutes(catalogue=catalogue, home=home, basis=basis)
-    menu_for = functools.partial(
-        compute_personal_menu,
-        params=params,
-        offers=snapshot.offers,
-        facts=catalogue.facts,
-        n_options=snapshot.n_options,
-        home_locality=home,
-        home_lat=float(snapshot.localities.lat[home]),
-        home_lon=float(snapshot.localities.lon[home]),
-        site_lat=snapshot.sites.lat,
-        site_lon=snapshot.sites.lon,
-        site_minutes=travel.minutes,
-    )
+    menu_for = _menu_from(catalogue, params=params, home=home, site_minutes=travel.minutes)
     menu = menu_for(person=person_needs(service_user))
     options = {o.code: o for o in MenuOption.objects.filter(code__in=snapshot.option_codes)}
     rows = []
@@ -490,3 +496,20 @@ def publication_or_latest(pk: int | None) -> Publication | None:
 def past_publications() -> QuerySet[Publication]:
     """Every publication, newest first, without its tables (for the list a commissioner picks from)."""
     return Publication.objects.defer("tables")
+
+
+def catalogue_personal_menus(*, needs: dict[str, object], today: datetime.date | None = None) -> dict[str, int]:
+    """{locality code: options reachable} for a hypothetical person with only `needs` (ServiceUser fields)
+    living in each locality: the personal menu's engine on today's catalogue and the reference run's travel
+    sources, as a keyworker's personal menu, with no age assumed. No one's record is read, so the figure
+    needs no disclosure control."""
+    catalogue = personal_catalogue(today=today or timezone.localdate())
+    basis = _travel_basis(reference_run())
+    params = ReachParams(**engine_params(basis.params))
+    person = person_needs(ServiceUser(age_band=""), **needs)
+    reachable = {}
+    for home, code in enumerate(catalogue.snapshot.locality_codes):
+        travel = home_minutes(catalogue=catalogue, home=home, basis=basis)
+        menu = _menu_from(catalogue, params=params, home=home, site_minutes=travel.minutes)(person=person)
+        reachable[code] = int((menu.reason == REACHABLE).sum())
+    return reachable

@@ -28,6 +28,7 @@ from .models import (
     Session,
     Team,
 )
+from .publication_tables import build_tables
 from .rules import choice_problems, needs_problems, review_problems, service_user_problems
 from .selectors import (
     expired_service_users,
@@ -379,6 +380,7 @@ def publish(
             f"the last publication (number {last.pk}, built {last.built_at:%Y-%m-%d %H:%M}) is younger than "
             f"{settings.UNMET_PUBLISH_MIN_DAYS} days; a superuser may force one"
         )
+    unmet = build_unmet(cutoff=cutoff)
     publication = Publication.objects.create(
         built_at=now,
         data_cutoff=cutoff,
@@ -386,7 +388,8 @@ def publish(
         trigger=trigger,
         built_by=actor.user,
         built_by_name=actor.username,
-        tables={TABLE: build_unmet(cutoff=cutoff).as_json()},
+        # Issue 15's reasons, segments and outcomes tables, grouped like and protected with the unmet table's people.
+        tables={TABLE: unmet.as_json(), **build_tables(cutoff=cutoff, unmet=unmet)},
     )
     AuditEvent.objects.create(
         user=actor.user,

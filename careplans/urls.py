@@ -16,4 +16,17 @@ urlpatterns = [
     path("unmet/", views.UnmetPreferenceView.as_view(), name="unmet"),
     path("unmet.csv", views.UnmetPreferenceCsvView.as_view(), name="unmet_csv"),
     path("unmet.json", views.UnmetPreferenceApi.as_view(), name="unmet_json"),
+    # Issue 15's commissioner tables, from the same publications as unmet.
+    path("unmet/reasons/", views.UnmetReasonsView.as_view(), name="unmet_reasons"),
+    path("segments/", views.SegmentsView.as_view(), name="segments"),
+    path("outcomes/", views.OutcomesView.as_view(), name="outcomes"),
+    *[
+        path(
+            f"{prefix}.{fmt}",
+            views.PublishedTableDownload.as_view(table=table, as_csv=fmt == "csv"),
+            name=f"{table}_{fmt}",
+        )
+        for prefix, table in [("unmet/reasons", "unmet_reasons"), ("segments", "segments"), ("outcomes", "outcomes")]
+        for fmt in ("csv", "json")
+    ],
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView, View
@@ -24,6 +24,23 @@ from services.models import MenuOption
 from .access import UNMET_ROLES, actor_for
 from .forms import CarePlanChoiceForm, CaseloadFilter, NeedsForm, ReviewForm, ServiceUserEditForm, ServiceUserForm
 from .models import AuditAction, AuditedKind, ServiceUser, Session
+from .publication_tables import (
+    DIMENSIONS,
+    FEWER_THAN,
+    METHOD_NOTE,
+    OUTCOMES_TABLE,
+    REASON_LABELS,
+    REASON_MEASURES,
+    REASONS_TABLE,
+    SEGMENTS_TABLE,
+    TABLE_FORMATS,
+    NotInPublication,
+    Segment,
+    StoredTables,
+    catalogue_reach,
+    segment_rows,
+    stored_table,
+)
 from .rules import LANGUAGES
 from .selectors import (
     caseload,
@@ -396,3 +413,89 @@ class UnmetPreferenceApi(APIView):
             return Response(problems, status=400)
         body = publication_json(publication, locality=locality or None, option=option or None)
         return Response({"published": publication_meta(stored), **body})
+
+
+class PublishedTableView(RoleRequiredMixin, TemplateView):
+    """One of issue 15's tables of a stored publication (?publication=ID, else the latest)."""
+
+    allowed_roles = UNMET_ROLES
+    table = ""
+
+    def get_context_data(self, **kwargs):
+        stored = requested_publication(self.request)
+        context = {"stored": stored, "past": past_publications(), "method_note": METHOD_NOTE}
+        if stored is None:
+            return super().get_context_data(nothing_published=NOTHING_PUBLISHED, **context, **kwargs)
+        try:
+            tables = stored_table(stored, self.table)
+        except NotInPublication as missing:
+            return super().get_context_data(missing=str(missing), **context, **kwargs)
+        record_aggregate_read(actor=actor_for(self.request))
+        return super().get_context_data(tables=tables, **context, **self.table_context(tables), **kwargs)
+
+    def table_context(self, tables: StoredTables) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class UnmetReasonsView(PublishedTableView):
+    template_name = "careplans/unmet_reasons.html"
+    table = REASONS_TABLE
+
+    def table_context(self, tables):
+        option_codes = [code for code, _ in tables.unmet.options]
+        option = self.request.GET.get("option")
+        option = option if option in option_codes else ALL
+        rows = [
+            (name, code, [tables.values[(code, option, m)] for m in REASON_MEASURES])
+            for code, name in [*tables.unmet.localities, (ALL, "All localities")]
+        ]
+        return {"option": option, "rows": rows, "measures": [REASON_LABELS[m] for m in REASON_MEASURES]}
+
+
+class SegmentsView(PublishedTableView):
+    template_name = "careplans/segments.html"
+    table = SEGMENTS_TABLE
+
+    def table_context(self, tables):
+        segment = Segment.from_query(self.request.GET)
+        return {
+            "segment": segment,
+            "dimensions": [(name, getattr(segment, name), list(values.items())) for name, values in DIMENSIONS.items()],
+            "rows": segment_rows(tables, segment),
+            "menu_size": tables.data["menu_size"],
+            "catalogue": catalogue_reach(segment, localities=tables.unmet.localities),
+        }
+
+
+class OutcomesView(PublishedTableView):
+    template_name = "careplans/outcomes.html"
+    table = OUTCOMES_TABLE
+
+    def table_context(self, tables):
+        return {"outcomes": TABLE_FORMATS[OUTCOMES_TABLE][1](tables), "fewer_than": FEWER_THAN}
+
+
+class PublishedTableDownload(RoleRequiredMixin, View):
+    """One of issue 15's tables as CSV (`as_csv`) or JSON, whole, from the publication asked for."""
+
+    allowed_roles = UNMET_ROLES
+    table = ""
+    as_csv = False
+
+    def get(self, request):
+        stored = requested_publication(request)
+        if stored is None:
+            return HttpResponse(NOTHING_PUBLISHED, status=404, content_type="text/plain; charset=utf-8")
+        try:
+            tables = stored_table(stored, self.table)
+        except NotInPublication as missing:
+            return HttpResponse(str(missing), status=404, content_type="text/plain; charset=utf-8")
+        record_aggregate_read(actor=actor_for(request))
+        write_csv, as_json = TABLE_FORMATS[self.table]
+        if not self.as_csv:
+            return JsonResponse({"published": publication_meta(stored), "method": METHOD_NOTE, **as_json(tables)})
+        output = io.StringIO()
+        write_csv(tables, output)
+        response = HttpResponse(output.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.table}-{stored.pk}.csv"'
+        return response

@@ -50,6 +50,9 @@ PAGES: list[Page] = [
     Page("/map/scenarios/{scenario}/compare/locality/?locality=VILL", (COMMISSIONER, ADMIN)),
     Page("/map/scenarios/{scenario}/apply/", (ADMIN,)),
     Page("/map/scenarios/planner/", (COMMISSIONER, ADMIN)),
+    Page("/careplans/unmet/reasons/", (COMMISSIONER, ADMIN)),
+    Page("/careplans/segments/?travel=no_car&sessions=evenings_weekends", (COMMISSIONER, ADMIN)),
+    Page("/careplans/outcomes/", (COMMISSIONER, ADMIN)),
     # The keyworker's pages.
     Page("/careplans/", (KEYWORKER,)),
     Page("/careplans/people/new/", (KEYWORKER,)),

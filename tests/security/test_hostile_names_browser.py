@@ -56,6 +56,9 @@ PAGES = [
     ("/map/scenarios/{scenario}/compare/locality/?locality={locality}", None),
     ("/map/scenarios/{scenario}/apply/", None),
     ("/map/scenarios/planner/", None),
+    ("/careplans/unmet/reasons/?option=" + XSS_SHORT, None),
+    ("/careplans/segments/?travel=" + XSS_SHORT, None),
+    ("/careplans/outcomes/", None),
     ("/api/schema/swagger/", None),
     ("/api/schema/redoc/", None),
 ]
