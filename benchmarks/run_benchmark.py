@@ -119,7 +119,6 @@ def write_inputs(folder: Path, *, n_localities: int, n_sites: int, n_offers: int
                 "outreach_localities",
                 "home_visit_km",
                 "active",
-                "provider_kind",  # the import needs a new provider's kind
             ]
         )
         for j in range(offers.n):
@@ -145,7 +144,6 @@ def write_inputs(folder: Path, *, n_localities: int, n_sites: int, n_offers: int
                     ";".join(sorted(set(venues.get(j, [])))) if delivery == OUTREACH else "",
                     f"{offers.home_visit_km[j]:g}" if delivery == HOME_VISIT else "",
                     "true" if offers.active[j] else "false",
-                    "nhs",
                 ]
             )
     return paths
