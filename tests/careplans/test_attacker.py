@@ -16,7 +16,15 @@ import pytest
 
 from careplans.disclosure import Sum, cell_key_round, is_primary, shown_interval, suppressed_cells
 from careplans.unmet import OTHER, protect_tally, publication_sums, tally
-from tests.careplans.attacker import Differencing, Published, hidden_ranges, new_row, synthetic_rows
+from tests.careplans.attacker import (
+    Differencing,
+    Published,
+    hidden_ranges,
+    interval,
+    new_row,
+    ranges_of,
+    synthetic_rows,
+)
 
 LOCALITIES = [f"L{k:02d}" for k in range(10)]
 OPTIONS = [f"O{k}" for k in range(4)]
@@ -86,6 +94,23 @@ def test_no_hidden_small_count_can_be_narrowed_by_integer_programming(spread, pe
             assert (
                 value % 5 == 0 and abs(value - counted.counts[key]) <= 4 and (value == 0) == (counted.counts[key] == 0)
             )
+
+
+@pytest.mark.parametrize(("spread", "people", "seed"), POPULATIONS)
+def test_no_shown_value_can_be_narrowed_inside_its_rounding_interval(spread, people, seed):
+    """Every shown value other than 0 reaches both ends of its rounding interval (within what the method
+    itself bounds, such as the locality floor) in some table the attacker cannot rule out."""
+    rows = synthetic_rows(random.Random(seed), people, LOCALITIES, OPTIONS, spread)
+    counted, values = published(rows)
+    sums = publication_sums(counted.columns, OPTIONS)
+    known = counted.known_bounds()
+    shown = [key for key, value in values.items() if value]
+    ranges = ranges_of(values, sums, known, shown)
+    for key in shown:
+        low, high = interval(values[key])
+        if key in known:
+            low, high = max(low, known[key][0]), high if known[key][1] is None else min(high, known[key][1])
+        assert ranges[key] == (low, high), (key, values[key], counted.counts[key], ranges[key])
 
 
 def test_the_linear_rule_alone_leaves_counts_an_integer_reader_narrows():
