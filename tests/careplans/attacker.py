@@ -155,7 +155,9 @@ class Differencing:
     def _columns(self, groups, *, before: bool, new: bool) -> list[int]:
         """Columns of the people before in `groups`, and of the new records (target and the rest) in them."""
         groups = [int(g) for g in groups]
-        return (groups if before else []) + ([self.n + g for g in groups] + [2 * self.n + g for g in groups] if new else [])
+        return (groups if before else []) + (
+            [self.n + g for g in groups] + [2 * self.n + g for g in groups] if new else []
+        )
 
     def members(self, publication: Published, cell) -> np.ndarray:
         """The (locality, option, profile) groups a cell counts, as indices."""
@@ -179,7 +181,9 @@ class Differencing:
     def _add_publication(self, publication: Published, *, with_new: bool) -> None:
         for cell, value in publication.values.items():
             if value is not None:
-                self.rows.append((self._columns(self.members(publication, cell), before=True, new=with_new), *interval(value)))
+                self.rows.append(
+                    (self._columns(self.members(publication, cell), before=True, new=with_new), *interval(value))
+                )
         for li, code in enumerate(self.localities):
             groups = [k for k, person in enumerate(self.people) if person[0] == li]
             low, high = (FLOOR, np.inf) if code in publication.shown else (0, MOST_IN_OTHER)
