@@ -77,8 +77,7 @@ class PublicationAdmin(admin.ModelAdmin):
     list_display = ["id", "built_at", "data_cutoff", "method", "trigger", "built_by_name", "table_sizes"]
     list_filter = ["trigger", ("built_at", admin.DateFieldListFilter)]
     date_hierarchy = "built_at"
-    fields = ["built_at", "data_cutoff", "method", "trigger", "built_by_name", "table_sizes"]
-    readonly_fields = fields
+    fields = readonly_fields = ("built_at", "data_cutoff", "method", "trigger", "built_by_name", "table_sizes")
     list_per_page = 25
 
     def has_add_permission(self, request):

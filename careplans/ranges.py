@@ -193,8 +193,10 @@ def protect_margins(
     (parts shown 10 and 10, total shown 15: the total is 16 to 19, not 11 to 19). Controlled rounding
     would pick rounded values that add up; this is the check instead: every shown value other than 0 must
     reach both ends of its interval (within the method's known bounds) in some whole, non-negative table
-    consistent with everything published. A shown cell that cannot is hidden: its figure would say more
-    than the method claims. Hiding only loosens the programme, so witnesses found earlier stay good.
+    consistent with everything published. Where one cannot, the cheapest other shown cells whose hiding
+    lets it are hidden (as in `protect_ranges`: counts below 16 cheap), or the cell itself when nothing
+    else would do: its figure would say more than the method claims. Hiding only loosens the programme,
+    so witnesses found earlier stay good.
     """
     reader = IntegerReader(values, sums, known)
     hidden_cells = {reader.index[key] for key in hidden}
@@ -213,10 +215,16 @@ def protect_margins(
             objective[list(pending)] = -direction
             table = reader.solve(objective, target_low, target_high)
             if table is None:
-                hidden_cells.add(cell)
-                added.add(cell)
-                pending.discard(cell)
+                # Free the cheapest other shown cells that let it reach its end (small parts rather than a
+                # large total); failing that, hide the cell itself.
+                others = sorted(set(range(len(reader.keys))) - hidden_cells - {cell})
+                opening = reader.cheapest_opening(target_low, target_high, others)
+                opened, table = opening if opening is not None else ({cell}, None)
+                hidden_cells |= opened
+                added |= opened
+                pending -= opened
                 low, high = reader.bounds(rounded, hidden_cells)
-                continue
+                if table is None:
+                    continue
             pending -= {i for i in pending if table[i] == end[i]}
     return {reader.keys[i] for i in added}
