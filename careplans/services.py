@@ -367,7 +367,9 @@ def publish(
         return _build_publication(actor=actor, trigger=trigger, cutoff=cutoff, now=now or timezone.now())
     except PublicationRefused as refused:
         # Outside the build's transaction, which the refusal rolls back.
-        _record_refusal(actor=actor, trigger=trigger, reason=str(refused))
+        _audit_publication(
+            actor=actor, action=AuditAction.REFUSE, detail=f"{PublicationTrigger(trigger).label}: {refused}"
+        )
         raise
 
 
@@ -402,26 +404,19 @@ def _build_publication(
         built_by_name=actor.username,
         tables={TABLE: build_unmet(cutoff=cutoff).as_json()},
     )
-    AuditEvent.objects.create(
-        user=actor.user,
-        username=actor.username,
-        action=AuditAction.PUBLISH,
-        kind=AuditedKind.PUBLICATION,
-        object_id=publication.pk,
-        ip_address=actor.ip_address,
-        path=actor.path[:300],
-    )
+    _audit_publication(actor=actor, action=AuditAction.PUBLISH, publication=publication.pk)
     return publication
 
 
 @transaction.atomic
-def _record_refusal(*, actor: Actor, trigger: str, reason: str) -> None:
+def _audit_publication(*, actor: Actor, action: str, publication: int | None = None, detail: str = "") -> None:
     AuditEvent.objects.create(
         user=actor.user,
         username=actor.username,
-        action=AuditAction.REFUSE,
+        action=action,
         kind=AuditedKind.PUBLICATION,
+        object_id=publication,
         ip_address=actor.ip_address,
         path=actor.path[:300],
-        detail=f"{PublicationTrigger(trigger).label}: {reason}"[:300],
+        detail=detail[:300],
     )
