@@ -13,6 +13,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("auth", "user", ("view", "add", "change")),
         ("careplans", "team", ("view", "add", "change", "delete")),
         ("careplans", "auditevent", ("view",)),
+        ("careplans", "publication", ("view",)),  # when, on what data and how each was built; no figures change
         ("accounts", "rolechange", ("view",)),
         ("reach", "scenario", ("view",)),  # to apply commissioners' scenarios to the catalogue
         ("reach", "scenariochange", ("view",)),

@@ -2,7 +2,7 @@
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/unmet_disclosure_benchmark.py [people ...]
         [--spread zipf|even] [--repeat N] [--against GIT_REVISION --against-up-to PEOPLE]
-        [--ranges-up-to PEOPLE] [--attack TRIALS --attack-localities N --attack-options N]
+        [--ranges-up-to PEOPLE] [--attack TRIALS --batch K --attack-localities N --attack-options N]
 
 Synthetic latest-choice rows (fixed seed) over 300 localities and 14 options, counted and protected
 exactly as the commissioner pages do (`protect`: the sums checked, suppression, rounding); prints
@@ -18,9 +18,10 @@ each publication up to that size: how many hidden counts of 1 to 7 it narrows be
 how many hidden cells it pins, and how many shown cells it narrows inside their rounding interval.
 
 `--attack TRIALS` runs the differencing attack instead: for each size, a publication of a smaller
-area (`--attack-localities`, `--attack-options`), then TRIALS times one new person and the next
-publication; prints how often the new person's locality, option and outcome are singled out, by the
-interval attacker and by one that also uses cell-key consistency (a changed figure holds the new person).
+area (`--attack-localities`, `--attack-options`), then TRIALS times `--batch` new people (default 10,
+the publication threshold) and the next publication; prints how often one new person's locality,
+option and outcome are singled out: by the interval attacker, by one that also uses cell-key
+consistency (a changed figure holds a new person), and by that one knowing every other new person.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def attacker_findings(counted, published, sums) -> str:
 
 
 def differencing(args, people: int) -> None:
-    """One publication of a smaller area, then TRIALS times one new person and the next publication."""
+    """One publication of a smaller area, then TRIALS times a batch of new people and the next publication."""
     from careplans.unmet import protect_tally, tally
     from tests.careplans.attacker import Differencing, Published
 
@@ -141,16 +142,26 @@ def differencing(args, people: int) -> None:
 
     before = publish(rows)
     rng = random.Random(people + 1)
-    found = {kind: {"locality": 0, "option": 0, "outcome": 0} for kind in ("interval", "consistent")}
+    kinds = ("interval", "consistent", "knows rest")
+    found = {kind: {"locality": 0, "option": 0, "outcome": 0} for kind in kinds}
     for _ in range(args.attack):
-        after = publish([*rows, synthetic_row(rng, args.spread, args.attack_localities, args.attack_options)])
-        attack = Differencing(before, after, localities, options)
-        for kind, consistent in (("interval", False), ("consistent", True)):
-            for attribute, singled_out in attack.identified(consistent).items():
+        new = [synthetic_row(rng, args.spread, args.attack_localities, args.attack_options) for _ in range(args.batch)]
+        after = publish([*rows, *new])
+        attack = Differencing(before, after, localities, options, batch=args.batch)
+        # The strongest reader knows every new record but the target (the first).
+        knowing = Differencing(
+            before, after, localities, options, batch=args.batch, known=[attack.group_of(row) for row in new[1:]]
+        )
+        for kind, reader, consistent in (
+            ("interval", attack, False),
+            ("consistent", attack, True),
+            ("knows rest", knowing, True),
+        ):
+            for attribute, singled_out in reader.identified(consistent).items():
                 found[kind][attribute] += singled_out
     print(
-        f"{people:>7} {len(before.shown):>10} {args.attack:>7} "
-        + " ".join(f"{found[kind][a]:>5}" for kind in found for a in ("locality", "option", "outcome")),
+        f"{people:>7} {len(before.shown):>10} {args.batch:>6} {args.attack:>7} "
+        + " ".join(f"{found[kind][a]:>5}" for kind in kinds for a in ("locality", "option", "outcome")),
         flush=True,
     )
 
@@ -166,6 +177,7 @@ def main() -> None:
     parser.add_argument("--attack", type=int, default=0, help="differencing trials per size (instead of timing)")
     parser.add_argument("--attack-localities", type=int, default=20)
     parser.add_argument("--attack-options", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=10, help="new records between the two publications")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "choicemap.settings.local")
@@ -174,7 +186,10 @@ def main() -> None:
     from careplans.unmet import publication_sums, tally
 
     if args.attack:
-        print(f"{'people':>7} {'shown loc.':>10} {'trials':>7}  interval: loc. opt. outc.  consistent: loc. opt. outc.")
+        print(
+            f"{'people':>7} {'shown loc.':>10} {'batch':>6} {'trials':>7}  interval: loc. opt. outc."
+            "  consistent: loc. opt. outc.  knows rest: loc. opt. outc."
+        )
         for people in args.people:
             differencing(args, people)
         return

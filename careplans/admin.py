@@ -7,7 +7,8 @@ from accounts.roles import KEYWORKER
 from accounts.selectors import access_state
 from accounts.services import record_access_changes
 
-from .models import AuditEvent, Team
+from .models import AuditEvent, Publication, Team
+from .selectors import table_sizes
 
 
 @admin.register(Team)
@@ -52,9 +53,9 @@ class TeamAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """The audit page: who read or changed which care record, when and from where. Read-only."""
 
-    list_display = ["at", "username", "action", "kind", "reference", "object_id", "ip_address", "path"]
+    list_display = ["at", "username", "action", "kind", "reference", "object_id", "ip_address", "path", "detail"]
     list_filter = ["action", "kind", ("at", admin.DateFieldListFilter)]
-    search_fields = ["username", "reference", "ip_address", "path"]
+    search_fields = ["username", "reference", "ip_address", "path", "detail"]
     date_hierarchy = "at"
     list_per_page = 100
 
@@ -66,3 +67,30 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    """Publications as built: when, on what data, how and by whom, and the size of each table. Read-only:
+    the figures are what commissioners were shown. Refused attempts are in the audit (action Refused)."""
+
+    list_display = ["id", "built_at", "data_cutoff", "method", "trigger", "built_by_name", "table_sizes"]
+    list_filter = ["trigger", ("built_at", admin.DateFieldListFilter)]
+    date_hierarchy = "built_at"
+    fields = readonly_fields = ("built_at", "data_cutoff", "method", "trigger", "built_by_name", "table_sizes")
+    list_per_page = 25
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description="tables")
+    def table_sizes(self, publication: Publication) -> str:
+        return "; ".join(
+            f"{name}: {cells} cells, {hidden} suppressed" for name, cells, hidden in table_sizes(publication)
+        )

@@ -126,15 +126,17 @@ def protect[K: Hashable](
     `cell_keys` (see `cell_key`) default to a fixed key per cell; `known` are bounds (low, high or None)
     a reader knows from the method, such as "a locality published on its own has at least 8 people".
     The linear protection below, then `ranges.protect_ranges`: every count of 1 to 7 can be anything
-    from 0 to 8 for an integer-programming reader who knows all of that and every rounding interval.
+    from 0 to 8 for an integer-programming reader who knows all of that and every rounding interval;
+    then `ranges.protect_margins`: no shown value can be narrowed inside its rounding interval.
     """
-    from .ranges import protect_ranges  # noqa: PLC0415 (ranges builds on this module)
+    from .ranges import protect_margins, protect_ranges  # noqa: PLC0415 (ranges builds on this module)
 
     check_sums(values, sums)
     hidden = suppressed_cells(values, sums)
     keys = cell_keys or {}
     rounded = {key: cell_key_round(value, keys.get(key, default_cell_key(key))) for key, value in values.items()}
     added = protect_ranges(values, sums, hidden=hidden, rounded=rounded, known=known or {})
+    added |= protect_margins(values, sums, hidden=hidden | added, rounded=rounded, known=known or {})
     if added:
         # A cell hidden for an integer reader moves within the rounding of the shown cells; with the
         # shown counts known exactly it might not, so the linear certificate runs again.

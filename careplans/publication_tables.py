@@ -36,7 +36,7 @@ from scipy import stats
 from choicemap import csvsafe
 
 from .disclosure import SMALLEST_SHOWN, Sum, cell_key, certified, protect, shown_interval
-from .models import Review, ServiceUser
+from .models import CarePlanChoice, Review, ServiceUser
 from .selectors import catalogue_personal_menus
 from .unmet import ALL, MOST_IN_OTHER, OTHER, UnmetPublication, latest_choices, record_key
 
@@ -201,6 +201,37 @@ def people_at(*, cutoff: datetime) -> list[Person]:
             )
         )
     return people
+
+
+def footprints(*, cutoff: datetime, as_of: datetime | None = None) -> dict[int, tuple]:
+    """What these tables count of each person beyond the unmet table's footprint (see unmet.footprints):
+    the reasons kept with their latest choice before `cutoff` (as the records stood at `as_of`), their
+    needs' segments at the cut-off, and their outcome changes from reviews recorded before it."""
+    source = CarePlanChoice.history.as_of(as_of) if as_of else CarePlanChoice.objects.all()
+    latest: dict[int, tuple] = {}
+    for person, *order, menu in source.filter(created_at__lt=cutoff).values_list(
+        "service_user_id", "discussed_on", "id", "personal_menu"
+    ):
+        if person not in latest or tuple(order) > latest[person][0]:
+            reasons = () if menu is None else tuple(sorted((entry["option"], entry["reason"]) for entry in menu))
+            latest[person] = (tuple(order), reasons)
+    needs = {su.id: su for su in ServiceUser.history.as_of(cutoff).filter(id__in=list(latest))}
+    reviews: dict[int, list[Review]] = {}
+    for review in Review.objects.filter(service_user_id__in=list(latest), created_at__lt=cutoff).order_by(
+        "reviewed_on", "id"
+    ):
+        reviews.setdefault(review.service_user_id, []).append(review)
+    prints = {}
+    for person, (_, reasons) in latest.items():
+        su = needs.get(person)
+        segments = (
+            (su.travel_access or NOT_ASKED, sessions_segment(su.can_attend), formats_segment(su.accepts_remote))
+            if su
+            else (NOT_ASKED,) * 3
+        )
+        changes = outcome_changes(reviews.get(person, []))
+        prints[person] = (reasons, segments, None if changes is None else tuple(sorted(changes.items())))
+    return prints
 
 
 # --- counting (pure) --------------------------------------------------------------------------

@@ -177,3 +177,54 @@ def protect_ranges(
         needs_eight -= {i for i in needs_eight if table[i] >= ceilings.get(i, SMALLEST_SHOWN)}
         needs_zero -= {i for i in needs_zero if table[i] <= 0}
     return {reader.keys[i] for i in added}
+
+
+def protect_margins(
+    values: Mapping[Any, int],
+    sums: Sequence[Sum],
+    *,
+    hidden: set[Hashable],
+    rounded: Mapping[Any, int],
+    known: Mapping[Any, tuple[int, int | None]],
+) -> set[Hashable]:
+    """The shown cells to hide as well, so that no shown value can be narrowed inside its rounding interval.
+
+    Cell-key rounding rounds a total and its parts apart, so the parts' intervals can cut the total's
+    (parts shown 10 and 10, total shown 15: the total is 16 to 19, not 11 to 19). Controlled rounding
+    would pick rounded values that add up; this is the check instead: every shown value other than 0 must
+    reach both ends of its interval (within the method's known bounds) in some whole, non-negative table
+    consistent with everything published. Where one cannot, the cheapest other shown cells whose hiding
+    lets it are hidden (as in `protect_ranges`: counts below 16 cheap), or the cell itself when nothing
+    else would do: its figure would say more than the method claims. Hiding only loosens the programme,
+    so witnesses found earlier stay good.
+    """
+    reader = IntegerReader(values, sums, known)
+    hidden_cells = {reader.index[key] for key in hidden}
+    added: set[int] = set()
+    low, high = reader.bounds(rounded, hidden_cells)
+    shown = [i for i, key in enumerate(reader.keys) if i not in hidden_cells and rounded[key] != 0]
+    for direction in (-1, 1):  # the low ends, then the high ends
+        pending = {i for i in shown if i not in added}
+        while pending:
+            cell = min(pending)
+            end = low if direction < 0 else high
+            target_low, target_high = low.copy(), high.copy()
+            target_low[cell] = target_high[cell] = end[cell]
+            # Push every cell still lacking a witness towards the same end: one solve witnesses many.
+            objective = np.zeros(len(reader.keys))
+            objective[list(pending)] = -direction
+            table = reader.solve(objective, target_low, target_high)
+            if table is None:
+                # Free the cheapest other shown cells that let it reach its end (small parts rather than a
+                # large total); failing that, hide the cell itself.
+                others = sorted(set(range(len(reader.keys))) - hidden_cells - {cell})
+                opening = reader.cheapest_opening(target_low, target_high, others)
+                opened, table = opening if opening is not None else ({cell}, None)
+                hidden_cells |= opened
+                added |= opened
+                pending -= opened
+                low, high = reader.bounds(rounded, hidden_cells)
+                if table is None:
+                    continue
+            pending -= {i for i in pending if table[i] == end[i]}
+    return {reader.keys[i] for i in added}

@@ -109,3 +109,34 @@ def review_problems(entered: Mapping[str, Any], *, today: datetime.date | None =
     if days is not None and not 0 <= days <= DAYS_IN_PERIOD:
         problems["days_of_use"] = f"Days of use in the last {DAYS_IN_PERIOD} days are from 0 to {DAYS_IN_PERIOD}."
     return problems
+
+
+def publication_refusal(
+    *,
+    forced: bool,
+    by_superuser: bool,
+    username: str,
+    since_last: datetime.timedelta | None,
+    closest: tuple[int, int] | None,
+    min_days: int,
+    min_changed: int,
+) -> str:
+    """Why a publication may not be built now, or "" when it may (careplans.services.publish).
+
+    `since_last`: the time since the last publication was built (None: there is none). `closest`: the
+    past publication with the fewest people counted differently from the new one, as (number, how
+    many). Forcing skips only the minimum interval. The batch threshold holds for every trigger: two
+    publications a few people apart, put side by side, single those people out (docs/disclosure.md).
+    """
+    if forced and not by_superuser:
+        return f"only a superuser may force a publication; {username} is not one"
+    if not forced and since_last is not None and since_last < datetime.timedelta(days=min_days):
+        return f"the last publication is younger than {min_days} days; a superuser may force one"
+    if closest is not None and closest[1] < min_changed:
+        number, changed = closest
+        return (
+            f"only {changed} {'person is' if changed == 1 else 'people are'} counted differently from "
+            f"publication number {number}; a new publication needs at least {min_changed} "
+            f"(UNMET_PUBLISH_MIN_CHANGED), forced or not"
+        )
+    return ""

@@ -32,6 +32,7 @@ from reach.selectors import (
 )
 from services.models import MenuOption, Site, SiteOffer
 
+from . import unmet
 from .models import NEEDS_FIELDS, CarePlanChoice, CaseStatus, Publication, ServiceUser, Team
 
 
@@ -513,3 +514,45 @@ def catalogue_personal_menus(*, needs: dict[str, object], today: datetime.date |
         menu = _menu_from(catalogue, params=params, home=home, site_minutes=travel.minutes)(person=person)
         reachable[code] = int((menu.reason == REACHABLE).sum())
     return reachable
+
+
+# What each table of a publication counts of a person (see unmet.footprints): a person whose footprint
+# differs in any table is counted differently. A new table of a publication adds its function to
+# table_footprints.
+def table_footprints() -> tuple:
+    # publication_tables reads this module (the catalogue figure), so it is imported here, not at the top.
+    from . import publication_tables  # noqa: PLC0415
+
+    return (unmet.footprints, publication_tables.footprints)
+
+
+def publication_footprints(*, cutoff: datetime.datetime, as_of: datetime.datetime | None = None) -> dict[int, tuple]:
+    """Every table's footprint of each person, by service user id, as the records stood at `as_of`."""
+    tables = [footprints(cutoff=cutoff, as_of=as_of) for footprints in table_footprints()]
+    people = set().union(*tables)
+    return {person: tuple(table.get(person) for table in tables) for person in people}
+
+
+def closest_publication(*, cutoff: datetime.datetime, fewer_than: int) -> tuple[int, int] | None:
+    """The past publication with the fewest people counted differently from a new one with this cut-off,
+    as (number, how many people); None when there is none. Every past publication counts, not only the
+    last: a reader can put any two side by side. Stops at the first with fewer than `fewer_than`."""
+    new = publication_footprints(cutoff=cutoff)
+    closest = None
+    for past in Publication.objects.only("pk", "built_at", "data_cutoff"):
+        then = publication_footprints(cutoff=past.data_cutoff, as_of=past.built_at)
+        changed = sum(new.get(person) != then.get(person) for person in new.keys() | then.keys())
+        if closest is None or changed < closest[1]:
+            closest = (past.pk, changed)
+        if changed < fewer_than:
+            break
+    return closest
+
+
+def table_sizes(publication: Publication) -> list[tuple[str, int, int]]:
+    """(name, cells, suppressed) of each table of a publication; a table's `values` are rows whose last
+    item is the published value, None when suppressed (as unmet.UnmetPublication.as_json writes them)."""
+    return [
+        (name, len(table["values"]), sum(row[-1] is None for row in table["values"]))
+        for name, table in publication.tables.items()
+    ]

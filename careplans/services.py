@@ -29,8 +29,9 @@ from .models import (
     Team,
 )
 from .publication_tables import build_tables
-from .rules import choice_problems, needs_problems, review_problems, service_user_problems
+from .rules import choice_problems, needs_problems, publication_refusal, review_problems, service_user_problems
 from .selectors import (
+    closest_publication,
     expired_service_users,
     latest_publication,
     personal_menu,
@@ -349,7 +350,6 @@ class PublicationRefused(Exception):
     """A publication asked for too soon after the last one, or forced by someone who may not."""
 
 
-@transaction.atomic
 def publish(
     *,
     actor: Actor,
@@ -357,29 +357,45 @@ def publish(
     cutoff: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
 ) -> Publication:
-    """Build and store a publication of the protected tables, audited.
+    """Build and store a publication of the protected tables, audited; a refusal is audited too.
 
-    Refused while the last publication is younger than UNMET_PUBLISH_MIN_DAYS (two publications close
-    together are the easiest pair to subtract), unless `trigger` is FORCED by a superuser. The data
+    Refused (careplans.rules.publication_refusal) while the last publication is younger than
+    UNMET_PUBLISH_MIN_DAYS, unless `trigger` is FORCED by a superuser, and, forced or not, while fewer
+    than UNMET_PUBLISH_MIN_CHANGED people are counted differently from any past publication. The data
     cut-off defaults to the moment of building; every choice recorded before it is counted.
     """
-    now = now or timezone.now()
+    try:
+        return _build_publication(actor=actor, trigger=trigger, cutoff=cutoff, now=now or timezone.now())
+    except PublicationRefused as refused:
+        # Outside the build's transaction, which the refusal rolls back.
+        _audit_publication(
+            actor=actor, action=AuditAction.REFUSE, detail=f"{PublicationTrigger(trigger).label}: {refused}"
+        )
+        raise
+
+
+@transaction.atomic
+def _build_publication(
+    *, actor: Actor, trigger: str, cutoff: datetime.datetime | None, now: datetime.datetime
+) -> Publication:
     cutoff = cutoff or now
     if cutoff > now:
         raise PublicationRefused(f"the data cut-off {cutoff:%Y-%m-%d %H:%M} is in the future")
-    # One builder at a time: the check of the last publication and the new one are one step.
+    # One builder at a time: the checks against past publications and the new one are one step.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('careplans.publish'))")
     last = latest_publication()
-    minimum = datetime.timedelta(days=settings.UNMET_PUBLISH_MIN_DAYS)
-    if trigger == PublicationTrigger.FORCED:
-        if actor.user is None or not actor.user.is_superuser:
-            raise PublicationRefused(f"only a superuser may force a publication; {actor.username} is not one")
-    elif last is not None and now - last.built_at < minimum:
-        raise PublicationRefused(
-            f"the last publication (number {last.pk}, built {last.built_at:%Y-%m-%d %H:%M}) is younger than "
-            f"{settings.UNMET_PUBLISH_MIN_DAYS} days; a superuser may force one"
-        )
+    refusal = publication_refusal(
+        forced=trigger == PublicationTrigger.FORCED,
+        by_superuser=actor.user is not None and actor.user.is_superuser,
+        username=actor.username,
+        since_last=None if last is None else now - last.built_at,
+        closest=closest_publication(cutoff=cutoff, fewer_than=settings.UNMET_PUBLISH_MIN_CHANGED),
+        min_days=settings.UNMET_PUBLISH_MIN_DAYS,
+        min_changed=settings.UNMET_PUBLISH_MIN_CHANGED,
+    )
+    if refusal:
+        raise PublicationRefused(refusal)
     unmet = build_unmet(cutoff=cutoff)
     publication = Publication.objects.create(
         built_at=now,
@@ -391,13 +407,19 @@ def publish(
         # Issue 15's reasons, segments and outcomes tables, grouped like and protected with the unmet table's people.
         tables={TABLE: unmet.as_json(), **build_tables(cutoff=cutoff, unmet=unmet)},
     )
+    _audit_publication(actor=actor, action=AuditAction.PUBLISH, publication=publication.pk)
+    return publication
+
+
+@transaction.atomic
+def _audit_publication(*, actor: Actor, action: str, publication: int | None = None, detail: str = "") -> None:
     AuditEvent.objects.create(
         user=actor.user,
         username=actor.username,
-        action=AuditAction.PUBLISH,
+        action=action,
         kind=AuditedKind.PUBLICATION,
-        object_id=publication.pk,
+        object_id=publication,
         ip_address=actor.ip_address,
         path=actor.path[:300],
+        detail=detail[:300],
     )
-    return publication

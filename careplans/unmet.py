@@ -152,6 +152,28 @@ def latest_choices(*, cutoff: datetime):
     )
 
 
+def footprints(*, cutoff: datetime, as_of: datetime | None = None) -> dict[int, tuple]:
+    """What this table counts of each person, by service user id: the home locality, preferred option,
+    outcome and reach of their latest choice recorded before `cutoff`, as the records stood at `as_of`
+    (a past publication's build; default now, read from the record history). Two publications differ
+    for a reader only in the people whose footprint differs (careplans.services.publish counts them)."""
+    source = CarePlanChoice.history.as_of(as_of) if as_of else CarePlanChoice.objects.all()
+    latest: dict[int, tuple] = {}
+    for person, *order, locality, preferred, agreed, reason, reach in source.filter(created_at__lt=cutoff).values_list(
+        "service_user_id",
+        "discussed_on",
+        "id",
+        "home_locality_id",
+        "preferred_option_id",
+        "agreed_option_id",
+        "difference_reason",
+        "preferred_reachable_without_car",
+    ):
+        if person not in latest or tuple(order) > latest[person][0]:
+            latest[person] = (tuple(order), (locality, preferred, agreed == preferred, reason, reach))
+    return {person: footprint for person, (_, footprint) in latest.items()}
+
+
 def tally(rows: list[dict], *, option_codes: list[str], locality_codes: list[str]) -> Tally:
     """Pure counting of latest-choice rows (each with its `record_key`) over every locality of the area."""
     people = Counter(row["home_locality__code"] for row in rows)

@@ -300,6 +300,10 @@ CAREPLANS_RETENTION_YEARS = env.int("CAREPLANS_RETENTION_YEARS", default=8)
 # new one is refused while the last is younger than UNMET_PUBLISH_MIN_DAYS, unless a superuser forces it.
 UNMET_PUBLISH_CRON = env("UNMET_PUBLISH_CRON", default="0 2 1 * *")
 UNMET_PUBLISH_MIN_DAYS = env.int("UNMET_PUBLISH_MIN_DAYS", default=7)
+# The batch threshold: a publication is built only when at least this many people are counted
+# differently (new, changed or gone) from every past publication; forcing does not skip it. Two
+# publications fewer people apart would single those people out (docs/disclosure.md).
+UNMET_PUBLISH_MIN_CHANGED = env.int("UNMET_PUBLISH_MIN_CHANGED", default=10)
 CELERY_BEAT_SCHEDULE = {
     "careplans-remove-expired-records": {
         "task": "careplans.remove_expired_records",

@@ -11,6 +11,8 @@ from django.conf import settings
 from rest_framework.authtoken.models import Token
 
 from accounts.models import RoleChange
+from careplans.models import PublicationTrigger
+from careplans.services import Actor, publish
 from reach.models import ChangeKind, NetworkBuild, Scenario, ScenarioChange, TravelNetwork
 from reach.scenario_services import add_change, create_scenario
 from reach.services import create_run, execute_run
@@ -50,6 +52,7 @@ def site_objects(world, users, caseloads, team) -> dict[str, int]:
     )
     scenario = Scenario.objects.create(name="Evening clinic", description="One more evening session", owner=admin)
     ScenarioChange.objects.create(scenario=scenario, position=0, kind=ChangeKind.CLOSE_SITE, values={})
+    publish(actor=Actor(user=None, path="test"), trigger=PublicationTrigger.SCHEDULE)  # the Publication admin
     return {"mine": caseloads["mine"].pk, "my_choice": caseloads["my_choice"].pk, "scenario": village_scenario(users)}
 
 

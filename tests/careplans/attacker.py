@@ -110,19 +110,54 @@ class Published:
 
 
 class Differencing:
-    """The joint programme of two publications, the second with one unknown new record.
+    """The joint programme of two publications, the second with `batch` unknown new records.
 
-    Variables: the people before, counted per (locality, option, profile) group, then the new record as
-    a 0/1 per group, exactly one of them 1."""
+    Variables: the people before, counted per (locality, option, profile) group; the target record (one
+    of the new ones) as a 0/1 per group, exactly one of them 1; and the batch's other records, counted per
+    group (`batch` - 1 of them). `known`: the groups of the other new records, when the attacker knows
+    them (the strongest case: all of the batch but the target)."""
 
-    def __init__(self, before: Published, after: Published, localities: list[str], options: list[str]):
+    def __init__(
+        self,
+        before: Published,
+        after: Published,
+        localities: list[str],
+        options: list[str],
+        *,
+        batch: int = 1,
+        known: list[int] | None = None,
+    ):
         self.localities, self.options = localities, options
         self.people = list(itertools.product(range(len(localities)), range(len(options)), range(len(PROFILES))))
         self.n = len(self.people)
         self.before, self.after = before, after
-        self.rows: list[tuple[np.ndarray, bool, float, float]] = []  # (groups, with the new record, low, high)
+        self.batch, self.known = batch, known
+        assert known is None or len(known) == batch - 1
+        self.rows: list[tuple[list[int], float, float]] = []  # (columns, low, high)
         self._add_publication(before, with_new=False)
         self._add_publication(after, with_new=True)
+
+    def group_of(self, row: dict) -> int:
+        """The (locality, option, profile) group of a latest-choice row."""
+        reach = row["preferred_reachable_without_car"]
+        profile = (
+            "agreed" if row["same"] == 0 else row["difference_reason"],
+            "reach_unknown" if reach is None else "reachable" if reach else "not_reachable",
+        )
+        return self.people.index(
+            (
+                self.localities.index(row["home_locality__code"]),
+                self.options.index(row["preferred_option__code"]),
+                PROFILES.index(profile),
+            )
+        )
+
+    def _columns(self, groups, *, before: bool, new: bool) -> list[int]:
+        """Columns of the people before in `groups`, and of the new records (target and the rest) in them."""
+        groups = [int(g) for g in groups]
+        return (groups if before else []) + (
+            [self.n + g for g in groups] + [2 * self.n + g for g in groups] if new else []
+        )
 
     def members(self, publication: Published, cell) -> np.ndarray:
         """The (locality, option, profile) groups a cell counts, as indices."""
@@ -146,11 +181,13 @@ class Differencing:
     def _add_publication(self, publication: Published, *, with_new: bool) -> None:
         for cell, value in publication.values.items():
             if value is not None:
-                self.rows.append((self.members(publication, cell), with_new, *interval(value)))
+                self.rows.append(
+                    (self._columns(self.members(publication, cell), before=True, new=with_new), *interval(value))
+                )
         for li, code in enumerate(self.localities):
-            groups = np.array([k for k, person in enumerate(self.people) if person[0] == li], dtype=int)
+            groups = [k for k, person in enumerate(self.people) if person[0] == li]
             low, high = (FLOOR, np.inf) if code in publication.shown else (0, MOST_IN_OTHER)
-            self.rows.append((groups, with_new, low, high))
+            self.rows.append((self._columns(groups, before=True, new=with_new), low, high))
 
     def changed_cells(self) -> list:
         """Cells shown in both, counting the same localities, whose figure changed."""
@@ -169,52 +206,58 @@ class Differencing:
     def _matrix(self, consistent: bool):
         rows = list(self.rows)
         if consistent:
-            # Only the new record's group can make a shown figure change (cell keys): it is in each such cell.
-            rows += [(-1 - self.members(self.after, cell), True, 1, 1) for cell in self.changed_cells()]
-        rows.append((np.array([], dtype=int), True, 1, 1))  # the new record: exactly one group
-        row_index, column_index = [], []
-        for number, (groups, with_new, _, _) in enumerate(rows):
-            if len(groups) and groups[0] < 0:  # the new record only
-                columns = [self.n + (-1 - g) for g in groups]
-            elif with_new and not len(groups):
-                columns = list(range(self.n, 2 * self.n))
-            else:
-                columns = list(groups) + ([self.n + g for g in groups] if with_new else [])
-            row_index += [number] * len(columns)
-            column_index += columns
-        matrix = sparse.csr_matrix((np.ones(len(row_index)), (row_index, column_index)), shape=(len(rows), 2 * self.n))
-        return matrix, np.array([r[2] for r in rows], dtype=float), np.array([r[3] for r in rows], dtype=float)
+            # Only new records can make a shown figure change (cell keys): each such cell holds one at least.
+            rows += [
+                (self._columns(self.members(self.after, cell), before=False, new=True), 1, np.inf)
+                for cell in self.changed_cells()
+            ]
+        rows.append((list(range(self.n, 2 * self.n)), 1, 1))  # the target: exactly one group
+        rows.append((list(range(2 * self.n, 3 * self.n)), self.batch - 1, self.batch - 1))  # the rest of the batch
+        row_index = [number for number, (columns, _, _) in enumerate(rows) for _ in columns]
+        column_index = [column for columns, _, _ in rows for column in columns]
+        matrix = sparse.csr_matrix((np.ones(len(row_index)), (row_index, column_index)), shape=(len(rows), 3 * self.n))
+        return matrix, np.array([r[1] for r in rows], dtype=float), np.array([r[2] for r in rows], dtype=float)
 
     def feasible(self, allowed: np.ndarray, consistent: bool):
-        """A new record within `allowed` groups that fits both publications; None if there is none."""
+        """A target record within `allowed` groups that fits both publications; None if there is none."""
         matrix, low, high = self._matrix(consistent)
-        upper = np.concatenate([np.full(self.n, np.inf), allowed.astype(float)])
+        rest_low, rest_high = np.zeros(self.n), np.full(self.n, np.inf)
+        if self.known is not None:
+            rest_low = np.bincount(self.known, minlength=self.n).astype(float)
+            rest_high = rest_low
         result = milp(
-            np.zeros(2 * self.n),
+            np.zeros(3 * self.n),
             constraints=LinearConstraint(matrix, low, high),
-            bounds=Bounds(np.zeros(2 * self.n), upper),
-            integrality=np.ones(2 * self.n),
+            bounds=Bounds(
+                np.concatenate([np.zeros(self.n), np.zeros(self.n), rest_low]),
+                np.concatenate([np.full(self.n, np.inf), allowed.astype(float), rest_high]),
+            ),
+            integrality=np.ones(3 * self.n),
         )
         if result.x is None:
             assert result.status == 2, result.message
             return None
-        return self.people[int(np.argmax(result.x[self.n :]))]
+        return self.people[int(np.argmax(result.x[self.n : 2 * self.n]))]
 
     def identified(self, consistent: bool = False) -> dict[str, bool]:
-        """For locality, option and outcome: whether only one value fits (the record is singled out).
+        """For locality, option and outcome: whether only one value fits the target (it is singled out).
 
-        One solve finds a record that fits; a second asks for one that differs in that attribute."""
+        One solve finds a target that fits; a second asks for one that differs in that attribute. With a
+        batch and nothing known of it, the target is singled out only if every new record shares the value."""
         found = self.feasible(np.ones(self.n), consistent)
-        assert found is not None, "the true new record always fits"
+        assert found is not None, "the true new records always fit"
         result = {}
-        for name, of in (
-            ("locality", lambda p: p[0]),
-            ("option", lambda p: p[1]),
-            ("outcome", lambda p: PROFILES[p[2]][0]),
-        ):
+        for name, of in ATTRIBUTES:
             other = np.array([of(person) != of(found) for person in self.people], dtype=float)
             result[name] = self.feasible(other, consistent) is None
         return result
+
+
+ATTRIBUTES = (
+    ("locality", lambda person: person[0]),
+    ("option", lambda person: person[1]),
+    ("outcome", lambda person: PROFILES[person[2]][0]),
+)
 
 
 def synthetic_rows(rng, people: int, localities: list[str], options: list[str], spread: str) -> list[dict]:

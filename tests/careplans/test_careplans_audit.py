@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from careplans.models import AuditEvent
+from careplans.models import AuditEvent, Publication, PublicationTrigger
+from careplans.services import PublicationRefused, publish
+from tests.careplans.records import actor
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +86,29 @@ def test_admin_audit_page_lists_events_and_cannot_change_them(client, caseloads,
         client.post(reverse("admin:careplans_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
     )
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_admin_publication_pages_are_read_only_and_show_each_table(client, caseloads, users):
+    users["admin"].is_superuser = True
+    users["admin"].save()
+    publication = publish(actor=actor(users["admin"]), trigger=PublicationTrigger.COMMAND)
+    with pytest.raises(PublicationRefused):
+        publish(actor=actor(users["admin"]), trigger=PublicationTrigger.COMMAND)
+    client.force_login(users["admin"])
+    listing = client.get(reverse("admin:careplans_publication_changelist")).content.decode()
+    cells = len(publication.tables["unmet"]["values"])
+    hidden = sum(row[-1] is None for row in publication.tables["unmet"]["values"])
+    assert f"unmet: {cells} cells, {hidden} suppressed" in listing and "By manage.py publish_unmet" in listing
+    detail = client.get(reverse("admin:careplans_publication_change", args=[publication.pk])).content.decode()
+    assert publication.method in detail and 'name="_save"' not in detail
+    assert client.get(reverse("admin:careplans_publication_add")).status_code == 403
+    # The refused attempt is on the audit page, with why.
+    audit = client.get(reverse("admin:careplans_auditevent_changelist") + "?action=refuse").content.decode()
+    assert "younger than" in audit
+    # Figures cannot be edited; only a superuser deletes a publication.
+    users["admin"].is_superuser = False
+    users["admin"].save()
+    assert client.get(reverse("admin:careplans_publication_changelist")).status_code == 200
+    delete = reverse("admin:careplans_publication_delete", args=[publication.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Publication.objects.filter(pk=publication.pk).exists()

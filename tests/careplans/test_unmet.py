@@ -13,13 +13,15 @@ from django.utils import timezone
 
 from areas.models import Locality
 from careplans.disclosure import is_primary, recoverable_cells
-from careplans.models import AuditAction, AuditEvent, Publication, PublicationTrigger
-from careplans.services import PublicationRefused, publish, record_choice
+from careplans.models import AuditAction, AuditEvent, CarePlanChoice, Publication, PublicationTrigger
+from careplans.selectors import closest_publication
+from careplans.services import PublicationRefused, publish, record_choice, update_choice
 from careplans.unmet import (
     ALL,
     MEASURES,
     OTHER,
     latest_choices,
+    protect_tally,
     publication_sums,
     record_key,
     tally,
@@ -48,6 +50,11 @@ def counted(cutoff=None):
     ]
     options = list(MenuOption.objects.order_by("display_order", "code").values_list("code", flat=True))
     return tally(rows, option_codes=options, locality_codes=list(Locality.objects.values_list("code", flat=True)))
+
+
+def protected(cutoff):
+    options = list(MenuOption.objects.order_by("display_order", "code").values_list("code", flat=True))
+    return protect_tally(counted(cutoff), options)
 
 
 def published(users, **kwargs):
@@ -83,7 +90,9 @@ def test_choices_recorded_after_the_cutoff_are_not_counted(recorded, users, worl
     assert counted().counts[(ALL, ALL, "preferred")] == 26
     publication = published(users, cutoff=cutoff)
     assert publication.data_cutoff == cutoff and publication.built_at >= cutoff
-    assert unmet_of(publication).values[("TOWN", "NSP", "preferred")] == 0
+    # Exactly the protection of what was counted at the cut-off (which cells are hidden depends on the
+    # record keys, so on the ids this run gave).
+    assert unmet_of(publication).values == protected(cutoff)
 
 
 def test_publication_suppresses_small_counts_and_no_hidden_one_can_be_narrowed(recorded, users):
@@ -192,34 +201,89 @@ def test_a_publication_is_served_unchanged_until_the_next_and_past_ones_stay_rea
     client.force_login(users["commissioner"])
     url = reverse("careplans:unmet_json")
     before = client.get(url).json()
-    people(world, users, "town", 8, "nsp")
+    people(world, users, "town", settings.UNMET_PUBLISH_MIN_CHANGED, "nsp")
     assert client.get(url).json() == before  # new records wait for the next publication
     second = published(users)
     after = client.get(url).json()
     assert after["published"]["id"] == second.pk and after != before
-    assert after["area"]["NSP"]["preferred"] != before["area"]["NSP"]["preferred"]
+    assert unmet_of(first).values == protected(first.data_cutoff)
+    assert unmet_of(second).values == protected(second.data_cutoff)
     assert client.get(url, {"publication": first.pk}).json() == before
     page = client.get(reverse("careplans:unmet"), {"publication": first.pk}).content.decode()
     assert f"Publication {first.pk}: built" in page and f'<option value="{second.pk}"' in page
 
 
-def test_publishing_is_audited_and_refused_within_the_minimum_interval(recorded, users):
+def test_publishing_is_audited_and_refused_within_the_minimum_interval(recorded, users, world):
     users["admin"].is_superuser = True
     users["admin"].save()
     first = publish(actor=actor(users["commissioner"]), trigger=PublicationTrigger.COMMAND)
     event = AuditEvent.objects.get(action=AuditAction.PUBLISH)
     assert (event.object_id, event.username) == (first.pk, "com")
+    people(world, users, "town", settings.UNMET_PUBLISH_MIN_CHANGED, "nsp")
     with pytest.raises(PublicationRefused, match=f"younger than {settings.UNMET_PUBLISH_MIN_DAYS} days"):
         publish(actor=actor(users["commissioner"]), trigger=PublicationTrigger.COMMAND)
     with pytest.raises(PublicationRefused, match="only a superuser"):
         publish(actor=actor(users["commissioner"]), trigger=PublicationTrigger.FORCED)
     assert Publication.objects.count() == 1
+    # Both refusals are in the audit: who, when, why.
+    refusals = AuditEvent.objects.filter(action=AuditAction.REFUSE).order_by("id")
+    assert [(event.username, event.kind, event.object_id) for event in refusals] == [("com", "publication", None)] * 2
+    assert "By manage.py publish_unmet: the last publication is younger than" in refusals[0].detail
+    assert "Forced by a superuser before the minimum interval: only a superuser" in refusals[1].detail
     forced = publish(actor=actor(users["admin"]), trigger=PublicationTrigger.FORCED)
     assert forced.trigger == PublicationTrigger.FORCED and forced.built_by == users["admin"]
+    people(world, users, "village", settings.UNMET_PUBLISH_MIN_CHANGED, "nsp")
     later = first.built_at + datetime.timedelta(days=settings.UNMET_PUBLISH_MIN_DAYS, minutes=1)
     on_time = publish(actor=actor(None), trigger=PublicationTrigger.SCHEDULE, now=later)
     assert on_time.built_by_name == "system"
     assert AuditEvent.objects.filter(action=AuditAction.PUBLISH).count() == 3
+
+
+def test_a_publication_needs_enough_people_changed_since_every_past_one_forced_or_not(recorded, users, world):
+    """The batch threshold: fewer than UNMET_PUBLISH_MIN_CHANGED people counted differently from any past
+    publication and the build is refused and audited, even forced by a superuser."""
+    users["admin"].is_superuser = True
+    users["admin"].save()
+    enough = settings.UNMET_PUBLISH_MIN_CHANGED
+    first = publish(actor=actor(users["commissioner"]), trigger=PublicationTrigger.COMMAND)
+    people(world, users, "town", enough - 1, "nsp")
+    # A new choice that counts the same as the person's last one changes nothing a reader sees.
+    same = CarePlanChoice.objects.filter(service_user__home_locality=world["village"], preferred_option=world["nsp"])
+    record_choice(
+        actor=actor(users["keyworker"]), service_user=same.first().service_user, fields=choice_fields(world["nsp"])
+    )
+    with pytest.raises(
+        PublicationRefused, match=f"only {enough - 1} people are counted differently from publication number {first.pk}"
+    ):
+        publish(actor=actor(users["admin"]), trigger=PublicationTrigger.FORCED)
+    refusal = AuditEvent.objects.get(action=AuditAction.REFUSE)
+    assert refusal.username == "adm" and f"needs at least {enough}" in refusal.detail
+    later = first.built_at + datetime.timedelta(days=31)
+    with pytest.raises(PublicationRefused, match="counted differently"):
+        publish(actor=actor(None), trigger=PublicationTrigger.SCHEDULE, now=later)
+    assert AuditEvent.objects.filter(action=AuditAction.REFUSE, username="system").exists()
+    assert Publication.objects.count() == 1
+    # Editing an old choice changes what it counts: that person counts too, read from the history.
+    town = list(CarePlanChoice.objects.filter(service_user__home_locality=world["town"], preferred_option=world["ost"]))
+    update_choice(actor=actor(users["keyworker"]), choice=town[0], fields=choice_fields(world["nsp"]))
+    second = publish(actor=actor(users["admin"]), trigger=PublicationTrigger.FORCED)
+    # Every past publication counts, not only the last: ten people changed and changed back are ten
+    # apart from the second publication but none apart from the first.
+    for choice in town[1 : enough + 1]:
+        update_choice(actor=actor(users["keyworker"]), choice=choice, fields=choice_fields(world["nsp"]))
+    third = publish(actor=actor(users["admin"]), trigger=PublicationTrigger.FORCED)
+    for choice in town[1 : enough + 1]:
+        update_choice(
+            actor=actor(users["keyworker"]),
+            choice=CarePlanChoice.objects.get(pk=choice.pk),
+            fields=choice_fields(world["ost"]),
+        )
+    assert closest_publication(cutoff=timezone.now(), fewer_than=enough) == (second.pk, 0)
+    with pytest.raises(
+        PublicationRefused, match=f"only 0 people are counted differently from publication number {second.pk}"
+    ):
+        publish(actor=actor(users["admin"]), trigger=PublicationTrigger.FORCED)
+    assert Publication.objects.first() == third
 
 
 def test_publish_unmet_command_names_the_user_and_needs_a_superuser_to_force(recorded, users):

@@ -14,7 +14,8 @@ from playwright.sync_api import sync_playwright
 
 from accounts.services import ensure_user
 from areas.models import Locality
-from careplans.models import Team
+from careplans.models import PublicationTrigger, Team
+from careplans.services import Actor, publish
 from reach.models import ReachProfile
 from reach.scenario_services import add_change, create_scenario
 from reach.services import create_run, execute_run
@@ -212,6 +213,7 @@ def watch(page, role, problems: list) -> None:
 
 def test_hostile_names_run_no_script_on_any_page_for_any_role(browser, live_server, world, caseloads, users):
     ids = plant(world, caseloads) | plant_scenario(users["commissioner"])
+    publish(actor=Actor(user=None, path="test"), trigger=PublicationTrigger.SCHEDULE)  # the unmet pages and admin
     superuser = ensure_user(username="root", password=PASSWORD, role="admin", superuser=True)
     accounts = {**users, "superuser": superuser, None: None}
     pages = [(path.format(**ids), action) for path, action in PAGES] + admin_pages()

@@ -11,7 +11,8 @@ from careplans.services import Actor, PublicationRefused, publish
 class Command(BaseCommand):
     help = (
         "Build and store an unmet-preference publication now, in the name of --user (audited). Refused while "
-        "the last one is younger than UNMET_PUBLISH_MIN_DAYS unless --force is given by a superuser."
+        "the last one is younger than UNMET_PUBLISH_MIN_DAYS unless --force is given by a superuser, and, forced "
+        "or not, while fewer than UNMET_PUBLISH_MIN_CHANGED people are counted differently from any past one."
     )
 
     def add_arguments(self, parser):
