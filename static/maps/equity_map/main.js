@@ -77,6 +77,8 @@ async function drawFirst() {
 function listen(map) {
   map.on("zoomend", onZoomEnd);
   map.on("moveend", loadDetailCells);
+  // The controls change the map as they are used; Enter in them must not reload the page.
+  $("map-controls").addEventListener("submit", (e) => e.preventDefault());
   $("measure-select").addEventListener("change", (e) => {
     view.measure = e.target.value;
     syncOptionControl();
