@@ -15,7 +15,7 @@ from areas.models import Locality
 from careplans.disclosure import is_primary, recoverable_cells
 from careplans.models import AuditAction, AuditEvent, CarePlanChoice, Publication, PublicationTrigger
 from careplans.selectors import closest_publication
-from careplans.services import PublicationRefused, publish, record_choice, update_choice
+from careplans.services import PublicationRefused, publish, record_choice, record_review, update_choice
 from careplans.unmet import (
     ALL,
     MEASURES,
@@ -308,3 +308,30 @@ def test_the_schedule_publishes_monthly_by_default():
     entry = settings.CELERY_BEAT_SCHEDULE["careplans-publish-unmet"]
     assert entry["task"] == "careplans.publish_unmet"
     assert entry["schedule"].day_of_month == {1} and entry["schedule"].hour == {2}
+
+
+def test_reviews_count_as_changes_for_the_outcomes_table(recorded, users, world):
+    """The outcomes table counts each person's change from first to latest review, so reviews recorded
+    since the last publication count towards the batch threshold as a changed choice does."""
+    enough = settings.UNMET_PUBLISH_MIN_CHANGED
+    first = published(users)
+    town = [c.service_user for c in CarePlanChoice.objects.filter(service_user__home_locality=world["town"])]
+    for person in town[: enough - 1]:
+        for day, health in ((1, 8), (2, 12)):
+            outcomes = {"reviewed_on": datetime.date(2025, 3, day), "psychological_health": health}
+            record_review(actor=actor(users["keyworker"]), service_user=person, outcomes=outcomes)
+    assert closest_publication(cutoff=timezone.now(), fewer_than=enough) == (first.pk, enough - 1)
+    # One review alone gives no change from first to latest yet: it counts nothing different.
+    record_review(
+        actor=actor(users["keyworker"]),
+        service_user=town[enough - 1],
+        outcomes={"reviewed_on": datetime.date(2025, 3, 1), "psychological_health": 9},
+    )
+    with pytest.raises(PublicationRefused, match=f"only {enough - 1} people are counted differently"):
+        published(users)
+    record_review(
+        actor=actor(users["keyworker"]),
+        service_user=town[enough - 1],
+        outcomes={"reviewed_on": datetime.date(2025, 3, 2), "psychological_health": 11},
+    )
+    assert published(users).pk != first.pk
