@@ -84,33 +84,12 @@ def plant(world, caseloads) -> dict:
     Team.objects.create(name=XSS).members.add(world["site"].provider.pk and caseloads["mine"].keyworker)
     run = execute_run(run_id=create_run().pk)
     assert run.status == "succeeded", run.error
-    scenario = plant_scenario(run)
-    return {"person": caseloads["mine"].pk, "choice": caseloads["my_choice"].pk, "run": run.pk, "scenario": scenario}
-
-
-def plant_scenario(run) -> int:
-    """A scenario with script in its name and its new site's name and provider, run, so that the map's
-    scenario bar, changes list, difference legend, new-site marker and before/after panel show them."""
-    owner = ensure_user(username="scenario-owner", password=PASSWORD, role="commissioner")
-    scenario = create_scenario(name=XSS_SCRIPT, owner=owner, description=XSS)
-    site = Site.objects.order_by("pk").first()
-    add_change(
-        scenario=scenario,
-        kind="add_site",
-        values={"code": XSS_SHORT, "name": XSS, "provider": XSS_SCRIPT, "lat": site.location.y, "lon": site.location.x},
-    )
-    add_change(
-        scenario=scenario,
-        kind="add_offer",
-        values={"site_code": XSS_SHORT, "option_code": run.option_codes[0], "delivery": "on_site"},
-    )
-    scenario_run = execute_run(run_id=create_run(scenario=scenario).pk)
-    assert scenario_run.status == "succeeded", scenario_run.error
-    return scenario.pk
+    return {"person": caseloads["mine"].pk, "choice": caseloads["my_choice"].pk, "run": run.pk}
 
 
 def plant_scenario(owner) -> dict:
-    """A run scenario whose name, new site and provider carry script, held in a script-named locality."""
+    """A run scenario whose name, new site and provider carry script, held in a script-named locality, so
+    that its pages and the map's scenario bar, changes list, legend, new-site marker and panel show them."""
     scenario = create_scenario(name=XSS_SCRIPT, owner=owner, description=XSS)
     locality = Locality.objects.order_by("code").first()
     option = MenuOption.objects.order_by("code").first()
