@@ -13,7 +13,14 @@ from tests.maps.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-NEW_SITE = {"code": "C1", "name": "Village hall", "provider": "C", "lat": 50.7, "lon": -2.1}
+NEW_SITE = {
+    "code": "C1",
+    "name": "Village hall",
+    "provider": "C",
+    "provider_kind": "voluntary",
+    "lat": 50.7,
+    "lon": -2.1,
+}
 NEW_OFFER = {"site_code": "C1", "option_code": "NSP", "delivery": "on_site", "capacity_per_week": 5}
 COUNT_MEASURES = [key for key, measure in MEASURES.items() if measure.counts]
 
@@ -55,7 +62,7 @@ def test_the_detail_names_its_runs_changes_new_and_closed_sites_and_who_may_edit
     assert body["changes"][0]["text"] == "Add site Village hall (C1) of C at 50.70000, -2.10000"
     assert body["new_sites"] == [
         {
-            **NEW_SITE,
+            **{key: value for key, value in NEW_SITE.items() if key != "provider_kind"},
             "scenario": "Village hall NSP",
             "offers": [{"option": "NSP", "delivery": "on_site", "delivery_label": "On site"}],
         }
@@ -175,7 +182,14 @@ def test_the_map_page_opens_a_scenario_from_its_address(commissioner_client, com
     response = commissioner_client.get("/map/", {"scenario": compared["scenario"].pk})
     assert response.status_code == 200
     assert response.context["config"]["scenario"] == compared["scenario"].pk
-    assert response.context["config"]["scenario_editor"]["site_fields"] == ["code", "name", "provider", "lat", "lon"]
+    assert response.context["config"]["scenario_editor"]["site_fields"] == [
+        "code",
+        "name",
+        "provider",
+        "lat",
+        "lon",
+        "provider_kind",
+    ]
     assert commissioner_client.get("/map/", {"scenario": "999999"}).context["config"]["scenario"] is None
 
 

@@ -43,6 +43,7 @@ def village_clinic(run):
             "code": "NEW1",
             "name": "Village clinic",
             "provider": "Village health",
+            "provider_kind": "voluntary",
             "lat": locality.origin.y,
             "lon": locality.origin.x,
         },
@@ -174,6 +175,7 @@ def test_the_owner_builds_a_scenario_on_the_map_runs_it_and_sees_the_difference(
     clicked = place_site_at(page, locality.origin.y + 0.002, locality.origin.x + 0.002)
     page.fill("#site-code", "MAP1")
     page.fill("#site-provider", "Village health")
+    page.select_option("#site-provider_kind", "voluntary")  # a new provider needs its kind
     page.check(f"tr[data-option='{option.code}'] input[type=checkbox]")
     page.click("#site-form button[type=submit]")
     expect(page.locator("#site-error-name")).to_have_text("is required")
@@ -336,7 +338,14 @@ def test_the_owners_scenario_tools_the_site_dialog_and_the_outreach_form_meet_wc
 
 def test_the_owner_removes_a_change_unless_a_later_one_needs_it(page, live_server, demo_run):
     scenario = create_scenario(name="Undo", owner=commissioner())
-    site = {"code": "UND1", "name": "Undo clinic", "provider": "Undo health", "lat": 50.7, "lon": -2.4}
+    site = {
+        "code": "UND1",
+        "name": "Undo clinic",
+        "provider": "Undo health",
+        "provider_kind": "voluntary",
+        "lat": 50.7,
+        "lon": -2.4,
+    }
     add_change(scenario=scenario, kind=ChangeKind.ADD_SITE, values=site)
     offer = {"site_code": "UND1", "option_code": demo_run.option_codes[0], "delivery": "on_site"}
     add_change(scenario=scenario, kind=ChangeKind.ADD_OFFER, values=offer)

@@ -212,7 +212,14 @@ def test_a_scenario_run_routes_only_the_site_it_adds_and_equals_a_run_from_scrat
     add_change(
         scenario=scenario,
         kind="add_site",
-        values={"code": "PARK", "name": "Park clinic", "provider": "D", "lat": 60.1745, "lon": 24.945},
+        values={
+            "code": "PARK",
+            "name": "Park clinic",
+            "provider": "D",
+            "provider_kind": "voluntary",
+            "lat": 60.1745,
+            "lon": 24.945,
+        },
     )
     add_change(
         scenario=scenario,
