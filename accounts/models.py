@@ -5,7 +5,8 @@ from django.db import models
 
 
 class RoleChange(models.Model):
-    """One change to a user's superuser flag, keyworker role or team membership: who, to whom, what, from where."""
+    """One change to a user's superuser flag, keyworker role or team membership, or to whether they read both care
+    records and publications: who, to whom, what, from where."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -4,6 +4,9 @@ ADMIN = "admin"
 COMMISSIONER = "commissioner"
 KEYWORKER = "keyworker"
 ROLES = (ADMIN, COMMISSIONER, KEYWORKER)
+# Who reads the commissioners' publications (aggregates only; superusers count as admins). A deployment
+# with separated duties gives none of them the keyworker role (careplans.rules.insider_refusal).
+UNMET_ROLES = (COMMISSIONER, ADMIN)
 
 # Model permissions per role, as (app_label, model or "*" for every model, actions).
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {

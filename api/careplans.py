@@ -22,9 +22,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import KEYWORKER
+from accounts.roles import KEYWORKER, UNMET_ROLES
 from areas.models import Locality
-from careplans.access import UNMET_ROLES, actor_for
+from careplans.access import actor_for
 from careplans.forms import CaseloadFilter
 from careplans.models import AuditAction, AuditedKind, CarePlanChoice, ServiceUser, Team
 from careplans.rules import choice_problems, service_user_problems

@@ -17,7 +17,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from careplans.access import UNMET_ROLES, actor_for
+from accounts.roles import UNMET_ROLES
+from careplans.access import actor_for
 from careplans.publication_tables import (
     ANY,
     DIMENSIONS,

@@ -1,13 +1,8 @@
-"""Who may see what of care records, and who an HTTP request acts as (for the audit trail)."""
+"""Who an HTTP request acts as, for the audit trail (who may read what: accounts.roles, careplans.selectors)."""
 
 from axes.helpers import get_client_ip_address
 
-from accounts.roles import ADMIN, COMMISSIONER
-
 from .services import Actor
-
-# Aggregates only: commissioners and admins never open a single care record.
-UNMET_ROLES = (COMMISSIONER, ADMIN)
 
 
 def actor_for(request) -> Actor:

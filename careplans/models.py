@@ -295,7 +295,7 @@ class AuditEvent(models.Model):
     )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=300, help_text="The page, endpoint or task that did it.")
-    detail = models.CharField(max_length=300, blank=True, help_text="Why, for a refusal.")
+    detail = models.CharField(max_length=600, blank=True, help_text="Why, for a refusal.")
 
     class Meta:
         ordering = ["-at", "-id"]

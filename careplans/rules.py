@@ -9,7 +9,8 @@ the record may be saved.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -111,32 +112,67 @@ def review_problems(entered: Mapping[str, Any], *, today: datetime.date | None =
     return problems
 
 
+@dataclass(frozen=True)
+class DualReader:
+    """An active account that reads both some care records and the publications (accounts.rules.AccessState
+    .dual_access): its name, roles (keyworker first) and the service users whose records it reads now."""
+
+    username: str
+    roles: tuple[str, ...]
+    readable: frozenset[int]
+
+
 def publication_refusal(
     *,
     forced: bool,
     by_superuser: bool,
     username: str,
     since_last: datetime.timedelta | None,
-    closest: tuple[int, int] | None,
+    changed: Mapping[int, frozenset[int]],
+    readers: Sequence[DualReader],
     min_days: int,
     min_changed: int,
 ) -> str:
     """Why a publication may not be built now, or "" when it may (careplans.services.publish).
 
-    `since_last`: the time since the last publication was built (None: there is none). `closest`: the
-    past publication with the fewest people counted differently from the new one, as (number, how
-    many). Forcing skips only the minimum interval. The batch threshold holds for every trigger: two
+    `since_last`: the time since the last publication was built (None: there is none). `changed`: {past
+    publication number: the service users counted differently between it and the new one}. Forcing skips
+    only the minimum interval. The batch threshold and the insider rule hold for every trigger: two
     publications a few people apart, put side by side, single those people out (docs/disclosure.md).
     """
     if forced and not by_superuser:
         return f"only a superuser may force a publication; {username} is not one"
     if not forced and since_last is not None and since_last < datetime.timedelta(days=min_days):
         return f"the last publication is younger than {min_days} days; a superuser may force one"
-    if closest is not None and closest[1] < min_changed:
-        number, changed = closest
-        return (
-            f"only {changed} {'person is' if changed == 1 else 'people are'} counted differently from "
-            f"publication number {number}; a new publication needs at least {min_changed} "
-            f"(UNMET_PUBLISH_MIN_CHANGED), forced or not"
-        )
+    if changed:
+        number, people = min(changed.items(), key=lambda past: len(past[1]))
+        if len(people) < min_changed:
+            return (
+                f"only {len(people)} {'person is' if len(people) == 1 else 'people are'} counted differently "
+                f"from publication number {number}; a new publication needs at least {min_changed} "
+                f"(UNMET_PUBLISH_MIN_CHANGED), forced or not"
+            )
+    return insider_refusal(changed=changed, readers=readers, min_changed=min_changed)
+
+
+def insider_refusal(
+    *, changed: Mapping[int, frozenset[int]], readers: Sequence[DualReader], min_changed: int
+) -> str:
+    """The batch threshold for readers who know part of the batch: for every account that reads both care
+    records and publications and every past publication, the people counted differently whose records it
+    cannot read must number 0 (it learns nothing it could not read) or at least `min_changed`. Between
+    the two, subtracting what it knows leaves a batch too small to hide in. "" when no reader is in
+    between. Separated duties (no commissioner or admin a keyworker) leave no reader: nothing to check.
+    """
+    for reader in readers:
+        for number, people in changed.items():
+            unknown = len(people - reader.readable)
+            if 0 < unknown < min_changed:
+                return (
+                    f"{'-'.join(reader.roles)} {reader.username} can read the care records of all but {unknown} "
+                    f"of the {len(people)} people counted differently from publication number {number}: a "
+                    f"reader who knows the rest could single {'that one' if unknown == 1 else 'those'} out; a "
+                    f"new publication needs 0 or at least {min_changed} unknown to every account that reads "
+                    f"both care records and publications"
+                )
     return ""

@@ -8,9 +8,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
+from accounts.roles import KEYWORKER, UNMET_ROLES
+from accounts.rules import AccessState
 from areas.models import Locality
 from reach.engine import ReachParams
 from reach.models import LocalityResult, ReachProfile, ReachRun
@@ -34,6 +37,7 @@ from services.models import MenuOption, Site, SiteOffer
 
 from . import unmet
 from .models import NEEDS_FIELDS, CarePlanChoice, CaseStatus, Publication, ServiceUser, Team
+from .rules import DualReader
 
 
 def visible_service_users(*, user) -> QuerySet[ServiceUser]:
@@ -533,20 +537,39 @@ def publication_footprints(*, cutoff: datetime.datetime, as_of: datetime.datetim
     return {person: tuple(table.get(person) for table in tables) for person in people}
 
 
-def closest_publication(*, cutoff: datetime.datetime, fewer_than: int) -> tuple[int, int] | None:
-    """The past publication with the fewest people counted differently from a new one with this cut-off,
-    as (number, how many people); None when there is none. Every past publication counts, not only the
-    last: a reader can put any two side by side. Stops at the first with fewer than `fewer_than`."""
+def changes_since_publications(*, cutoff: datetime.datetime, fewer_than: int) -> dict[int, frozenset[int]]:
+    """{past publication number: the service users counted differently between it and a new publication with
+    this cut-off}, newest first: what the batch threshold and the insider rule both compare
+    (careplans.rules.publication_refusal). Every past publication counts, not only the last: a reader can
+    put any two side by side. Stops after the first with fewer than `fewer_than`: that one refuses anyway."""
     new = publication_footprints(cutoff=cutoff)
-    closest = None
+    changed = {}
     for past in Publication.objects.only("pk", "built_at", "data_cutoff"):
         then = publication_footprints(cutoff=past.data_cutoff, as_of=past.built_at)
-        changed = sum(new.get(person) != then.get(person) for person in new.keys() | then.keys())
-        if closest is None or changed < closest[1]:
-            closest = (past.pk, changed)
-        if changed < fewer_than:
+        people = frozenset(person for person in new.keys() | then.keys() if new.get(person) != then.get(person))
+        changed[past.pk] = people
+        if len(people) < fewer_than:
             break
-    return closest
+    return changed
+
+
+def dual_readers() -> list[DualReader]:
+    """Every active account that reads both care records and publications (AccessState.dual_access), with the
+    service users whose records it reads now, by username."""
+    candidates = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=KEYWORKER)
+        .prefetch_related("groups")
+        .order_by("username")
+    )
+    readers = []
+    for user in candidates:
+        groups = frozenset(group.name for group in user.groups.all())
+        if AccessState(is_superuser=user.is_superuser, groups=groups).dual_access:
+            readable = frozenset(visible_service_users(user=user).values_list("pk", flat=True))
+            roles = (KEYWORKER, *(role for role in UNMET_ROLES if role in groups))
+            readers.append(DualReader(username=user.get_username(), roles=roles, readable=readable))
+    return readers
 
 
 def table_sizes(publication: Publication) -> list[tuple[str, int, int]]:

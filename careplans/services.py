@@ -31,7 +31,8 @@ from .models import (
 from .publication_tables import build_tables
 from .rules import choice_problems, needs_problems, publication_refusal, review_problems, service_user_problems
 from .selectors import (
-    closest_publication,
+    changes_since_publications,
+    dual_readers,
     expired_service_users,
     latest_publication,
     personal_menu,
@@ -347,7 +348,8 @@ def remove_expired_records(
 
 
 class PublicationRefused(Exception):
-    """A publication asked for too soon after the last one, or forced by someone who may not."""
+    """A publication asked for too soon, too close to a past one (for every reader or for one who reads
+    some care records), or forced by someone who may not."""
 
 
 def publish(
@@ -361,8 +363,10 @@ def publish(
 
     Refused (careplans.rules.publication_refusal) while the last publication is younger than
     UNMET_PUBLISH_MIN_DAYS, unless `trigger` is FORCED by a superuser, and, forced or not, while fewer
-    than UNMET_PUBLISH_MIN_CHANGED people are counted differently from any past publication. The data
-    cut-off defaults to the moment of building; every choice recorded before it is counted.
+    than UNMET_PUBLISH_MIN_CHANGED people are counted differently from any past publication, or while
+    some but fewer than that many of them are unknown to an account that reads both care records and
+    publications. The data cut-off defaults to the moment of building; every choice recorded before it
+    is counted.
     """
     try:
         return _build_publication(actor=actor, trigger=trigger, cutoff=cutoff, now=now or timezone.now())
@@ -390,7 +394,8 @@ def _build_publication(
         by_superuser=actor.user is not None and actor.user.is_superuser,
         username=actor.username,
         since_last=None if last is None else now - last.built_at,
-        closest=closest_publication(cutoff=cutoff, fewer_than=settings.UNMET_PUBLISH_MIN_CHANGED),
+        changed=changes_since_publications(cutoff=cutoff, fewer_than=settings.UNMET_PUBLISH_MIN_CHANGED),
+        readers=dual_readers(),
         min_days=settings.UNMET_PUBLISH_MIN_DAYS,
         min_changed=settings.UNMET_PUBLISH_MIN_CHANGED,
     )
@@ -421,5 +426,5 @@ def _audit_publication(*, actor: Actor, action: str, publication: int | None = N
         object_id=publication,
         ip_address=actor.ip_address,
         path=actor.path[:300],
-        detail=detail[:300],
+        detail=detail[: AuditEvent._meta.get_field("detail").max_length],
     )

@@ -17,11 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import RoleRequiredMixin, role_permission
-from accounts.roles import KEYWORKER
+from accounts.roles import KEYWORKER, UNMET_ROLES
 from areas.models import Locality
 from services.models import MenuOption
 
-from .access import UNMET_ROLES, actor_for
+from .access import actor_for
 from .forms import CarePlanChoiceForm, CaseloadFilter, NeedsForm, ReviewForm, ServiceUserEditForm, ServiceUserForm
 from .models import AuditAction, AuditedKind, ServiceUser, Session
 from .publication_tables import (

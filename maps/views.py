@@ -23,9 +23,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import RoleRequiredMixin, role_permission
-from accounts.roles import ADMIN, COMMISSIONER
+from accounts.roles import ADMIN, COMMISSIONER, UNMET_ROLES
 from accounts.selectors import has_role
-from careplans.access import UNMET_ROLES, actor_for
+from careplans.access import actor_for
 from careplans.selectors import latest_publication
 from careplans.services import record_aggregate_read
 from careplans.unmet import NOTHING_PUBLISHED, publication_json, unmet_of

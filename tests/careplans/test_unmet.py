@@ -14,7 +14,7 @@ from django.utils import timezone
 from areas.models import Locality
 from careplans.disclosure import is_primary, recoverable_cells
 from careplans.models import AuditAction, AuditEvent, CarePlanChoice, Publication, PublicationTrigger
-from careplans.selectors import closest_publication
+from careplans.selectors import changes_since_publications
 from careplans.services import PublicationRefused, publish, record_choice, record_review, update_choice
 from careplans.unmet import (
     ALL,
@@ -278,7 +278,9 @@ def test_a_publication_needs_enough_people_changed_since_every_past_one_forced_o
             choice=CarePlanChoice.objects.get(pk=choice.pk),
             fields=choice_fields(world["ost"]),
         )
-    assert closest_publication(cutoff=timezone.now(), fewer_than=enough) == (second.pk, 0)
+    # Newest first, stopping at the first too close: the third is ten apart, the second none.
+    changed = changes_since_publications(cutoff=timezone.now(), fewer_than=enough)
+    assert {number: len(people) for number, people in changed.items()} == {third.pk: enough, second.pk: 0}
     with pytest.raises(
         PublicationRefused, match=f"only 0 people are counted differently from publication number {second.pk}"
     ):
@@ -320,7 +322,8 @@ def test_reviews_count_as_changes_for_the_outcomes_table(recorded, users, world)
         for day, health in ((1, 8), (2, 12)):
             outcomes = {"reviewed_on": datetime.date(2025, 3, day), "psychological_health": health}
             record_review(actor=actor(users["keyworker"]), service_user=person, outcomes=outcomes)
-    assert closest_publication(cutoff=timezone.now(), fewer_than=enough) == (first.pk, enough - 1)
+    changed = changes_since_publications(cutoff=timezone.now(), fewer_than=enough)
+    assert changed == {first.pk: frozenset(person.pk for person in town[: enough - 1])}
     # One review alone gives no change from first to latest yet: it counts nothing different.
     record_review(
         actor=actor(users["keyworker"]),
