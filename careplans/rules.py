@@ -155,9 +155,7 @@ def publication_refusal(
     return insider_refusal(changed=changed, readers=readers, min_changed=min_changed)
 
 
-def insider_refusal(
-    *, changed: Mapping[int, frozenset[int]], readers: Sequence[DualReader], min_changed: int
-) -> str:
+def insider_refusal(*, changed: Mapping[int, frozenset[int]], readers: Sequence[DualReader], min_changed: int) -> str:
     """The batch threshold for readers who know part of the batch: for every account that reads both care
     records and publications and every past publication, the people counted differently whose records it
     cannot read must number 0 (it learns nothing it could not read) or at least `min_changed`. Between

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('careplans', '0006_audit_refusals'),
+        ("careplans", "0006_audit_refusals"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='detail',
-            field=models.CharField(blank=True, help_text='Why, for a refusal.', max_length=600),
+            model_name="auditevent",
+            name="detail",
+            field=models.CharField(blank=True, help_text="Why, for a refusal.", max_length=600),
         ),
     ]
