@@ -25,6 +25,7 @@ SESSION_WINDOWS: dict[str, tuple[tuple[int, ...], datetime.time, datetime.time]]
 if tuple(SESSION_WINDOWS) != SESSIONS:
     raise ImportError("reach.hours: SESSION_WINDOWS must list reach.personal.SESSIONS in order")
 
+
 def open_sessions(
     opening_hours: str, *, start: datetime.date, weeks: int = 4, region: str = "england-and-wales"
 ) -> tuple[bool, ...] | None:
