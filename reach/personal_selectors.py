@@ -18,10 +18,11 @@ from django.conf import settings
 from django.db.models import BinaryField, F, Func, Value
 
 from choicemap.versions import tables_version
+from services.bank_holidays import checked_region
 from services.models import SiteOffer
 
 from .engine import ReachParams
-from .hours import holiday_country, open_sessions
+from .hours import open_sessions
 from .models import TravelSource, TravelTime, TravelTimeColumn
 from .network_services import OFF_NETWORK, origins_key, settings_key, site_key
 from .personal import SESSIONS, WORKER_GENDER_BITS, OfferFacts
@@ -73,16 +74,16 @@ def personal_catalogue(*, today: datetime.date) -> PersonalCatalogue:
     """The live catalogue with each offer's open sessions over the four weeks from `today`, built once per
     catalogue version, day and bank-holiday region (in this process), and fresh when this transaction
     has itself written the catalogue."""
-    country = holiday_country(settings.BANK_HOLIDAY_REGION)
+    region = checked_region(settings.BANK_HOLIDAY_REGION)
     version = tables_version(CATALOGUE_TABLES)
-    key = (version.stamp, today, country)
+    key = (version.stamp, today, region)
     if not version.written_here:
         with _catalogues_lock:
             if key in _catalogues:
                 _catalogues.move_to_end(key)
                 return _catalogues[key]
     snapshot = load_snapshot()
-    catalogue = PersonalCatalogue(snapshot=snapshot, facts=offer_facts(snapshot, today=today, country=country))
+    catalogue = PersonalCatalogue(snapshot=snapshot, facts=offer_facts(snapshot, today=today, region=region))
     if not version.written_here:
         with _catalogues_lock:
             _catalogues[key] = catalogue
@@ -97,7 +98,7 @@ def forget_personal_catalogues() -> None:
         _catalogues.clear()
 
 
-def offer_facts(snapshot: CatalogueSnapshot, *, today: datetime.date, country: str | None) -> OfferFacts:
+def offer_facts(snapshot: CatalogueSnapshot, *, today: datetime.date, region: str) -> OfferFacts:
     """The matching facts of the snapshot's offers, in its order; opening hours as the four sessions,
     each distinct text parsed once."""
     columns = ("min_age", "max_age", "opening_hours", "session_format", "worker_genders", "creche", "languages")
@@ -106,7 +107,7 @@ def offer_facts(snapshot: CatalogueSnapshot, *, today: datetime.date, country: s
     }
     rows = [by_pk[int(pk)] for pk in snapshot.offer_ids]
     texts = {row["opening_hours"] for row in rows}
-    by_text = {text: open_sessions(text, start=today, country=country) for text in texts}
+    by_text = {text: open_sessions(text, start=today, region=region) for text in texts}
     sessions = [by_text[row["opening_hours"]] for row in rows]
     return OfferFacts(
         min_age=np.array([np.nan if row["min_age"] is None else row["min_age"] for row in rows], dtype=np.float64),

@@ -1,6 +1,6 @@
 """Opening hours as OSM opening_hours text, read by opening-hours-py (never by hand): whether a text is
-valid, in the library's words, and the plain weekly times it gives, for feeds that only hold weekly
-schedules (Open Referral). No database.
+valid, in the library's words, the plain weekly times it gives, for feeds that only hold weekly
+schedules (Open Referral), and its times with "PH" on given bank holidays. No database.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+from collections.abc import Collection, Iterator
 
 import opening_hours
 from opening_hours import OpeningHours, State
@@ -25,6 +26,11 @@ WEEKS_CHECKED = 53
 def parse(text: str) -> OpeningHours:
     """The library's reading, with no country (no public holidays) and no timezone guessed from places."""
     return OpeningHours(text, auto_country=False, auto_timezone=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> OpeningHours:
+    return parse(text)
 
 
 def opening_hours_problem(text: str) -> str | None:
@@ -103,3 +109,73 @@ def _joined_overnight(spans: list[Span]) -> list[Span]:
         else:
             joined.append((day, begin, finish))
     return sorted(span for span in joined if (span[0], span[1]) not in absorbed)
+
+
+# opening-hours-py 2.1.4 takes public holidays only from its own country calendars (its GB one holds just
+# the days all four nations share) and cannot be given dates. So which days are "PH" is decided here and
+# everything else is left to the library: for each day it reads the text, in the library's own canonical
+# form, with each run of holiday entries ("PH", "PH +1 day", "SH") replaced by the names of the weekdays
+# that those entries select among that day and the one before (whose overnight times reach into it), or
+# by "SH" when they select neither. The library has no school holidays, so "SH" never matches anyway.
+_HOLIDAY = r"(?:PH|SH)(?: [+-]?\d+ days?)?"
+_HOLIDAY_RUN = re.compile(rf"\b{_HOLIDAY}(?:,{_HOLIDAY})*\b")
+_HOLIDAY_ENTRY = re.compile(r"(PH|SH)(?: ([+-]?\d+) days?)?")
+WEEKDAY_NAMES = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+Interval = tuple[datetime.datetime, datetime.datetime, State, str]
+
+
+@functools.lru_cache(maxsize=4096)
+def _holiday_template(text: str) -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...]]:
+    """The canonical text cut around its runs of holiday entries (comments, in quotes, left whole), and per
+    run the day offsets of its "PH" entries: "Mo-Fr 10:00-12:00; PH,PH +1 day off" gives
+    (("Mo-Fr 10:00-12:00; ", " closed"), ((0, 1),))."""
+    pieces, runs, literal = [], [], ""
+    for index, segment in enumerate(str(_parsed(text)).split('"')):
+        if index % 2:  # a comment
+            literal += f'"{segment}"'
+            continue
+        position = 0
+        for run in _HOLIDAY_RUN.finditer(segment):
+            pieces.append(literal + segment[position : run.start()])
+            entries = _HOLIDAY_ENTRY.findall(run.group())
+            runs.append(tuple(int(offset or 0) for kind, offset in entries if kind == "PH"))
+            literal, position = "", run.end()
+        literal += segment[position:]
+    return (*pieces, literal), tuple(runs)
+
+
+def _text_on(text: str, day: datetime.date, holidays: Collection[datetime.date]) -> str:
+    """`text` as it reads on `day`, with `holidays` the public holidays (see _HOLIDAY_RUN)."""
+    pieces, runs = _holiday_template(text)
+    out = [pieces[0]]
+    for offsets, after in zip(runs, pieces[1:], strict=True):
+        selected = [
+            WEEKDAY_NAMES[seen.weekday()]
+            for seen in (day - datetime.timedelta(days=1), day)
+            if any(seen - datetime.timedelta(days=offset) in holidays for offset in offsets)
+        ]
+        out += [",".join(selected) or "SH", after]
+    return "".join(out)
+
+
+def holiday_intervals(
+    text: str, start: datetime.datetime, end: datetime.datetime, *, holidays: Collection[datetime.date]
+) -> Iterator[Interval]:
+    """opening-hours-py's intervals of `text` from `start` to `end` (naive local times), with "PH" meaning
+    the days in `holidays`. Raises ParserError for text that is not opening hours."""
+    if not _holiday_template(text)[1]:
+        yield from _parsed(text).intervals(start, end)
+        return
+    held: Interval | None = None
+    while start < end:
+        midnight = datetime.datetime.combine(start.date() + datetime.timedelta(days=1), datetime.time())
+        for interval in _parsed(_text_on(text, start.date(), holidays)).intervals(start, min(end, midnight)):
+            if held and held[1] == interval[0] and held[2:] == interval[2:]:
+                held = (held[0], interval[1], *interval[2:])
+                continue
+            if held:
+                yield held
+            held = interval
+        start = midnight
+    if held:
+        yield held

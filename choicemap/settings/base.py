@@ -137,8 +137,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
-# Whose bank holidays "PH" in opening hours means: england-and-wales, scotland or northern-ireland. The
-# opening-hours library has one GB calendar (the holidays the nations share); see reach/hours.py.
+# Whose bank holidays "PH" in opening hours means: england-and-wales, scotland or northern-ireland (the
+# days from services/bank_holidays.py, since the opening-hours library's GB calendar lacks some).
 BANK_HOLIDAY_REGION = env.str("BANK_HOLIDAY_REGION", default="england-and-wales")
 USE_I18N = True
 USE_TZ = True
