@@ -161,11 +161,12 @@ class IntegerReader:
         With `near`, first among the cells around that one only (as in `solve`); the cheapest there may
         cost more than the cheapest over the whole table, and buys a small programme.
         """
-        for nearby in (0, _NEARBY) if near is not None else ():
-            free = self.around(near, high - low, nearby)
-            opening = self._opening_within(free, low, high, shown)
-            if opening is not None or len(free) == len(self.keys):
-                return opening
+        if near is not None:
+            for nearby in (0, _NEARBY):
+                free = self.around(near, high - low, nearby)
+                opening = self._opening_within(free, low, high, shown)
+                if opening is not None or len(free) == len(self.keys):
+                    return opening
         return self._opening_within(np.arange(len(self.keys)), low, high, shown)
 
     def _opening_within(
