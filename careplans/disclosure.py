@@ -168,9 +168,11 @@ def suppressed_cells(values: Mapping[Any, int], sums: Sequence[Sum]) -> set[Hash
 
 
 def certified(values: Mapping[Any, int], sums: Sequence[Sum], hidden: set[Hashable]) -> set[Hashable]:
-    """`hidden`, and more cells, cheapest first, until no hidden cell follows from the sums alone."""
+    """`hidden`, and more cells, until no hidden cell follows from the sums alone: the same search as
+    secondary suppression (sets of cheap cells that free many at once), then the certificate."""
     system = _System(values, sums)
-    cells = _add_until_certified(system, {system.index[key] for key in hidden}, None)
+    cells, analysis = _add_until_safe(system, {system.index[key] for key in hidden})
+    cells = _add_until_certified(system, cells, analysis)
     return {system.keys[cell] for cell in cells}
 
 

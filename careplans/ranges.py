@@ -25,11 +25,14 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import connected_components
 
 from .disclosure import SMALLEST_SHOWN, Sum, is_primary, shown_interval
 
 _DEAR_FROM = 16  # hiding any number of counts below this is preferred to one count above it
 _SECONDS = 600.0  # per programme; a publication is built in the background, not per request
+_BLOCK = 1_000  # the most cells in a block: the cells the shortest sums tie together (a locality's row)
+_NEARBY = 3  # other blocks freed, the most room first, when a witness is first looked for near a cell
 
 
 class IntegerReader:
@@ -54,6 +57,9 @@ class IntegerReader:
         self.sums = sparse.csr_matrix((data, (rows, columns)), shape=(len(sums), len(self.keys)))
         # No count exceeds the largest one: a cap that keeps every programme bounded and the truth feasible.
         cap = 2 * float(self.values.max(initial=0)) + 2 * SMALLEST_SHOWN
+        self.blocks = _blocks(self.sums)
+        # Sums by cell, for the sums that cross a block (some of their cells inside it, some not).
+        self._crossing = abs(self.sums).astype(bool).astype(float).tocsr()
         self.known_low = np.zeros(len(self.keys))
         self.known_high = np.full(len(self.keys), cap)
         for key, (low, high) in known.items():
@@ -71,20 +77,71 @@ class IntegerReader:
                 low[i], high[i] = max(low[i], interval[0]), min(high[i], interval[1])
         return low, high
 
-    def solve(self, objective: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray | None:
-        """A whole table meeting every sum within the bounds, best for `objective`; None when there is none."""
+    def solve(
+        self, objective: np.ndarray, low: np.ndarray, high: np.ndarray, *, near: int | None = None
+    ) -> np.ndarray | None:
+        """A whole table meeting every sum within the bounds, best for `objective`; None when there is none.
+
+        With `near`, the table is first looked for with only the cells around that one free and every
+        other cell at its true count (which meets every sum and bound): a small programme, and any
+        table it finds is a whole table too. Only when there is none there is the whole table solved.
+        """
+        if near is not None:
+            free = self.around(near, high - low, _NEARBY)
+            table = self._solve_within(free, objective, low, high)
+            if table is not None or len(free) == len(self.keys):
+                return table
+        return self._solve_within(np.arange(len(self.keys)), objective, low, high)
+
+    def _solve_within(
+        self, free: np.ndarray, objective: np.ndarray, low: np.ndarray, high: np.ndarray
+    ) -> np.ndarray | None:
+        sums, total = self._sums_within(free)
         result = milp(
-            objective,
-            constraints=LinearConstraint(self.sums, 0, 0),
-            bounds=Bounds(low, high),
-            integrality=np.ones(len(self.keys)),
+            objective[free],
+            constraints=LinearConstraint(sums, total, total),
+            bounds=Bounds(low[free], high[free]),
+            integrality=np.ones(len(free)),
             options={"time_limit": _SECONDS},
         )
         if result.x is None:
             if result.status == 2:  # infeasible
                 return None
             raise RuntimeError(f"the integer reader did not finish: {result.message}")
-        return np.round(result.x)
+        table = self.values.copy()
+        table[free] = np.round(result.x)
+        return table
+
+    def _sums_within(self, free: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """The sums that involve `free` cells, over those cells, and what those cells must add up to
+        with every other cell at its true count."""
+        sums = self.sums[:, free]
+        touching = np.flatnonzero(np.diff(sums.tocsr().indptr))
+        sums = sums.tocsr()[touching]
+        return sums, sums @ self.values[free]
+
+    def around(self, cell: int, room: np.ndarray, nearby: int) -> np.ndarray:
+        """The cells a witness for `cell` is first looked for among: its block, the blocks holding the
+        totals its block adds up to, and the `nearby` other blocks with the most room (width of their
+        bounds, a hidden cell's most of all) in the sums that cross its block: where a change in it is
+        most easily made up for."""
+        if self.blocks.max() == 0:
+            return np.arange(len(self.keys))
+        block = self.blocks == self.blocks[cell]
+        touching = np.flatnonzero(self._crossing @ block)
+        crossing = self.sums[touching]
+        # Room in the sums that hold the cell itself counts most: that is where its change goes first.
+        own = np.repeat(self._crossing[touching, cell].toarray().ravel() > 0, np.diff(crossing.indptr))
+        totals = crossing.indices[crossing.data < 0]
+        wanted = {int(self.blocks[cell])} | {int(b) for b in self.blocks[totals[~block[totals]]]}
+        outside = (crossing.data > 0) & ~block[crossing.indices]
+        parts = crossing.indices[outside]
+        if nearby and len(parts):
+            weights = np.minimum(room[parts], _DEAR_FROM) * np.where(own[outside], 100.0, 1.0)
+            gathered = np.bincount(self.blocks[parts], weights=weights, minlength=self.blocks.max() + 1)
+            gathered[list(wanted)] = 0
+            wanted |= {int(b) for b in np.argsort(-gathered)[:nearby] if gathered[b] > 0}
+        return np.flatnonzero(np.isin(self.blocks, list(wanted)))
 
     def method_ceiling(self, cell: int) -> int:
         """The most a cell can hold by the sums and the known bounds alone, whatever is published."""
@@ -96,29 +153,49 @@ class IntegerReader:
         return int(table[cell])
 
     def cheapest_opening(
-        self, low: np.ndarray, high: np.ndarray, shown: list[int]
+        self, low: np.ndarray, high: np.ndarray, shown: list[int], *, near: int | None = None
     ) -> tuple[set[int], np.ndarray] | None:
         """The shown cells to hide so that a table within `low`/`high` exists once they are free, cheapest
-        first, with that table. Shown cells may leave their interval at a price per unit moved."""
-        n, m = len(self.keys), len(shown)
-        rows = np.arange(m)
-        pick = sparse.csr_matrix((np.ones(m), (rows, shown)), shape=(m, n))
+        first, with that table. Shown cells may leave their interval at a price per unit moved.
+
+        With `near`, first among the cells around that one only (as in `solve`); the cheapest there may
+        cost more than the cheapest over the whole table, and buys a small programme.
+        """
+        if near is not None:
+            for nearby in (0, _NEARBY):
+                free = self.around(near, high - low, nearby)
+                opening = self._opening_within(free, low, high, shown)
+                if opening is not None or len(free) == len(self.keys):
+                    return opening
+        return self._opening_within(np.arange(len(self.keys)), low, high, shown)
+
+    def _opening_within(
+        self, free: np.ndarray, low: np.ndarray, high: np.ndarray, shown: list[int]
+    ) -> tuple[set[int], np.ndarray] | None:
+        n = len(free)
+        position = np.full(len(self.keys), -1)
+        position[free] = np.arange(n)
+        movable = np.array([cell for cell in shown if position[cell] >= 0], dtype=int)
+        m = len(movable)
+        sums, total = self._sums_within(free)
+        pick = sparse.csr_matrix((np.ones(m), (np.arange(m), position[movable])), shape=(m, n))
         slack = sparse.identity(m, format="csr")
-        zeros = sparse.csr_matrix((self.sums.shape[0], m))
+        zeros = sparse.csr_matrix((sums.shape[0], m))
         constraints = [
-            LinearConstraint(sparse.hstack([self.sums, zeros, zeros]), 0, 0),
-            LinearConstraint(sparse.hstack([pick, -slack, sparse.csr_matrix((m, m))]), -np.inf, high[shown]),
-            LinearConstraint(sparse.hstack([pick, sparse.csr_matrix((m, m)), slack]), low[shown], np.inf),
+            LinearConstraint(sparse.hstack([sums, zeros, zeros]), total, total),
+            LinearConstraint(sparse.hstack([pick, -slack, sparse.csr_matrix((m, m))]), -np.inf, high[movable]),
+            LinearConstraint(sparse.hstack([pick, sparse.csr_matrix((m, m)), slack]), low[movable], np.inf),
         ]
         # Hidden cells keep their bounds (the target among them); shown ones only the known bounds.
         free_low, free_high = low.copy(), high.copy()
-        free_low[shown], free_high[shown] = self.known_low[shown], self.known_high[shown]
-        price = np.where(self.values[shown] < _DEAR_FROM, 1.0, self.values[shown])
+        free_low[movable], free_high[movable] = self.known_low[movable], self.known_high[movable]
+        price = np.where(self.values[movable] < _DEAR_FROM, 1.0, self.values[movable])
         result = milp(
             np.concatenate([np.zeros(n), price, price]),
             constraints=constraints,
             bounds=Bounds(
-                np.concatenate([free_low, np.zeros(2 * m)]), np.concatenate([free_high, np.full(2 * m, np.inf)])
+                np.concatenate([free_low[free], np.zeros(2 * m)]),
+                np.concatenate([free_high[free], np.full(2 * m, np.inf)]),
             ),
             integrality=np.concatenate([np.ones(n), np.zeros(2 * m)]),
             options={"time_limit": _SECONDS},
@@ -128,7 +205,28 @@ class IntegerReader:
                 return None
             raise RuntimeError(f"the cheapest opening did not finish: {result.message}")
         moved = result.x[n : n + m] + result.x[n + m :]
-        return {shown[k] for k in np.flatnonzero(moved > 0.5)}, np.round(result.x[:n])
+        table = self.values.copy()
+        table[free] = np.round(result.x[:n])
+        return {int(movable[k]) for k in np.flatnonzero(moved > 0.5)}, table
+
+
+def _blocks(sums: sparse.csr_matrix) -> np.ndarray:
+    """Each cell's block: the cells tied together by the shortest sums, taken from the shortest up for as
+    long as no block grows past `_BLOCK` cells (in the unmet table, a locality's row of options)."""
+    cells = sums.shape[1]
+    if cells <= _BLOCK:
+        return np.zeros(cells, dtype=int)  # small enough to be looked at whole
+    lengths = np.diff(sums.tocsr().indptr)
+    blocks = np.arange(cells)
+    for length in np.unique(lengths):
+        rows = sums.tocsr()[lengths <= length]
+        incidence = sparse.bmat([[None, rows], [rows.T, None]]).tocsr()
+        _, labels = connected_components(incidence, directed=False)
+        candidate = labels[rows.shape[0] :]
+        if np.bincount(candidate).max() > _BLOCK:
+            break
+        blocks = candidate
+    return blocks
 
 
 def protect_ranges(
@@ -147,6 +245,7 @@ def protect_ranges(
     added: set[int] = set()
     low, high = reader.bounds(rounded, hidden_cells)
     ceilings: dict[int, int] = {}
+    first = True
     while needs_zero or needs_eight:
         cell = min(needs_zero | needs_eight)
         target_low, target_high = low.copy(), high.copy()
@@ -158,7 +257,9 @@ def protect_ranges(
         objective = np.zeros(len(reader.keys))
         objective[list(needs_eight)] -= 1
         objective[list(needs_zero)] += 1
-        table = reader.solve(objective, target_low, target_high)
+        # The first programme is the whole table (one solve witnesses most cells); the rest near each cell.
+        table = reader.solve(objective, target_low, target_high, near=None if first else cell)
+        first = False
         if table is None and cell in needs_eight and cell not in ceilings:
             # A cell the method itself caps below 8 (a pool of one locality holds at most 7) is protected
             # when it could be anything up to that cap.
@@ -167,7 +268,7 @@ def protect_ranges(
                 continue
         if table is None:
             shown = sorted(set(range(len(reader.keys))) - hidden_cells)
-            opening = reader.cheapest_opening(target_low, target_high, shown)
+            opening = reader.cheapest_opening(target_low, target_high, shown, near=cell)
             if opening is None:
                 raise RuntimeError(f"cannot protect {reader.keys[cell]!r}: no table has it at its target")
             opened, table = opening
@@ -213,12 +314,12 @@ def protect_margins(
             # Push every cell still lacking a witness towards the same end: one solve witnesses many.
             objective = np.zeros(len(reader.keys))
             objective[list(pending)] = -direction
-            table = reader.solve(objective, target_low, target_high)
+            table = reader.solve(objective, target_low, target_high, near=cell)
             if table is None:
                 # Free the cheapest other shown cells that let it reach its end (small parts rather than a
                 # large total); failing that, hide the cell itself.
                 others = sorted(set(range(len(reader.keys))) - hidden_cells - {cell})
-                opening = reader.cheapest_opening(target_low, target_high, others)
+                opening = reader.cheapest_opening(target_low, target_high, others, near=cell)
                 opened, table = opening if opening is not None else ({cell}, None)
                 hidden_cells |= opened
                 added |= opened
