@@ -77,20 +77,22 @@ def option_codes(count: int = OPTIONS) -> list[str]:
 
 
 def module_at(revision: str):
-    """careplans/disclosure.py as it was at `revision`, imported under another name."""
-    source = subprocess.run(  # noqa: S603  (fixed arguments)
-        [shutil.which("git") or "git", "-C", str(ROOT), "show", f"{revision}:careplans/disclosure.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / "disclosure_then.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("disclosure_then", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    """careplans/disclosure.py (and the ranges.py it imports) as they were at `revision`, imported as a
+    package under another name."""
+    package = Path(tempfile.mkdtemp()) / "careplans_then"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for name in ("disclosure.py", "ranges.py"):
+        shown = subprocess.run(  # noqa: S603  (fixed arguments)
+            [shutil.which("git") or "git", "-C", str(ROOT), "show", f"{revision}:careplans/{name}"],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        if shown.returncode == 0:  # revisions before ranges.py have disclosure.py only
+            (package / name).write_text(shown.stdout)
+    sys.path.insert(0, str(package.parent))
+    return importlib.import_module("careplans_then.disclosure")
 
 
 def best_time(protect, counted, sums, repeat: int) -> tuple[float, dict]:
