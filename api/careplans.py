@@ -624,7 +624,7 @@ UNMET_JSON_EXAMPLE = OpenApiExample(
             "id": 4,
             "built_at": "2026-11-01T02:00:00+00:00",
             "data_cutoff": "2026-11-01T00:00:00+00:00",
-            "method": "suppress 1-7, cell-key round 5, ILP ranges (v3)",
+            "method": "suppress 1-7, cell-key round 5, ILP ranges (v4, joint)",
         },
     },
 )

@@ -1,14 +1,15 @@
-"""How long the one protection of issue 15's reasons, segments and outcomes tables takes, by caseload size.
+"""How long the one protection of a publication's four tables takes, by caseload size.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/commissioner_tables_benchmark.py [people ...]
         [--spread zipf|even] [--attack-up-to PEOPLE]
 
 Synthetic people (fixed seed) over 300 localities and 14 options, each with a personal menu, needs and
-outcome changes, grouped into the localities the unmet table would show (its own key-drawn threshold) and
-OTHER, counted and protected exactly as `publish` does (`count_tables`, `protect_tables`, one `protect`
-call for all three tables). Prints cells, counts of 1 to 7, hidden cells and seconds. `--attack-up-to`
-runs the test suite's integer-programming attacker on the hidden counts of 1 to 7 up to that size and
-prints how many it narrows below 0 to 8 (goal 0).
+outcome changes, counted and protected exactly as `publish` does: the unmet table (`unmet.tally`, which
+draws the localities shown, the rest OTHER), issue 15's reasons, segments and outcomes tables over its
+locality groups (`count_tables`), and one `protect` call for all four (`publication.Joint`). Prints
+cells, counts of 1 to 7, hidden cells, shared figures linked and seconds (counting and protection).
+`--attack-up-to` runs the test suite's integer-programming attacker, over the joint sums, on the hidden
+counts of 1 to 7 up to that size and prints how many it narrows below 0 to 8 (goal 0).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import os
 import random
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,18 +58,6 @@ def synthetic_people(people: int, spread: str) -> list:
     return result
 
 
-def locality_groups(people: list) -> tuple[list[str], int]:
-    """The unmet table's shown localities (8 to 12 people, as their keys decide), then OTHER."""
-    from careplans.disclosure import cell_key
-    from careplans.unmet import OTHER, show_from
-
-    count, keys = Counter(p.locality for p in people), Counter()
-    for p in people:
-        keys[p.locality] += p.record_key
-    shown = sorted(code for code, n in count.items() if n >= show_from(cell_key([keys[code]])))
-    return [*shown, OTHER], LOCALITIES - len(shown)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("people", nargs="*", type=int, default=[100, 300, 1000])
@@ -79,36 +67,29 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "choicemap.settings.local")
     django.setup()
     from careplans.disclosure import is_primary
-    from careplans.publication_tables import count_tables, locality_floor, protect_tables
-    from careplans.unmet import UnmetPublication
+    from careplans.publication import Joint
+    from careplans.publication_tables import count_tables
+    from careplans.unmet import tally
+    from tests.careplans.attacker import ranges_of, rows_of_people
 
+    codes = [f"L{k:03d}" for k in range(LOCALITIES)]
+    options = [f"O{k:02d}" for k in range(OPTIONS)]
     print(f"spread={args.spread} localities={LOCALITIES} options={OPTIONS}")
-    print("people  groups  cells  small  hidden  seconds  narrowed")
+    print("people  groups  cells  small  hidden  linked  seconds  narrowed")
     for n in args.people:
         people = synthetic_people(n, args.spread)
-        columns, others = locality_groups(people)
-        options = [f"O{k:02d}" for k in range(OPTIONS)]
-        unmet = UnmetPublication(
-            localities=[(c, c) for c in columns],
-            options=[(o, o) for o in options],
-            values={},
-            other_localities=others,
-            recorded=True,
-        )
         started = time.perf_counter()
-        counted = count_tables(people, columns=columns, options=options)
-        published = protect_tables(counted, people, unmet)
+        unmet = tally(rows_of_people(people), option_codes=options, locality_codes=codes)
+        joint = Joint(unmet, count_tables(people, columns=unmet.columns, options=options), options)
+        published = joint.protect()
         seconds = time.perf_counter() - started
-        small = [cell for cell, value in counted.counts.items() if is_primary(value)]
+        small = [cell for cell, value in joint.values.items() if is_primary(value)]
         hidden = sum(value is None for value in published.values())
         narrowed = "-"
         if n <= args.attack_up_to:
-            from tests.careplans.attacker import ranges_of
-
-            known = locality_floor(counted, people, unmet, others)
-            ranges = ranges_of(published, counted.sums, known, [c for c in small if published[c] is None])
+            ranges = ranges_of(published, joint.sums, joint.known, small)
             narrowed = str(sum(1 for least, most in ranges.values() if least > 0 or most < 8))
-        figures = [n, len(columns), len(counted.counts), len(small), hidden]
+        figures = [n, len(unmet.columns), len(joint.values), len(small), hidden, len(joint.links)]
         print("  ".join(f"{value:>6}" for value in figures), f"{seconds:>7.1f}", narrowed)
 
 

@@ -14,18 +14,18 @@ table's own localities (shown alone, or OTHER):
   of use), for everyone and for people who did or did not get their preferred option, and whose
   preferred option was or was not reachable without a car. Group sizes are counts.
 
-Every count of the three tables goes through ONE `disclosure.protect` call with every relation
-(margins and totals) and the people's cell keys, so no table can be set against another to narrow a
-hidden count. A mean is shown only where its group's size is shown: sums, sums of squares and sizes
-follow the same relations, so a hidden size that the counts cannot recover leaves its sum and its mean
-unrecoverable too (a group, its complement and the total are never all shown when one is small).
+Every count of the three tables goes through ONE `disclosure.protect` call with the unmet table's,
+with every relation (margins, totals and the figures two tables share) and the people's cell keys, so
+no table can be set against another to narrow a hidden count (careplans.publication). A mean is shown
+only where its group's size is shown: sums, sums of squares and sizes follow the same relations, so a
+hidden size that the counts cannot recover leaves its sum and its mean unrecoverable too (a group, its
+complement and the total are never all shown when one is small).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,10 +35,10 @@ from scipy import stats
 
 from choicemap import csvsafe
 
-from .disclosure import SMALLEST_SHOWN, Sum, cell_key, certified, protect, shown_interval
+from .disclosure import SMALLEST_SHOWN, Sum
 from .models import CarePlanChoice, Review, ServiceUser
 from .selectors import catalogue_personal_menus
-from .unmet import ALL, MOST_IN_OTHER, OTHER, UnmetPublication, latest_choices, record_key
+from .unmet import ALL, OTHER, UnmetPublication, latest_choices, record_key
 
 REASONS_TABLE, SEGMENTS_TABLE, OUTCOMES_TABLE = "unmet_reasons", "segments", "outcomes"
 # Why a preferred option was out of reach on the person's own menu (reach/personal.py's codes).
@@ -376,44 +376,6 @@ def count_tables(people: list[Person], *, columns: list[str], options: list[str]
 # --- protection and building ------------------------------------------------------------------
 
 
-def locality_floor(
-    counted: Counted, people: list[Person], unmet: UnmetPublication, others: int
-) -> dict[tuple, tuple[int, int | None]]:
-    """What a reader knows of the segments' locality totals from the unmet table, when both count the same
-    people (everyone has a personal-menu snapshot): the locality floor, and the unmet figure itself."""
-    known: dict[tuple, tuple[int, int | None]] = {}
-    shown = set(counted.columns) - {OTHER}
-    everyone = Counter(person.locality if person.locality in shown else OTHER for person in people)
-    for loc in counted.columns:
-        cell = (SEGMENTS_TABLE, loc, ANY, ANY, ANY, "people")
-        if counted.counts[cell] != everyone[loc]:
-            continue  # some have no snapshot: a different set of people from unmet's
-        low, high = (0, MOST_IN_OTHER * others) if loc == OTHER else (SMALLEST_SHOWN, None)
-        published = unmet.values.get((loc, ALL, "preferred"))
-        if published is not None:
-            shown_low, shown_high = shown_interval(published)
-            low, high = max(low, shown_low), shown_high if high is None else min(high, shown_high)
-        known[cell] = (low, high)
-    return known
-
-
-def protect_tables(counted: Counted, people: list[Person], unmet: UnmetPublication) -> dict[tuple, int | None]:
-    """The one protection of all three tables' counts; a segments' locality total that the unmet table
-    hides stays hidden here too (and the linear certificate is re-run around it)."""
-    known = locality_floor(counted, people, unmet, unmet.other_localities)
-    cell_keys = {cell: cell_key([key]) for cell, key in counted.keys.items()}
-    published = protect(counted.counts, counted.sums, cell_keys=cell_keys, known=known)
-    also_hidden = {
-        cell
-        for cell in known
-        if published[cell] is not None and unmet.values.get((cell[1], ALL, "preferred"), 0) is None
-    }
-    if also_hidden:
-        hidden = certified(counted.counts, counted.sums, {c for c, v in published.items() if v is None} | also_hidden)
-        published = {cell: None if cell in hidden else value for cell, value in published.items()}
-    return published
-
-
 def mean_interval(changes: list[float]) -> dict[str, float]:
     """Mean change with a two-sided 95% Student's t interval (n - 1 degrees of freedom), to 1 decimal."""
     n = len(changes)
@@ -470,21 +432,15 @@ def outcome_means(people: list[Person], published: dict[tuple, int | None]) -> d
     return means
 
 
-def build_tables(*, cutoff: datetime, unmet: UnmetPublication) -> dict[str, dict]:
-    """The reasons, segments and outcomes tables of the people the unmet table counts (slow: run by
-    careplans.services.publish)."""
-    people = people_at(cutoff=cutoff)
-    columns = [code for code, _ in unmet.localities]
-    options = [code for code, _ in unmet.options]
-    counted = count_tables(people, columns=columns, options=options)
-    published = protect_tables(counted, people, unmet)
+def tables_json(published: dict[tuple, int | None], *, people: list[Person], menu_size: int) -> dict[str, dict]:
+    """The three tables as stored in a `Publication`, from their protected counts (careplans.publication)."""
 
     def values_of(table: str) -> list[list]:
         return [[*cell[1:], value] for cell, value in published.items() if cell[0] == table]
 
     return {
         REASONS_TABLE: {"values": values_of(REASONS_TABLE)},
-        SEGMENTS_TABLE: {"values": values_of(SEGMENTS_TABLE), "menu_size": len(options)},
+        SEGMENTS_TABLE: {"values": values_of(SEGMENTS_TABLE), "menu_size": menu_size},
         OUTCOMES_TABLE: {"values": values_of(OUTCOMES_TABLE), "means": outcome_means(people, published)},
     }
 

@@ -28,7 +28,7 @@ from .models import (
     Session,
     Team,
 )
-from .publication_tables import build_tables
+from .publication import build_all
 from .rules import choice_problems, needs_problems, publication_refusal, review_problems, service_user_problems
 from .selectors import (
     changes_since_publications,
@@ -39,7 +39,7 @@ from .selectors import (
     preferred_reach_snapshot,
     retention_cutoff,
 )
-from .unmet import METHOD, TABLE, build_unmet
+from .unmet import METHOD
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a reference is read out on the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -401,7 +401,6 @@ def _build_publication(
     )
     if refusal:
         raise PublicationRefused(refusal)
-    unmet = build_unmet(cutoff=cutoff)
     publication = Publication.objects.create(
         built_at=now,
         data_cutoff=cutoff,
@@ -409,8 +408,8 @@ def _build_publication(
         trigger=trigger,
         built_by=actor.user,
         built_by_name=actor.username,
-        # Issue 15's reasons, segments and outcomes tables, grouped like and protected with the unmet table's people.
-        tables={TABLE: unmet.as_json(), **build_tables(cutoff=cutoff, unmet=unmet)},
+        # The unmet table and issue 15's reasons, segments and outcomes tables, protected in one call.
+        tables=build_all(cutoff=cutoff),
     )
     _audit_publication(actor=actor, action=AuditAction.PUBLISH, publication=publication.pk)
     return publication

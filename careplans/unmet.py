@@ -9,10 +9,11 @@ recorded with it. For the people who preferred an option:
   without a car in the run current when the choice was recorded ("could not reach it" = not_reachable).
 
 Every cell, including the all-localities and all-options totals, goes through one protection
-(`disclosure.protect`), so no combination of published figures narrows a hidden count of 1 to 7 to
-less than 0 to 8. Localities with 8 to 12 people or more (`show_from`) are shown one by one; every
-other locality, with people or not, is counted in OTHER, which is published as figures and a number of localities, never
-as a list: nobody can tell a locality with nobody from one with a few. Every menu option is listed,
+(`disclosure.protect`) together with the publication's other tables (careplans.publication), so no
+combination of published figures narrows a hidden count of 1 to 7 to less than 0 to 8. Localities
+with 8 to 12 people or more (`show_from`) are shown one by one; every other locality, with people or
+not, is counted in OTHER, which is published as figures and a number of localities, never as a list:
+nobody can tell a locality with nobody from one with a few. Every menu option is listed,
 preferred or not. The figures are built into a `Publication` on a schedule and served unchanged until
 the next (careplans.services.publish); there are deliberately no date or run filters: two
 overlapping tables would let a reader subtract one from the other.
@@ -37,7 +38,7 @@ from .models import CarePlanChoice, DifferenceReason
 
 SHOW_FROM_SPREAD = 5  # a locality is shown from 8 to 12 people on (see show_from)
 MOST_IN_OTHER = SMALLEST_SHOWN + SHOW_FROM_SPREAD - 2  # the most people a locality in OTHER can have: 11
-METHOD = "suppress 1-7, cell-key round 5, ILP ranges (v3)"
+METHOD = "suppress 1-7, cell-key round 5, ILP ranges (v4, joint)"  # v4: every table in one protection
 TABLE = "unmet"
 NOTHING_PUBLISHED = (
     "Nothing has been published yet: the first publication is built on the schedule (the first of each month) "
@@ -222,13 +223,29 @@ def publication_sums(locality_codes: list[str], option_codes: list[str]) -> list
 
 
 def protect_tally(counted: Tally, option_codes: list[str]) -> dict[tuple[str, str, str], int | None]:
-    """The published values of a tally: every table relation, cell key and locality floor given to `protect`."""
+    """The unmet table protected on its own (its tests and benchmark study it so): every table relation,
+    cell key and locality floor given to `protect`. A publication protects it together with the other
+    tables (careplans.publication)."""
     sums = publication_sums(counted.columns, option_codes)
     return protect(counted.counts, sums, cell_keys=counted.cell_keys, known=counted.known_bounds())
 
 
-def build_unmet(*, cutoff: datetime) -> UnmetPublication:
-    """The protected figures of the choices recorded before `cutoff` (slow: run by careplans.services.publish)."""
+@dataclass
+class UnmetCount:
+    """The unmet table counted, before protection: its tally and what is published beside the figures."""
+
+    tally: Tally
+    localities: list[tuple[str, str]]  # code, name: shown one by one (by name), then OTHER
+    options: list[tuple[str, str]]
+    recorded: bool
+
+    @property
+    def option_codes(self) -> list[str]:
+        return [code for code, _ in self.options]
+
+
+def count_unmet(*, cutoff: datetime) -> UnmetCount:
+    """The counts of the choices recorded before `cutoff`, every locality of the area and every menu option."""
     rows = [{**row, "record_key": record_key(row["service_user_id"])} for row in latest_choices(cutoff=cutoff)]
     localities = dict(Locality.objects.values_list("code", "name"))
     options = list(MenuOption.objects.order_by("display_order", "code").values_list("code", "name"))
@@ -236,12 +253,17 @@ def build_unmet(*, cutoff: datetime) -> UnmetPublication:
     shown = sorted(((code, localities[code]) for code in counted.shown), key=lambda item: (item[1], item[0]))
     if counted.others:
         shown.append((OTHER, f"Other localities ({len(counted.others)}), too few people to show"))
+    return UnmetCount(tally=counted, localities=shown, options=options, recorded=bool(rows))
+
+
+def unmet_publication(counted: UnmetCount, values: dict[tuple[str, str, str], int | None]) -> UnmetPublication:
+    """The table as published, from its protected `values` (one per cell of the tally)."""
     return UnmetPublication(
-        localities=shown,
-        options=options,
-        values=protect_tally(counted, [code for code, _ in options]),
-        other_localities=len(counted.others),
-        recorded=bool(rows),
+        localities=counted.localities,
+        options=counted.options,
+        values=values,
+        other_localities=len(counted.tally.others),
+        recorded=counted.recorded,
     )
 
 

@@ -280,3 +280,19 @@ def new_row(rng, locality: str, options: list[str]) -> dict:
         "preferred_reachable_without_car": None if reach < 0.1 else reach < 0.6,
         "record_key": rng.randrange(2**32),
     }
+
+
+def rows_of_people(people: list) -> list[dict]:
+    """careplans.publication_tables.Person records as the latest-choice rows careplans.unmet.tally takes: the
+    same people for the unmet table as for the other three (a different choice is "not reachable")."""
+    return [
+        {
+            "home_locality__code": person.locality,
+            "preferred_option__code": person.preferred,
+            "same": 0 if person.got_preferred else 1,
+            "difference_reason": "" if person.got_preferred else "not_reachable",
+            "preferred_reachable_without_car": person.reachable_without_car,
+            "record_key": person.record_key,
+        }
+        for person in people
+    ]

@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 from scipy import stats
 
-from careplans.disclosure import SMALLEST_SHOWN, is_primary, shown_interval
+from careplans.disclosure import SMALLEST_SHOWN, Sum, cell_key, cell_key_round, is_primary, shown_interval
+from careplans.publication import Joint
 from careplans.publication_tables import (
     ALL,
     ANY,
@@ -26,15 +27,14 @@ from careplans.publication_tables import (
     SEGMENTS_TABLE,
     Person,
     count_tables,
-    locality_floor,
     mean_interval,
     outcome_means,
-    protect_tables,
+    people_at,
     stored_table,
 )
 from careplans.services import Needs, create_service_user, record_choice, record_review, update_needs
-from careplans.unmet import UnmetPublication
-from tests.careplans.attacker import ranges_of
+from careplans.unmet import MEASURES, latest_choices, record_key, tally, unmet_of
+from tests.careplans.attacker import interval, ranges_of, rows_of_people
 from tests.careplans.disclosure_oracle import exactly_recoverable
 from tests.careplans.records import actor, choice_fields
 from tests.careplans.test_unmet import published
@@ -101,6 +101,66 @@ def test_every_table_is_in_the_same_publication_and_counts_the_hand_built_people
     # The 3 are hidden, so everyone (15) and the reachable 12 are never both shown with their means.
     shown = [outcomes.data["means"][g]["psychological_health"] is not None for g in (ALL, "reachable_without_car")]
     assert not all(shown)
+
+
+def unmet_members(rows: list[dict], cell: tuple, shown: set[str]) -> list[dict]:
+    """The latest-choice rows one unmet cell counts, straight from its definition."""
+    loc, opt, measure = cell
+    reach = {True: "reachable", False: "not_reachable", None: "reach_unknown"}
+    return [
+        row
+        for row in rows
+        if loc in (ALL, row["home_locality__code"] if row["home_locality__code"] in shown else OTHER)
+        and opt in (ALL, row["preferred_option__code"])
+        and (
+            measure == "preferred"
+            or measure == reach[row["preferred_reachable_without_car"]]
+            or measure == ("agreed_preferred" if row["same"] == 0 else "agreed_different")
+            or (row["same"] != 0 and measure == f"reason_{row['difference_reason']}")
+        )
+    ]
+
+
+def test_publish_stores_four_tables_whose_shown_figures_are_a_brute_force_count_rounded(population, users):
+    stored = published(users)
+    unmet = unmet_of(stored)
+    shown = {code for code, _ in unmet.localities} - {OTHER}
+    rows = list(latest_choices(cutoff=stored.data_cutoff))
+    people = people_at(cutoff=stored.data_cutoff)
+    tables = {"unmet": unmet.values} | {
+        table: stored_table(stored, table).values for table in (REASONS_TABLE, SEGMENTS_TABLE, OUTCOMES_TABLE)
+    }
+    assert len(unmet.values) == (len(shown) + 1) * 3 * len(MEASURES)  # TOWN, VILL and ALL by OST, NSP and ALL
+    checked = 0
+    for table, values in tables.items():
+        for cell, value in values.items():
+            if table == "unmet":
+                keys = [record_key(row["service_user_id"]) for row in unmet_members(rows, cell, shown)]
+            else:
+                keys = [p.record_key for p in members(people, (table, *cell), shown)]
+            if is_primary(len(keys)):
+                assert value is None, (table, cell)
+            if value is not None:
+                assert value == cell_key_round(len(keys), cell_key(keys)), (table, cell, len(keys))
+                checked += 1
+    assert checked > 100
+
+
+def test_shared_figures_count_the_same_people_under_the_same_key_and_are_published_alike(population, users):
+    """Everyone here has a personal menu kept, so each segments' locality total counts the people of the unmet
+    table's (locality, ALL, preferred): computed apart, the two keys agree, and the figures are one."""
+    stored = published(users)
+    rows = [
+        {**row, "record_key": record_key(row["service_user_id"])} for row in latest_choices(cutoff=stored.data_cutoff)
+    ]
+    unmet = tally(rows, option_codes=["OST", "NSP"], locality_codes=["TOWN", "VILL"])
+    tables = count_tables(people_at(cutoff=stored.data_cutoff), columns=unmet.columns, options=["OST", "NSP"])
+    segments = stored_table(stored, SEGMENTS_TABLE).values
+    for loc in [*unmet.columns, ALL]:
+        everyone = (SEGMENTS_TABLE, loc, ANY, ANY, ANY, "people")
+        assert tables.counts[everyone] == unmet.counts[(loc, ALL, "preferred")]
+        assert cell_key([tables.keys[everyone]]) == unmet.cell_keys[(loc, ALL, "preferred")]
+        assert segments[everyone[1:]] == unmet_of(stored).values[(loc, ALL, "preferred")], loc
 
 
 def test_needs_are_read_as_at_the_cutoff(population, users, world):
@@ -194,8 +254,8 @@ def synthetic_people(seed: int, n: int, spread: str) -> list[Person]:
     return people
 
 
-def brute_force(people: list[Person], cell: tuple, shown: set[str]) -> int:
-    """One cell counted on its own, straight from its definition."""
+def members(people: list[Person], cell: tuple, shown: set[str]) -> list[Person]:
+    """The people one cell of the three tables counts, straight from its definition."""
     table, *rest = cell
 
     def home(p):
@@ -203,19 +263,19 @@ def brute_force(people: list[Person], cell: tuple, shown: set[str]) -> int:
 
     if table == REASONS_TABLE:
         loc, opt, m = rest
-        return sum(
-            1
+        return [
+            p
             for p in people
             if p.menu is not None
             and p.menu[p.preferred] != "reachable"
             and loc in (ALL, home(p))
             and opt in (ALL, p.preferred)
             and m in ("not_reached", p.menu[p.preferred])
-        )
+        ]
     if table == SEGMENTS_TABLE:
         loc, t, s, f, m = rest
-        return sum(
-            1
+        return [
+            p
             for p in people
             if p.menu is not None
             and (m == "people" or (set(p.menu.values()) == {"reachable"}) == (m == "reach_all"))
@@ -223,16 +283,16 @@ def brute_force(people: list[Person], cell: tuple, shown: set[str]) -> int:
             and t in (ANY, p.travel)
             and s in (ANY, p.sessions)
             and f in (ANY, p.formats)
-        )
+        ]
     group, m = rest
     reach = {True: "reachable_without_car", False: "not_reachable_without_car", None: "reach_unknown"}
-    return sum(
-        1
+    return [
+        p
         for p in people
         if p.changes is not None
         and group in (ALL, "got_preferred" if p.got_preferred else "not_preferred", reach[p.reachable_without_car])
         and (m == "people" or m in p.changes)
-    )
+    ]
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -240,52 +300,119 @@ def test_counts_equal_an_independent_count_of_every_cell(seed):
     people = synthetic_people(seed, 150, "zipf")
     counted = count_tables(people, columns=["A", "B", OTHER], options=OPTIONS)
     for cell, value in counted.counts.items():
-        assert value == brute_force(people, cell, {"A", "B"}), cell
+        assert value == len(members(people, cell, {"A", "B"})), cell
     for relation in counted.sums:
         assert counted.counts[relation.total] == sum(counted.counts[part] for part in relation.parts)
 
 
-def unmet_for(columns: list[str], others: int) -> UnmetPublication:
-    return UnmetPublication(
-        localities=[(code, code) for code in columns],
-        options=[(o, o) for o in OPTIONS],
-        values={},
-        other_localities=others,
-        recorded=True,
-    )
+def joint_of(people: list[Person], rows: list[dict] | None = None) -> Joint:
+    """All four tables of the people, counted over the unmet table's locality groups, as publish protects them."""
+    counted = tally(rows or rows_of_people(people), option_codes=OPTIONS, locality_codes=LOCALITIES)
+    return Joint(counted, count_tables(people, columns=counted.columns, options=OPTIONS), OPTIONS)
 
 
-@pytest.mark.parametrize(("spread", "seed"), [("zipf", 3), ("even", 4)])
-def test_protection_holds_against_the_exact_solver_and_the_attacker(spread, seed):
-    people = synthetic_people(seed, 80, spread)
-    columns = ["A", "B", OTHER]
-    counted = count_tables(people, columns=columns, options=OPTIONS)
-    unmet = unmet_for(columns, others=3)
-    published = protect_tables(counted, people, unmet)
+def assert_small_counts_range_over_0_to_8(joint: Joint, published: dict) -> None:
+    """The attacker over the joint sums and bounds: every hidden count of 1 to 7, in any of the four tables,
+    can be 0 and 8 (every OTHER here covers at least one locality, so its cap, 11 a locality, is above 8)."""
+    small = [cell for cell, value in joint.values.items() if is_primary(value)]
+    assert all(published[cell] is None for cell in small)
+    for cell, (least, most) in ranges_of(published, joint.sums, joint.known, small).items():
+        assert least == 0 and most >= SMALLEST_SHOWN, (cell, joint.values[cell], least, most)
+
+
+@pytest.mark.parametrize(("spread", "seed", "exact"), [("zipf", 3, True), ("even", 4, False)])
+def test_protection_of_all_four_tables_holds_against_the_exact_solver_and_the_attacker(spread, seed, exact):
+    joint = joint_of(synthetic_people(seed, 80, spread))
+    published = joint.protect()
     hidden = {cell for cell, value in published.items() if value is None}
-    for cell, value in counted.counts.items():
-        if is_primary(value):
-            assert cell in hidden, cell
-        elif cell not in hidden:
+    for cell, value in joint.values.items():
+        if cell not in hidden:
             low, high = shown_interval(published[cell])
             assert low <= value <= high, cell
-    # The exact solver: no hidden cell follows from the shown ones and the relations.
-    assert not exactly_recoverable(counted.counts, counted.sums, hidden)
-    # The attacker: every hidden count of 1 to 7 can still be 0 and 8.
-    small = [cell for cell in hidden if is_primary(counted.counts[cell])]
-    known = locality_floor(counted, people, unmet, 3)
-    for cell, (least, most) in ranges_of(published, counted.sums, known, small).items():
-        assert least == 0 and most >= SMALLEST_SHOWN, (cell, counted.counts[cell], least, most)
+    # The exact solver (over fractions: about a minute here, so on one population): no hidden cell follows
+    # from the shown ones and the relations of all four tables.
+    assert not exact or not exactly_recoverable(joint.values, joint.sums, hidden)
+    assert_small_counts_range_over_0_to_8(joint, published)
+
+
+def table_of(cell: tuple) -> str:
+    return cell[0] if cell[0] in (REASONS_TABLE, SEGMENTS_TABLE, OUTCOMES_TABLE) else "unmet"
+
+
+def hand_built_people() -> list[Person]:
+    """A: 14 people, B: 13, C: 3 (D and E have nobody: OTHER is C, D and E), all with a personal menu, so the segments'
+    locality totals count the unmet table's people. Alternately O1 (reachable) and O2 (too far on odd
+    turns); a third did not get it; reach without a car by turns; every other person has two reviews."""
+    rng = random.Random(0)
+    return [
+        Person(
+            record_key=rng.randrange(2**32),
+            locality=locality,
+            preferred=OPTIONS[k % 2],
+            got_preferred=k % 3 != 0,
+            reachable_without_car=[True, False, None][k % 3],
+            menu={"O1": "reachable", "O2": "too_far" if k % 2 else "reachable", "O3": "no_provider"},
+            travel=["car", "no_car"][k % 2],
+            changes={"goals": 1.0} if k % 2 == 0 else None,
+        )
+        for locality, people in (("A", 14), ("B", 13), ("C", 3))
+        for k in range(people)
+    ]
+
+
+def test_a_locality_total_the_unmet_table_hides_is_hidden_in_every_table_and_the_attacker_narrows_nothing():
+    people = hand_built_people()
+    joint = joint_of(people)
+    published = joint.protect()
+    # The pattern this test is about: the unmet table hides a locality total of 8 or more (a secondary cell).
+    hidden_totals = [
+        loc
+        for loc in ["A", "B", OTHER, ALL]
+        if published[(loc, ALL, "preferred")] is None and joint.values[(loc, ALL, "preferred")] >= SMALLEST_SHOWN
+    ]
+    assert hidden_totals
+    for loc in hidden_totals:
+        assert published[(SEGMENTS_TABLE, loc, ANY, ANY, ANY, "people")] is None
+    # Every shared figure is published alike in both tables: both hidden, or the same rounded value.
+    assert Sum(("B", ALL, "preferred"), ((SEGMENTS_TABLE, "B", ANY, ANY, ANY, "people"),)) in joint.links
+    for link in joint.links:
+        assert published[link.total] == published[link.parts[0]], link
+    # Small counts in each of the four tables, and none narrowed below 0 to 8 by the attacker.
+    small_in = {table_of(cell) for cell, value in joint.values.items() if is_primary(value)}
+    assert small_in == {"unmet", REASONS_TABLE, SEGMENTS_TABLE, OUTCOMES_TABLE}
+    assert_small_counts_range_over_0_to_8(joint, published)
+    # No shown value other than 0 can be narrowed inside its rounding interval (cut only by the method's bounds).
+    shown = [cell for cell, value in published.items() if value]
+    for cell, (least, most) in ranges_of(published, joint.sums, joint.known, shown).items():
+        low, high = interval(published[cell])
+        known_low, known_high = joint.known.get(cell, (0, None))
+        assert (least, most) == (max(low, known_low), high if known_high is None else min(high, known_high)), cell
+
+
+def test_cells_named_alike_or_shared_figures_keyed_apart_are_refused():
+    people = hand_built_people()
+    counted = tally(rows_of_people(people), option_codes=OPTIONS, locality_codes=LOCALITIES)
+    tables = count_tables(people, columns=counted.columns, options=OPTIONS)
+    clash = (ALL, ALL, "preferred")
+    tables.counts[clash], tables.keys[clash] = counted.counts[clash], 0
+    with pytest.raises(ValueError, match="named alike"):
+        Joint(counted, tables, OPTIONS)
+    # One person keyed differently in the unmet rows: the same count, but not provably the same people.
+    rows = rows_of_people(people)
+    rows[0]["record_key"] += 1
+    with pytest.raises(ValueError, match="same people under different keys"):
+        joint_of(people, rows)
 
 
 def test_no_outcome_group_under_8_is_shown_and_no_complement_gives_one_away():
     people = synthetic_people(5, 60, "zipf")
-    counted = count_tables(people, columns=["A", "B", OTHER], options=OPTIONS)
-    published = protect_tables(counted, people, unmet_for(["A", "B", OTHER], 3))
+    joint = joint_of(people)
+    published = joint.protect()
+    counted = joint.values
     means = outcome_means(people, published)
     for group in GROUPS:
         for m in OUTCOME_MEASURES:
-            size = counted.counts[(OUTCOMES_TABLE, group, m)]
+            size = counted[(OUTCOMES_TABLE, group, m)]
             if means[group][m] is not None:
                 assert size >= SMALLEST_SHOWN and published[(OUTCOMES_TABLE, group, m)]
     for m in OUTCOME_COUNTS:

@@ -14,14 +14,16 @@ from django.utils import timezone
 from areas.models import Locality
 from careplans.disclosure import is_primary, recoverable_cells
 from careplans.models import AuditAction, AuditEvent, CarePlanChoice, Publication, PublicationTrigger
+from careplans.publication import build_all
 from careplans.selectors import changes_since_publications
 from careplans.services import PublicationRefused, publish, record_choice, record_review, update_choice
 from careplans.unmet import (
     ALL,
     MEASURES,
     OTHER,
+    TABLE,
+    UnmetPublication,
     latest_choices,
-    protect_tally,
     publication_sums,
     record_key,
     tally,
@@ -53,8 +55,8 @@ def counted(cutoff=None):
 
 
 def protected(cutoff):
-    options = list(MenuOption.objects.order_by("display_order", "code").values_list("code", flat=True))
-    return protect_tally(counted(cutoff), options)
+    """The unmet figures of the choices before `cutoff`, protected with the publication's other tables."""
+    return UnmetPublication.from_json(build_all(cutoff=cutoff)[TABLE]).values
 
 
 def published(users, **kwargs):
