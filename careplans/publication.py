@@ -6,13 +6,13 @@ could be read in another, or two tables' sums set against each other. So every c
 every relation of each, the figures they share, the people's cell keys and the bounds the method tells a
 reader go to `protect` at once, and the result is split into the four stored tables.
 
-Shared figures. A cell of one table whose people are, by how the tables count, among the people of a
-cell of another (`containing_cells`) counts the very same people when the two counts are equal: the
-same figure, which a reader may know to be the same (say, because every choice keeps its personal menu
-or everyone has had two reviews). Each such pair is linked as an equality, `Sum(outer, (inner,))`, so
-both copies are hidden or both shown; the same people have the same cell key, so a shown pair is the same
-rounded value. Unequal pairs are not linked: the inner count is then at most the outer one, which the
-protection does not model (docs/disclosure.md).
+Shared figures. The segments' locality totals and the outcome group sizes count those of an unmet
+figure's people that the table takes in at all (with a personal menu kept; with two reviews). When
+everyone is taken in, which a reader may well know (every choice keeps its menu), the two count the
+very same people: one figure, published twice. So each pair whose counts are equal (`containing_cells`)
+is linked as an equality, `Sum(outer, (inner,))`: both copies are hidden or both shown, and the same
+people have the same cell key, so a shown pair is the same rounded value. Unequal pairs are not linked:
+the inner count is then at most the outer one, which the protection does not model (docs/disclosure.md).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from .publication_tables import (
     ANY,
     OUTCOME_COUNTS,
     OUTCOMES_TABLE,
-    REASONS_TABLE,
     SEGMENTS_TABLE,
     Counted,
     count_tables,
@@ -44,21 +43,19 @@ UNMET_MEASURE_OF_GROUP = {
 }
 
 
-def containing_cells(columns: list[str], options: list[str]) -> list[tuple[tuple, tuple]]:
-    """(inner, outer) cells of two different tables where the inner's people are always among the outer's.
+def containing_cells(columns: list[str]) -> list[tuple[tuple, tuple]]:
+    """(inner, outer) cells of two tables where the inner counts those of the outer's people that a table
+    takes in at all, so the two are one figure whenever everyone is taken in:
 
-    - segments' people of a locality group: those of unmet's (loc, ALL, preferred) with a personal menu kept;
-    - reasons' not reached, per locality group and option: those of unmet's (loc, opt, preferred) whose
-      menu says they could not reach it; and, over all options, among the segments' people who could not
-      reach every option on their menu;
-    - outcomes' counts per group: those of unmet's matching all-localities figure with two reviews or more.
+    - segments' people of a locality group (or ALL): the people of unmet's (loc, ALL, preferred) with a
+      personal menu kept with their choice;
+    - outcomes' counts of a group: the people of unmet's matching all-localities figure with two reviews
+      or more (and the measure at both).
+
+    The reasons table is linked to nothing: it counts only those who could not reach the option on their
+    own menu, so it equals an unmet figure only when, by chance, nobody could.
     """
-    pairs: list[tuple[tuple, tuple]] = []
-    for loc in [*columns, ALL]:
-        everyone = (SEGMENTS_TABLE, loc, ANY, ANY, ANY, "people")
-        pairs.append((everyone, (loc, ALL, "preferred")))
-        pairs.append(((REASONS_TABLE, loc, ALL, "not_reached"), (SEGMENTS_TABLE, loc, ANY, ANY, ANY, "reach_not_all")))
-        pairs += [((REASONS_TABLE, loc, opt, "not_reached"), (loc, opt, "preferred")) for opt in [*options, ALL]]
+    pairs = [((SEGMENTS_TABLE, loc, ANY, ANY, ANY, "people"), (loc, ALL, "preferred")) for loc in [*columns, ALL]]
     for group, measure in UNMET_MEASURE_OF_GROUP.items():
         pairs += [((OUTCOMES_TABLE, group, count), (ALL, ALL, measure)) for count in OUTCOME_COUNTS]
     return pairs
@@ -100,7 +97,7 @@ class Joint:
             **unmet.cell_keys,
             **{cell: cell_key([key]) for cell, key in tables.keys.items()},
         }
-        self.links = shared_figures(self.values, self.cell_keys, containing_cells(tables.columns, options))
+        self.links = shared_figures(self.values, self.cell_keys, containing_cells(tables.columns))
         self.sums: list[Sum] = [*publication_sums(unmet.columns, options), *tables.sums, *self.links]
         self.known: dict[tuple, tuple[int, int | None]] = {
             **unmet.known_bounds(),
