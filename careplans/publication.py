@@ -55,7 +55,9 @@ def containing_cells(columns: list[str]) -> list[tuple[tuple, tuple]]:
     The reasons table is linked to nothing: it counts only those who could not reach the option on their
     own menu, so it equals an unmet figure only when, by chance, nobody could.
     """
-    pairs = [((SEGMENTS_TABLE, loc, ANY, ANY, ANY, "people"), (loc, ALL, "preferred")) for loc in [*columns, ALL]]
+    pairs: list[tuple[tuple, tuple]] = [
+        ((SEGMENTS_TABLE, loc, ANY, ANY, ANY, "people"), (loc, ALL, "preferred")) for loc in [*columns, ALL]
+    ]
     for group, measure in UNMET_MEASURE_OF_GROUP.items():
         pairs += [((OUTCOMES_TABLE, group, count), (ALL, ALL, measure)) for count in OUTCOME_COUNTS]
     return pairs
