@@ -86,4 +86,3 @@ def test_a_block_that_writes_no_catalogue_reuses_what_its_transaction_wrote(comm
         assert personal_catalogue(today=MONDAY) is not inside  # the promise ends with the block
         transaction.set_rollback(True)
     assert personal_catalogue(today=MONDAY).facts.open_sessions[0].tolist() == [True, False, False, False]
-
