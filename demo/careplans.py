@@ -37,6 +37,7 @@ from careplans.services import (
     update_needs,
     update_service_user,
 )
+from reach.personal_selectors import catalogue_unchanged
 from reach.services import create_run, ensure_default_profile, execute_run
 from services.models import MenuOption
 
@@ -133,72 +134,78 @@ def load_demo_careplans(*, keyworkers: list, today: datetime.date | None = None)
     options = {option.code: option for option in MenuOption.objects.filter(active=True)}
     preferences = [code for code in PREFERENCE_WEIGHTS if code in options]
     added = 0
-    for n, home in enumerate(homes, start=1):
-        # Draw everything for person n whether or not it exists, so person n is always the same person.
-        reference = f"DEMO-{n:04d}"
-        keyworker = keyworkers[n % len(keyworkers)]
-        in_team = n % len(keyworkers) == 1 and n % 3 == 0
-        age_band = rng.choice(AgeBand.values[1:])
-        conversations = rng.randint(1, 3)
-        first_day = today - datetime.timedelta(days=rng.randint(120, 420))
-        closed_years_ago = 9 if n == DEMO_PEOPLE else (1 if n % 11 == 0 else None)
-        plans = [
-            (
-                rng.choices(preferences, weights=[PREFERENCE_WEIGHTS[c] for c in preferences])[0],
-                rng.random(),
-                rng.random(),
-                rng.sample(list(options), 2),
-                rng.randint(4, 12),
-            )
-            for _ in range(conversations)
-        ]
-        if ServiceUser.objects.filter(reference=reference).exists():
-            continue
-        if closed_years_ago:
-            first_day = today.replace(year=today.year - closed_years_ago) - datetime.timedelta(days=200)
-        service_user = create_service_user(
-            actor=actor,
-            keyworker=keyworker,
-            age_band=age_band,
-            home_locality=home,
-            team=team if in_team else None,
-            reference=reference,
-        )
-        update_needs(actor=actor, service_user=service_user, needs=_demo_needs(random.Random(15_000 + n)))  # noqa: S311 (synthetic data)
-        own_menu = {row.option.code: row.reason for row in personal_menu(service_user=service_user, today=today).rows}
-        day = first_day
-        got_preferred = True
-        for preferred_code, agree_draw, reason_draw, extra, review_weeks in plans:
-            if day > today:  # a review still to come is not a conversation yet (careplans/rules.py)
-                break
-            fields = _demo_choice(
-                options,
-                own_menu,
-                preferred_code=preferred_code,
-                agree_draw=agree_draw,
-                reason_draw=reason_draw,
-                extra=extra,
-                day=day,
-                review_weeks=review_weeks,
-            )
-            record_choice(actor=actor, service_user=service_user, fields=fields)
-            got_preferred = fields.agreed_option == fields.preferred_option
-            day = fields.review_on
-        last_day = min(day, today)
-        review_rng = random.Random(25_000 + n)  # noqa: S311 (synthetic data)
-        for outcomes in _demo_reviews(review_rng, first_day=first_day, last_day=last_day, got_preferred=got_preferred):
-            record_review(actor=actor, service_user=service_user, outcomes=outcomes)
-        if closed_years_ago:
-            update_service_user(
+    # Nothing below writes the catalogue: every person's menu is built from one catalogue.
+    with catalogue_unchanged():
+        for n, home in enumerate(homes, start=1):
+            # Draw everything for person n whether or not it exists, so person n is always the same person.
+            reference = f"DEMO-{n:04d}"
+            keyworker = keyworkers[n % len(keyworkers)]
+            in_team = n % len(keyworkers) == 1 and n % 3 == 0
+            age_band = rng.choice(AgeBand.values[1:])
+            conversations = rng.randint(1, 3)
+            first_day = today - datetime.timedelta(days=rng.randint(120, 420))
+            closed_years_ago = 9 if n == DEMO_PEOPLE else (1 if n % 11 == 0 else None)
+            plans = [
+                (
+                    rng.choices(preferences, weights=[PREFERENCE_WEIGHTS[c] for c in preferences])[0],
+                    rng.random(),
+                    rng.random(),
+                    rng.sample(list(options), 2),
+                    rng.randint(4, 12),
+                )
+                for _ in range(conversations)
+            ]
+            if ServiceUser.objects.filter(reference=reference).exists():
+                continue
+            if closed_years_ago:
+                first_day = today.replace(year=today.year - closed_years_ago) - datetime.timedelta(days=200)
+            service_user = create_service_user(
                 actor=actor,
-                service_user=service_user,
+                keyworker=keyworker,
                 age_band=age_band,
                 home_locality=home,
-                team=service_user.team,
-                status=CaseStatus.CLOSED,
-                closed_on=last_day,
+                team=team if in_team else None,
+                reference=reference,
             )
-        added += 1
+            update_needs(actor=actor, service_user=service_user, needs=_demo_needs(random.Random(15_000 + n)))  # noqa: S311 (synthetic data)
+            own_menu = {
+                row.option.code: row.reason for row in personal_menu(service_user=service_user, today=today).rows
+            }
+            day = first_day
+            got_preferred = True
+            for preferred_code, agree_draw, reason_draw, extra, review_weeks in plans:
+                if day > today:  # a review still to come is not a conversation yet (careplans/rules.py)
+                    break
+                fields = _demo_choice(
+                    options,
+                    own_menu,
+                    preferred_code=preferred_code,
+                    agree_draw=agree_draw,
+                    reason_draw=reason_draw,
+                    extra=extra,
+                    day=day,
+                    review_weeks=review_weeks,
+                )
+                record_choice(actor=actor, service_user=service_user, fields=fields)
+                got_preferred = fields.agreed_option == fields.preferred_option
+                day = fields.review_on
+            last_day = min(day, today)
+            review_rng = random.Random(25_000 + n)  # noqa: S311 (synthetic data)
+            for outcomes in _demo_reviews(
+                review_rng, first_day=first_day, last_day=last_day, got_preferred=got_preferred
+            ):
+                record_review(actor=actor, service_user=service_user, outcomes=outcomes)
+            if closed_years_ago:
+                update_service_user(
+                    actor=actor,
+                    service_user=service_user,
+                    age_band=age_band,
+                    home_locality=home,
+                    team=service_user.team,
+                    status=CaseStatus.CLOSED,
+                    closed_on=last_day,
+                )
+            added += 1
     return added
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
+from careplans import ranges
 from careplans.disclosure import Sum, cell_key_round, is_primary, shown_interval, suppressed_cells
 from careplans.unmet import OTHER, protect_tally, publication_sums, tally
 from tests.careplans.attacker import (
@@ -31,6 +32,10 @@ from tests.careplans.attacker import (
 LOCALITIES = [f"L{k:02d}" for k in range(10)]
 OPTIONS = [f"O{k}" for k in range(4)]
 POPULATIONS = [("towns", 80, 1), ("even", 80, 2), ("towns", 120, 3)]
+# Blocks of at most 70 cells: the protection's near-cell search (ranges.IntegerReader.around), which tables
+# under 1,000 cells never use, runs on the test populations and meets the same attacker.
+SMALL_BLOCKS = 70
+POPULATIONS_AND_BLOCKS = [(*p, block) for block in (ranges._BLOCK, SMALL_BLOCKS) for p in POPULATIONS]
 
 
 def published(rows):
@@ -39,9 +44,26 @@ def published(rows):
 
 
 @functools.cache
-def population(spread, people, seed):
+def population(spread, people, seed, block=ranges._BLOCK):
     """A synthetic population's tally and publication, built once for the tests that read it."""
-    return published(synthetic_rows(random.Random(seed), people, LOCALITIES, OPTIONS, spread))
+    saved, ranges._BLOCK = ranges._BLOCK, block
+    try:
+        return published(synthetic_rows(random.Random(seed), people, LOCALITIES, OPTIONS, spread))
+    finally:
+        ranges._BLOCK = saved
+
+
+def test_the_near_cell_search_runs_on_the_test_populations():
+    counted, _ = population("towns", 80, 1, SMALL_BLOCKS)
+    sums = publication_sums(counted.columns, OPTIONS)
+    saved, ranges._BLOCK = ranges._BLOCK, SMALL_BLOCKS
+    try:
+        reader = ranges.IntegerReader(counted.counts, sums, counted.known_bounds())
+    finally:
+        ranges._BLOCK = saved
+    assert reader.blocks.max() > 0 and np.bincount(reader.blocks).max() <= SMALL_BLOCKS
+    some_cell = reader.index[(counted.columns[0], OPTIONS[0], "preferred")]
+    assert len(reader.around(some_cell, reader.known_high - reader.known_low, 3)) < len(reader.keys)
 
 
 def test_the_attacker_agrees_with_brute_force_on_a_small_table():
@@ -78,9 +100,9 @@ def test_cell_key_rounding_is_unbiased_and_the_same_for_the_same_people():
     assert cell_key_round(13, 2**31) == cell_key_round(13, 2**31)
 
 
-@pytest.mark.parametrize(("spread", "people", "seed"), POPULATIONS)
-def test_no_hidden_small_count_can_be_narrowed_by_integer_programming(spread, people, seed):
-    counted, values = population(spread, people, seed)
+@pytest.mark.parametrize(("spread", "people", "seed", "block"), POPULATIONS_AND_BLOCKS)
+def test_no_hidden_small_count_can_be_narrowed_by_integer_programming(spread, people, seed, block):
+    counted, values = population(spread, people, seed, block)
     sums = publication_sums(counted.columns, OPTIONS)
     ranges = hidden_ranges(values, sums, counted.known_bounds())
     ceiling_of_other = 11 * len(counted.others)
@@ -106,11 +128,11 @@ def test_no_hidden_small_count_can_be_narrowed_by_integer_programming(spread, pe
             )
 
 
-@pytest.mark.parametrize(("spread", "people", "seed"), POPULATIONS)
-def test_no_shown_value_can_be_narrowed_inside_its_rounding_interval(spread, people, seed):
+@pytest.mark.parametrize(("spread", "people", "seed", "block"), POPULATIONS_AND_BLOCKS)
+def test_no_shown_value_can_be_narrowed_inside_its_rounding_interval(spread, people, seed, block):
     """Every shown value other than 0 reaches both ends of its rounding interval (within what the method
     itself bounds, such as the locality floor) in some table the attacker cannot rule out."""
-    counted, values = population(spread, people, seed)
+    counted, values = population(spread, people, seed, block)
     sums = publication_sums(counted.columns, OPTIONS)
     known = counted.known_bounds()
     shown = [key for key, value in values.items() if value]

@@ -12,7 +12,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 
 from areas.models import Locality
-from reach.personal_selectors import forget_personal_catalogues, personal_catalogue
+from reach.personal_selectors import catalogue_unchanged, forget_personal_catalogues, personal_catalogue
 from services.models import Delivery, SiteOffer
 from tests.factories import LocalityFactory, MenuOptionFactory, SiteFactory, SiteOfferFactory
 
@@ -73,3 +73,16 @@ def test_a_transaction_that_wrote_the_catalogue_reads_its_own_writes(committed_w
         assert inside.facts.open_sessions[0].tolist() == [False, False, False, True]
         transaction.set_rollback(True)
     assert personal_catalogue(today=MONDAY) is cached  # rolled back: the cached version still holds
+
+
+def test_a_block_that_writes_no_catalogue_reuses_what_its_transaction_wrote(committed_world):
+    with transaction.atomic():
+        SiteOffer.objects.filter(pk=committed_world.pk).update(opening_hours="Sa 10:00-12:00")
+        assert personal_catalogue(today=MONDAY) is not personal_catalogue(today=MONDAY)  # written here: fresh
+        with catalogue_unchanged():
+            inside = personal_catalogue(today=MONDAY)
+            assert personal_catalogue(today=MONDAY) is inside
+            assert inside.facts.open_sessions[0].tolist() == [False, False, False, True]  # the write is seen
+        assert personal_catalogue(today=MONDAY) is not inside  # the promise ends with the block
+        transaction.set_rollback(True)
+    assert personal_catalogue(today=MONDAY).facts.open_sessions[0].tolist() == [True, False, False, False]
