@@ -87,10 +87,11 @@ class IntegerReader:
         table it finds is a whole table too. Only when there is none there is the whole table solved.
         """
         if near is not None:
-            free = self.around(near, high - low, _NEARBY)
-            table = self._solve_within(free, objective, low, high)
-            if table is not None or len(free) == len(self.keys):
-                return table
+            for rings in (0, 1):
+                free = self.around(near, high - low, _NEARBY, rings)
+                table = self._solve_within(free, objective, low, high)
+                if table is not None or len(free) == len(self.keys):
+                    return table
         return self._solve_within(np.arange(len(self.keys)), objective, low, high)
 
     def _solve_within(
@@ -120,7 +121,7 @@ class IntegerReader:
         sums = sums.tocsr()[touching]
         return sums, sums @ self.values[free]
 
-    def around(self, cell: int, room: np.ndarray, nearby: int) -> np.ndarray:
+    def around(self, cell: int, room: np.ndarray, nearby: int, rings: int = 0) -> np.ndarray:
         """The cells a witness for `cell` is first looked for among: its block, the blocks holding the
         totals its block adds up to, and the `nearby` other blocks with the most room (width of their
         bounds, a hidden cell's most of all) in the sums that cross its block: where a change in it is
@@ -141,6 +142,9 @@ class IntegerReader:
             gathered = np.bincount(self.blocks[parts], weights=weights, minlength=self.blocks.max() + 1)
             gathered[list(wanted)] = 0
             wanted |= {int(b) for b in np.argsort(-gathered)[:nearby] if gathered[b] > 0}
+        for _ in range(rings):  # then every block sharing a sum with those, ring by ring
+            inside = np.isin(self.blocks, list(wanted))
+            wanted |= {int(b) for b in self.blocks[self.sums[np.flatnonzero(self._crossing @ inside)].indices]}
         return np.flatnonzero(np.isin(self.blocks, list(wanted)))
 
     def method_ceiling(self, cell: int) -> int:
@@ -162,8 +166,8 @@ class IntegerReader:
         cost more than the cheapest over the whole table, and buys a small programme.
         """
         if near is not None:
-            for nearby in (0, _NEARBY):
-                free = self.around(near, high - low, nearby)
+            for nearby, rings in ((0, 0), (_NEARBY, 0), (_NEARBY, 1), (_NEARBY, 2)):
+                free = self.around(near, high - low, nearby, rings)
                 opening = self._opening_within(free, low, high, shown)
                 if opening is not None or len(free) == len(self.keys):
                     return opening
