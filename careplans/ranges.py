@@ -116,16 +116,15 @@ class IntegerReader:
     def _sums_within(self, free: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
         """The sums that involve `free` cells, over those cells, and what those cells must add up to
         with every other cell at its true count."""
-        sums = self.sums[:, free]
-        touching = np.flatnonzero(np.diff(sums.tocsr().indptr))
-        sums = sums.tocsr()[touching]
+        sums = self.sums[:, free].tocsr()
+        sums = sums[np.flatnonzero(np.diff(sums.indptr))]
         return sums, sums @ self.values[free]
 
     def around(self, cell: int, room: np.ndarray, nearby: int, rings: int = 0) -> np.ndarray:
         """The cells a witness for `cell` is first looked for among: its block, the blocks holding the
         totals its block adds up to, and the `nearby` other blocks with the most room (width of their
         bounds, a hidden cell's most of all) in the sums that cross its block: where a change in it is
-        most easily made up for."""
+        most easily made up for; then `rings` times every block sharing a sum with those."""
         if self.blocks.max() == 0:
             return np.arange(len(self.keys))
         block = self.blocks == self.blocks[cell]
@@ -142,7 +141,7 @@ class IntegerReader:
             gathered = np.bincount(self.blocks[parts], weights=weights, minlength=self.blocks.max() + 1)
             gathered[list(wanted)] = 0
             wanted |= {int(b) for b in np.argsort(-gathered)[:nearby] if gathered[b] > 0}
-        for _ in range(rings):  # then every block sharing a sum with those, ring by ring
+        for _ in range(rings):
             inside = np.isin(self.blocks, list(wanted))
             wanted |= {int(b) for b in self.blocks[self.sums[np.flatnonzero(self._crossing @ inside)].indices]}
         return np.flatnonzero(np.isin(self.blocks, list(wanted)))
@@ -220,10 +219,11 @@ def _blocks(sums: sparse.csr_matrix) -> np.ndarray:
     cells = sums.shape[1]
     if cells <= _BLOCK:
         return np.zeros(cells, dtype=int)  # small enough to be looked at whole
-    lengths = np.diff(sums.tocsr().indptr)
+    sums = sums.tocsr()
+    lengths = np.diff(sums.indptr)
     blocks = np.arange(cells)
     for length in np.unique(lengths):
-        rows = sums.tocsr()[lengths <= length]
+        rows = sums[lengths <= length]
         incidence = sparse.bmat([[None, rows], [rows.T, None]]).tocsr()
         _, labels = connected_components(incidence, directed=False)
         candidate = labels[rows.shape[0] :]
